@@ -1,0 +1,11 @@
+"""The `citylive` command.  Each feature keeps its commands in a module of its own here."""
+
+from citylive.cli import festival  # noqa: F401 - registers commands
+from citylive.cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

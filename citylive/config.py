@@ -1,0 +1,49 @@
+"""One settings object; every value can come from the environment as `CITYLIVE_<NAME>`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITYLIVE_", extra="ignore")
+
+    data_dir: Path = Path("./.citylive")
+    database_url: str | None = None
+    notify_config: Path | None = None
+    # Where coordinators open their portal; links in messages point here.
+    public_url: str = "http://127.0.0.1:8000"
+    locale: str = "zh-CN"
+
+    # Sales: thresholds for the signs of inflated figures (see docs/sales.md).
+    flag_refund_rate_factor: float = Field(default=2.0, description="session refund rate > factor x festival's")
+    flag_refund_rate_min: float = Field(default=0.2, description="... and at least this rate")
+    flag_top_buyers: int = Field(default=3, description="how many top buyer accounts to add up")
+    flag_top_buyers_share: float = Field(default=0.3, description="their share of a session's orders")
+    flag_conversion_max: float = Field(default=0.2, description="buyers / views above this is implausible")
+    flag_claim_ratio: float = Field(default=1.5, description="self-reported GMV > ratio x computed GMV")
+    flag_min_orders: int = Field(default=10, description="sessions with fewer orders are not flagged")
+    attribution_grace_minutes: int = 30
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'citylive.db').resolve()}"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.data_dir / "prefect"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,56 @@
+"""CityLive's tables and API data shapes (SQLModel).  Importing this package registers every
+table on `SQLModel.metadata`, which Alembic's migrations are generated from."""
+
+from models.auth import ApiToken
+from models.decision import Decision, DecisionPublic, DecisionsPublic
+from models.enums import DecisionAction, NotificationStatus, Role, SessionStatus, VenueKind
+from models.festival import (
+    Enterprise,
+    Festival,
+    FestivalPublic,
+    FestivalsPublic,
+    Industry,
+    SessionRequest,
+    Streamer,
+    Town,
+    Venue,
+)
+from models.notification import Notification, NotificationPublic, NotificationsPublic
+from models.sales import OrderLine, QuarantinedRow, SalesFile, SessionFigures
+from models.schedule import (
+    FestivalSession,
+    ScheduleVersion,
+    SessionPublic,
+    SessionsPublic,
+)
+
+__all__ = [
+    "ApiToken",
+    "Decision",
+    "DecisionAction",
+    "DecisionPublic",
+    "DecisionsPublic",
+    "Enterprise",
+    "Festival",
+    "FestivalPublic",
+    "FestivalSession",
+    "FestivalsPublic",
+    "Industry",
+    "Notification",
+    "NotificationPublic",
+    "NotificationStatus",
+    "NotificationsPublic",
+    "OrderLine",
+    "QuarantinedRow",
+    "Role",
+    "SalesFile",
+    "ScheduleVersion",
+    "SessionFigures",
+    "SessionPublic",
+    "SessionRequest",
+    "SessionStatus",
+    "SessionsPublic",
+    "Streamer",
+    "Town",
+    "Venue",
+]

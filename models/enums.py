@@ -1,0 +1,34 @@
+"""Enumerations shared by the tables, the API and the domain core."""
+
+from enum import StrEnum
+
+
+class VenueKind(StrEnum):
+    main = "main"
+    sub = "sub"
+
+
+class SessionStatus(StrEnum):
+    proposed = "proposed"
+    confirmed = "confirmed"
+    declined = "declined"
+    cancelled = "cancelled"
+
+
+class Role(StrEnum):
+    organiser = "organiser"
+    coordinator = "coordinator"
+
+
+class DecisionAction(StrEnum):
+    confirm = "confirm"
+    decline = "decline"
+    expire = "expire"  # silence past the confirmation deadline
+
+
+class NotificationStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    undeliverable = "undeliverable"
