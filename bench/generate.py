@@ -19,8 +19,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 # town id, name, main industries (first is the town's own), sub-venue studios (0 = none)
 TOWNS: list[tuple[str, str, list[str], int]] = [
     ("shiqi", "石岐街道", ["apparel", "food", "cosmetics"], 0),
@@ -29,7 +27,12 @@ TOWNS: list[tuple[str, str, list[str], int]] = [
     ("south", "南区街道", ["food", "furniture"], 0),
     ("torch", "火炬开发区", ["electronics", "baby-products"], 4),
     ("xiaolan", "小榄镇", ["locks-hardware", "kitchen-appliances"], 8),
-    ("dongsheng", "东升镇", ["tissue-paper", "office-furniture", "baby-products", "aquatic-products"], 4),
+    (
+        "dongsheng",
+        "东升镇",
+        ["tissue-paper", "office-furniture", "baby-products", "aquatic-products"],
+        4,
+    ),
     ("guzhen", "古镇镇", ["lighting"], 8),
     ("henglan", "横栏镇", ["lighting", "plants"], 6),
     ("shaxi", "沙溪镇", ["apparel"], 17),
@@ -95,46 +98,145 @@ PLATFORM_WEIGHTS = [30, 22, 14, 14, 10, 10]
 
 # Named in the source article.
 NAMED_ENTERPRISES: list[dict[str, Any]] = [
-    {"id": "vatti", "name": "华帝股份", "town": "xiaolan", "industry": "kitchen-appliances", "sessions": 3,
-     "skus": 40, "platforms": ["douyin", "taobao", "jd"], "expected_gmv": 450000,
-     "shops": {"douyin": "华帝官方旗舰店", "jd": "华帝京东自营旗舰店"}},
-    {"id": "homa", "name": "奥马电器", "town": "nantou", "industry": "home-appliances", "sessions": 3,
-     "skus": 30, "platforms": ["taobao", "douyin"], "expected_gmv": 300000,
-     "shops": {"taobao": "奥马冰箱旗舰店"}},
-    {"id": "yage-locks", "name": "杨格锁业", "town": "xiaolan", "industry": "locks-hardware", "sessions": 2,
-     "skus": 25, "platforms": ["jd", "pdd"], "expected_gmv": 160000},
-    {"id": "jindian-atom", "name": "金点原子", "town": "xiaolan", "industry": "locks-hardware", "sessions": 2,
-     "skus": 20, "platforms": ["jd", "douyin"], "expected_gmv": 150000},
-    {"id": "juhao-lighting", "name": "钜豪照明", "town": "guzhen", "industry": "lighting", "sessions": 2,
-     "skus": 30, "platforms": ["pdd", "douyin"], "expected_gmv": 60000},
-    {"id": "electrite", "name": "伊莱特电器", "town": "dongfeng", "industry": "small-appliances", "sessions": 3,
-     "skus": 36, "platforms": ["douyin", "kuaishou", "pdd"], "expected_gmv": 200000},
-    {"id": "ruiang", "name": "瑞昂制衣", "town": "shaxi", "industry": "apparel", "sessions": 3,
-     "skus": 60, "platforms": ["douyin", "1688"], "expected_gmv": 220000},
-    {"id": "huayi-lighting", "name": "华艺灯饰", "town": "guzhen", "industry": "lighting", "sessions": 2,
-     "skus": 40, "platforms": ["taobao", "douyin"], "expected_gmv": 350000},
-    {"id": "henglan-factory", "name": "横栏工厂直购联盟", "town": "henglan", "industry": "lighting", "sessions": 2,
-     "skus": 30, "platforms": ["pdd"], "expected_gmv": 300000},
-    {"id": "dongsheng-tissue", "name": "东升纸品", "town": "dongsheng", "industry": "tissue-paper", "sessions": 1,
-     "skus": 12, "platforms": ["pdd", "douyin"], "expected_gmv": 40000},
+    {
+        "id": "vatti",
+        "name": "华帝股份",
+        "town": "xiaolan",
+        "industry": "kitchen-appliances",
+        "sessions": 3,
+        "skus": 40,
+        "platforms": ["douyin", "taobao", "jd"],
+        "expected_gmv": 450000,
+        "shops": {"douyin": "华帝官方旗舰店", "jd": "华帝京东自营旗舰店"},
+    },
+    {
+        "id": "homa",
+        "name": "奥马电器",
+        "town": "nantou",
+        "industry": "home-appliances",
+        "sessions": 3,
+        "skus": 30,
+        "platforms": ["taobao", "douyin"],
+        "expected_gmv": 300000,
+        "shops": {"taobao": "奥马冰箱旗舰店"},
+    },
+    {
+        "id": "yage-locks",
+        "name": "杨格锁业",
+        "town": "xiaolan",
+        "industry": "locks-hardware",
+        "sessions": 2,
+        "skus": 25,
+        "platforms": ["jd", "pdd"],
+        "expected_gmv": 160000,
+    },
+    {
+        "id": "jindian-atom",
+        "name": "金点原子",
+        "town": "xiaolan",
+        "industry": "locks-hardware",
+        "sessions": 2,
+        "skus": 20,
+        "platforms": ["jd", "douyin"],
+        "expected_gmv": 150000,
+    },
+    {
+        "id": "juhao-lighting",
+        "name": "钜豪照明",
+        "town": "guzhen",
+        "industry": "lighting",
+        "sessions": 2,
+        "skus": 30,
+        "platforms": ["pdd", "douyin"],
+        "expected_gmv": 60000,
+    },
+    {
+        "id": "electrite",
+        "name": "伊莱特电器",
+        "town": "dongfeng",
+        "industry": "small-appliances",
+        "sessions": 3,
+        "skus": 36,
+        "platforms": ["douyin", "kuaishou", "pdd"],
+        "expected_gmv": 200000,
+    },
+    {
+        "id": "ruiang",
+        "name": "瑞昂制衣",
+        "town": "shaxi",
+        "industry": "apparel",
+        "sessions": 3,
+        "skus": 60,
+        "platforms": ["douyin", "1688"],
+        "expected_gmv": 220000,
+    },
+    {
+        "id": "huayi-lighting",
+        "name": "华艺灯饰",
+        "town": "guzhen",
+        "industry": "lighting",
+        "sessions": 2,
+        "skus": 40,
+        "platforms": ["taobao", "douyin"],
+        "expected_gmv": 350000,
+    },
+    {
+        "id": "henglan-factory",
+        "name": "横栏工厂直购联盟",
+        "town": "henglan",
+        "industry": "lighting",
+        "sessions": 2,
+        "skus": 30,
+        "platforms": ["pdd"],
+        "expected_gmv": 300000,
+    },
+    {
+        "id": "dongsheng-tissue",
+        "name": "东升纸品",
+        "town": "dongsheng",
+        "industry": "tissue-paper",
+        "sessions": 1,
+        "skus": 12,
+        "platforms": ["pdd", "douyin"],
+        "expected_gmv": 40000,
+    },
 ]
 
 NAMED_STREAMERS: list[dict[str, Any]] = [
-    {"id": "ren-jing", "name": "任静", "agency": "玄度科技", "town": "shaxi",
-     "industries": ["apparel", "cosmetics", "snacks"], "platforms": ["douyin"], "max_sessions_per_day": 1,
-     "accounts": {"douyin": "renjing_live"}},
+    {
+        "id": "ren-jing",
+        "name": "任静",
+        "agency": "玄度科技",
+        "town": "shaxi",
+        "industries": ["apparel", "cosmetics", "snacks"],
+        "platforms": ["douyin"],
+        "max_sessions_per_day": 1,
+        "accounts": {"douyin": "renjing_live"},
+    },
     *[
-        {"id": f"vatti-host-{i}", "name": f"华帝主播{i}", "town": "xiaolan",
-         "industries": ["kitchen-appliances"], "platforms": ["douyin", "taobao", "jd"],
-         "max_sessions_per_day": 1, "employer": "vatti",
-         "accounts": {"douyin": f"vatti_host_{i}"}}
+        {
+            "id": f"vatti-host-{i}",
+            "name": f"华帝主播{i}",
+            "town": "xiaolan",
+            "industries": ["kitchen-appliances"],
+            "platforms": ["douyin", "taobao", "jd"],
+            "max_sessions_per_day": 1,
+            "employer": "vatti",
+            "accounts": {"douyin": f"vatti_host_{i}"},
+        }
         for i in range(1, 9)
     ],
     *[
-        {"id": f"homa-sales-{i}", "name": f"奥马销售主播{i}", "town": "nantou",
-         "industries": ["home-appliances"], "platforms": ["taobao", "douyin"],
-         "max_sessions_per_day": 1, "employer": "homa",
-         "accounts": {"douyin": f"homa_sales_{i}"}}
+        {
+            "id": f"homa-sales-{i}",
+            "name": f"奥马销售主播{i}",
+            "town": "nantou",
+            "industries": ["home-appliances"],
+            "platforms": ["taobao", "douyin"],
+            "max_sessions_per_day": 1,
+            "employer": "homa",
+            "accounts": {"douyin": f"homa_sales_{i}"},
+        }
         for i in range(1, 4)
     ],
 ]
@@ -162,9 +264,30 @@ SHOP_WORDS = {
 AGENCIES = ["星晟传媒", "玄度科技", "坦南直播学院", "网胜直播基地", None, None, None]
 
 SIZES: dict[str, dict[str, Any]] = {
-    "example": {"enterprises": 300, "streamers": 80, "days": 3, "studio_scale": 1.0, "main": 10, "seed": 2020},
-    "city": {"enterprises": 2000, "streamers": 400, "days": 3, "studio_scale": 3.0, "main": 24, "seed": 2021},
-    "xl": {"enterprises": 5000, "streamers": 1000, "days": 5, "studio_scale": 4.5, "main": 36, "seed": 2022},
+    "example": {
+        "enterprises": 300,
+        "streamers": 80,
+        "days": 3,
+        "studio_scale": 1.0,
+        "main": 10,
+        "seed": 2020,
+    },
+    "city": {
+        "enterprises": 2000,
+        "streamers": 400,
+        "days": 3,
+        "studio_scale": 3.0,
+        "main": 24,
+        "seed": 2021,
+    },
+    "xl": {
+        "enterprises": 5000,
+        "streamers": 1000,
+        "days": 5,
+        "studio_scale": 4.5,
+        "main": 36,
+        "seed": 2022,
+    },
 }
 
 SLOTS = [
@@ -209,10 +332,17 @@ def generate(
     scale = spec["studio_scale"]
 
     towns = [
-        {"id": tid, "name": name, "neighbours": NEIGHBOURS.get(tid, [])} for tid, name, _, _ in TOWNS
+        {"id": tid, "name": name, "neighbours": NEIGHBOURS.get(tid, [])}
+        for tid, name, _, _ in TOWNS
     ]
     venues: list[dict[str, Any]] = [
-        {"id": "main", "kind": "main", "name": "中山直播节主会场", "town": "shiqi", "studios": spec["main"]}
+        {
+            "id": "main",
+            "kind": "main",
+            "name": "中山直播节主会场",
+            "town": "shiqi",
+            "studios": spec["main"],
+        }
     ]
     for tid, name, _, studios in TOWNS:
         if studios:
@@ -349,7 +479,9 @@ def _yaml_text(doc: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("size", choices=sorted(SIZES))
     ap.add_argument("--out", type=Path, required=True, help=".yaml or .json")
     ap.add_argument("--enterprises", type=int)
@@ -357,10 +489,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int)
     ap.add_argument("--seed", type=int)
     args = ap.parse_args(argv)
-    doc = generate(args.size, enterprises=args.enterprises, streamers=args.streamers, days=args.days, seed=args.seed)
+    doc = generate(
+        args.size,
+        enterprises=args.enterprises,
+        streamers=args.streamers,
+        days=args.days,
+        seed=args.seed,
+    )
     dump(doc, args.out)
-    print(f"wrote {args.out}: {len(doc['enterprises'])} enterprises, {len(doc['streamers'])} streamers, "
-          f"{len(doc['festival']['days'])} days", file=sys.stderr)
+    print(
+        f"wrote {args.out}: {len(doc['enterprises'])} enterprises, {len(doc['streamers'])} streamers, "
+        f"{len(doc['festival']['days'])} days",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -67,7 +67,9 @@ def capacity_report(festival: Festival) -> CapacityReport:
             f"{requested} sessions asked, {total_studio_slots} studio-slots in all venues"
         )
 
-    venue_slots = {v.id: v.studios * (n_days * n_slots - len(f.blocked(v.closed))) for v in f.venues}
+    venue_slots = {
+        v.id: v.studios * (n_days * n_slots - len(f.blocked(v.closed))) for v in f.venues
+    }
 
     # per town: what its enterprises may use (H3) and what the supply rule (H7) lets them have
     by_town: list[CapacityLine] = []
@@ -76,19 +78,23 @@ def capacity_report(festival: Festival) -> CapacityReport:
     for e in f.enterprises:
         town_req[e.town] += e.sessions
         per_day = e.skus // f.info.min_skus_per_session
-        open_days = n_days - sum(
-            1 for d in f.days if d.isoformat() in set(e.unavailable)
-        )
+        open_days = n_days - sum(1 for d in f.days if d.isoformat() in set(e.unavailable))
         town_cap[e.town] += min(e.sessions, per_day * open_days)
     for t in f.towns:
         if town_req[t.id] == 0:
             continue
         allowed = {v.id for e in f.enterprises if e.town == t.id for v in f.allowed_venues(e)}
         supply = min(town_cap[t.id], sum(venue_slots[v] for v in allowed))
-        line = CapacityLine(t.id, town_req[t.id], supply, "studio-slots and products its enterprises can use")
+        line = CapacityLine(
+            t.id, town_req[t.id], supply, "studio-slots and products its enterprises can use"
+        )
         by_town.append(line)
         if line.short:
-            limit = "products (min_skus_per_session)" if town_cap[t.id] < town_req[t.id] else "studio-slots"
+            limit = (
+                "products (min_skus_per_session)"
+                if town_cap[t.id] < town_req[t.id]
+                else "studio-slots"
+            )
             shortages.append(
                 f"town {t.id}: {line.requested} sessions asked, at most {line.supply} can be placed ({limit})"
             )
@@ -110,7 +116,9 @@ def capacity_report(festival: Festival) -> CapacityReport:
             blocked_days = {d for d in s.unavailable if len(d) == 10}
             open_days = n_days - sum(1 for d in f.days if d.isoformat() in blocked_days)
             supply += open_days * min(s.max_sessions_per_day, n_slots)
-        line = CapacityLine(ind.id, ind_req[ind.id], supply, "streamer-slots of streamers who know it")
+        line = CapacityLine(
+            ind.id, ind_req[ind.id], supply, "streamer-slots of streamers who know it"
+        )
         by_industry.append(line)
         if line.short:
             shortages.append(

@@ -20,13 +20,23 @@ class Settings(BaseSettings):
     locale: str = "zh-CN"
 
     # Sales: thresholds for the signs of inflated figures (see docs/sales.md).
-    flag_refund_rate_factor: float = Field(default=2.0, description="session refund rate > factor x festival's")
+    flag_refund_rate_factor: float = Field(
+        default=2.0, description="session refund rate > factor x festival's"
+    )
     flag_refund_rate_min: float = Field(default=0.2, description="... and at least this rate")
     flag_top_buyers: int = Field(default=3, description="how many top buyer accounts to add up")
-    flag_top_buyers_share: float = Field(default=0.3, description="their share of a session's orders")
-    flag_conversion_max: float = Field(default=0.2, description="buyers / views above this is implausible")
-    flag_claim_ratio: float = Field(default=1.5, description="self-reported GMV > ratio x computed GMV")
-    flag_min_orders: int = Field(default=10, description="sessions with fewer orders are not flagged")
+    flag_top_buyers_share: float = Field(
+        default=0.3, description="their share of a session's orders"
+    )
+    flag_conversion_max: float = Field(
+        default=0.2, description="buyers / views above this is implausible"
+    )
+    flag_claim_ratio: float = Field(
+        default=1.5, description="self-reported GMV > ratio x computed GMV"
+    )
+    flag_min_orders: int = Field(
+        default=10, description="sessions with fewer orders are not flagged"
+    )
     attribution_grace_minutes: int = 30
 
     @property

@@ -110,9 +110,7 @@ def _parse_text(text: str, source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc)
-        raise FestivalFileError(
-            source, [f"{where}: not valid YAML or JSON: {problem}"]
-        ) from None
+        raise FestivalFileError(source, [f"{where}: not valid YAML or JSON: {problem}"]) from None
 
 
 def read_document(path: str | Path) -> Any:
@@ -120,7 +118,9 @@ def read_document(path: str | Path) -> Any:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise FestivalFileError(str(path), [f"{path}: cannot read the file: {exc.strerror}"]) from None
+        raise FestivalFileError(
+            str(path), [f"{path}: cannot read the file: {exc.strerror}"]
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -165,9 +165,9 @@ class Slot(_Strict):
 
 def _check_time(v: Any) -> str:
     if isinstance(v, int) and not isinstance(v, bool):
-        raise ValueError(f"got the number {v}; write times as quoted strings like \"10:00\"")
+        raise ValueError(f'got the number {v}; write times as quoted strings like "10:00"')
     if not isinstance(v, str) or not TIME_RE.match(v):
-        raise ValueError(f"{v!r} is not a time of day; write it as \"HH:MM\", e.g. \"19:00\"")
+        raise ValueError(f'{v!r} is not a time of day; write it as "HH:MM", e.g. "19:00"')
     return v
 
 
@@ -213,7 +213,9 @@ class FestivalInfo(_Strict):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r}; use an IANA name like 'Asia/Shanghai'") from None
+            raise ValueError(
+                f"unknown time zone {v!r}; use an IANA name like 'Asia/Shanghai'"
+            ) from None
         return v
 
 
@@ -619,7 +621,9 @@ def _check_semantics(doc: FestivalDocument) -> list[str]:  # noqa: C901 - one li
     # enterprises
     for i, e in enumerate(doc.enterprises):
         if e.town not in towns:
-            errors.append(f"enterprises[{i}].town: unknown town {e.town!r}{_suggest(e.town, towns)}")
+            errors.append(
+                f"enterprises[{i}].town: unknown town {e.town!r}{_suggest(e.town, towns)}"
+            )
         if e.industry not in industries:
             errors.append(
                 f"enterprises[{i}].industry: unknown industry {e.industry!r}"
@@ -632,32 +636,36 @@ def _check_semantics(doc: FestivalDocument) -> list[str]:  # noqa: C901 - one li
                 )
         for p in e.shops:
             if p not in platforms:
-                errors.append(f"enterprises[{i}].shops.{p}: unknown platform {p!r}{_suggest(p, platforms)}")
+                errors.append(
+                    f"enterprises[{i}].shops.{p}: unknown platform {p!r}{_suggest(p, platforms)}"
+                )
         check_marks(f"enterprises[{i}].unavailable", e.unavailable)
 
     # streamers
-    for i, s in enumerate(doc.streamers):
-        if s.town not in towns:
-            errors.append(f"streamers[{i}].town: unknown town {s.town!r}{_suggest(s.town, towns)}")
-        for j, x in enumerate(s.industries):
+    for i, st in enumerate(doc.streamers):
+        if st.town not in towns:
+            errors.append(f"streamers[{i}].town: unknown town {st.town!r}{_suggest(st.town, towns)}")
+        for j, x in enumerate(st.industries):
             if x not in industries:
                 errors.append(
                     f"streamers[{i}].industries[{j}]: unknown industry {x!r}{_suggest(x, industries)}"
                 )
-        for j, p in enumerate(s.platforms):
+        for j, p in enumerate(st.platforms):
             if p not in platforms:
                 errors.append(
                     f"streamers[{i}].platforms[{j}]: unknown platform {p!r}{_suggest(p, platforms)}"
                 )
-        for p in s.accounts:
+        for p in st.accounts:
             if p not in platforms:
-                errors.append(f"streamers[{i}].accounts.{p}: unknown platform {p!r}{_suggest(p, platforms)}")
-        if s.employer is not None and s.employer not in enterprises:
+                errors.append(
+                    f"streamers[{i}].accounts.{p}: unknown platform {p!r}{_suggest(p, platforms)}"
+                )
+        if st.employer is not None and st.employer not in enterprises:
             errors.append(
-                f"streamers[{i}].employer: unknown enterprise {s.employer!r}"
-                f"{_suggest(s.employer, enterprises)}"
+                f"streamers[{i}].employer: unknown enterprise {st.employer!r}"
+                f"{_suggest(st.employer, enterprises)}"
             )
-        check_marks(f"streamers[{i}].unavailable", s.unavailable)
+        check_marks(f"streamers[{i}].unavailable", st.unavailable)
 
     for k in doc.weights:
         if k not in DEFAULT_WEIGHTS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, delete, func, select
 
@@ -55,7 +55,13 @@ def import_festival(db: Session, festival: Festival) -> ImportResult:
         return ImportResult(festival.id, created=False, changed=False)
     if row is not None:
         _refuse_orphans(db, festival)
-        for table in (models.Town, models.Industry, models.Venue, models.Enterprise, models.Streamer):
+        for table in (
+            models.Town,
+            models.Industry,
+            models.Venue,
+            models.Enterprise,
+            models.Streamer,
+        ):
             db.exec(delete(table).where(col(table.festival_id) == festival.id))  # type: ignore[attr-defined]
         db.flush()
     deadline = festival.info.confirmation_deadline
@@ -82,31 +88,64 @@ def import_festival(db: Session, festival: Festival) -> ImportResult:
     db.flush()
     fid = festival.id
     db.add_all(
-        [models.Town(festival_id=fid, id=t.id, name=t.name, neighbours=sorted(festival.neighbours[t.id])) for t in festival.towns]
+        [
+            models.Town(
+                festival_id=fid, id=t.id, name=t.name, neighbours=sorted(festival.neighbours[t.id])
+            )
+            for t in festival.towns
+        ]
         + [models.Industry(festival_id=fid, id=i.id, name=i.name) for i in festival.industries]
         + [
-            models.Venue(festival_id=fid, id=v.id, kind=v.kind, name=v.name, town_id=v.town, studios=v.studios, closed=v.closed)
+            models.Venue(
+                festival_id=fid,
+                id=v.id,
+                kind=v.kind,
+                name=v.name,
+                town_id=v.town,
+                studios=v.studios,
+                closed=v.closed,
+            )
             for v in festival.venues
         ]
         + [
             models.Enterprise(
-                festival_id=fid, id=e.id, name=e.name, town_id=e.town, industry_id=e.industry,
-                sessions=e.sessions, skus=e.skus, expected_gmv=e.expected_gmv, platforms=e.platforms,
-                unavailable=e.unavailable, shops=e.shops,
+                festival_id=fid,
+                id=e.id,
+                name=e.name,
+                town_id=e.town,
+                industry_id=e.industry,
+                sessions=e.sessions,
+                skus=e.skus,
+                expected_gmv=e.expected_gmv,
+                platforms=e.platforms,
+                unavailable=e.unavailable,
+                shops=e.shops,
             )
             for e in festival.enterprises
         ]
         + [
             models.Streamer(
-                festival_id=fid, id=s.id, name=s.name, agency=s.agency, town_id=s.town,
-                employer_id=s.employer, max_sessions_per_day=s.max_sessions_per_day,
-                industries=s.industries, platforms=s.platforms, unavailable=s.unavailable,
+                festival_id=fid,
+                id=s.id,
+                name=s.name,
+                agency=s.agency,
+                town_id=s.town,
+                employer_id=s.employer,
+                max_sessions_per_day=s.max_sessions_per_day,
+                industries=s.industries,
+                platforms=s.platforms,
+                unavailable=s.unavailable,
                 accounts=s.accounts,
             )
             for s in festival.streamers
         ]
     )
-    existing = {r.enterprise_id: r for r in db.exec(select(models.SessionRequest).where(models.SessionRequest.festival_id == fid))}
+    existing = {
+        r.enterprise_id: r
+        for r in db.exec(
+            select(models.SessionRequest).where(models.SessionRequest.festival_id == fid)
+        )
+    }
     for e in festival.enterprises:
         req = existing.pop(e.id, None)
         if req is None:
@@ -136,10 +175,13 @@ def _refuse_orphans(db: Session, festival: Festival) -> None:
         if s.venue not in festival.venue:
             problems.append(f"session {s.id}: venue {s.venue!r} is no longer in the file")
     if problems:
-        shown = problems[:10] + ([f"... and {len(problems) - 10} more"] if len(problems) > 10 else [])
+        shown = problems[:10] + (
+            [f"... and {len(problems) - 10} more"] if len(problems) > 10 else []
+        )
         raise ImportRefused(
             f"festival {festival.id!r} is already stored with a schedule, and this file would orphan "
-            f"{len(problems)} of its sessions:\n  " + "\n  ".join(shown)
+            f"{len(problems)} of its sessions:\n  "
+            + "\n  ".join(shown)
             + "\nKeep those entries in the file, or import it under a new festival id."
         )
 
@@ -152,8 +194,9 @@ def load_stored_festival(db: Session, festival_id: str) -> Festival:
 
 
 def festival_public(db: Session, row: models.Festival) -> models.FestivalPublic:
-    def count(table: type) -> int:
-        return db.exec(select(func.count()).select_from(table).where(table.festival_id == row.id)).one()  # type: ignore[attr-defined]
+    def count(table: Any) -> int:
+        stmt = select(func.count()).select_from(table).where(table.festival_id == row.id)
+        return int(db.exec(stmt).one())
 
     requested = db.exec(
         select(func.coalesce(func.sum(models.SessionRequest.requested), 0)).where(
@@ -179,5 +222,3 @@ def festival_public(db: Session, row: models.Festival) -> models.FestivalPublic:
 
 def list_festivals(db: Session) -> list[models.Festival]:
     return list(db.exec(select(models.Festival).order_by(models.Festival.id)))
-
-

@@ -1,6 +1,6 @@
 """Regenerate the initial migration from models/ (while no database has been released).
 
-    python migrations/regenerate.py
+python migrations/regenerate.py
 """
 
 import tempfile

@@ -53,4 +53,5 @@ __all__ = [
     "Streamer",
     "Town",
     "Venue",
+    "VenueKind",
 ]

@@ -20,7 +20,9 @@ class DecisionBase(SQLModel):
 
 class Decision(DecisionBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    festival_id: str = Field(foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE")
+    festival_id: str = Field(
+        foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE"
+    )
     town: str = Field(max_length=64)
     token_id: int | None = None
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -24,8 +24,12 @@ class Festival(FestivalBase, table=True):
     source_sha256: str = Field(max_length=64)
     confirmation_deadline: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     current_version: int = 0
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class FestivalPublic(FestivalBase):
@@ -47,20 +51,26 @@ class FestivalsPublic(SQLModel):
 
 
 class Town(SQLModel, table=True):
-    festival_id: str = Field(foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE")
+    festival_id: str = Field(
+        foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
     id: str = Field(primary_key=True, max_length=64)
     name: str
     neighbours: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
 
 
 class Industry(SQLModel, table=True):
-    festival_id: str = Field(foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE")
+    festival_id: str = Field(
+        foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
     id: str = Field(primary_key=True, max_length=64)
     name: str
 
 
 class Venue(SQLModel, table=True):
-    festival_id: str = Field(foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE")
+    festival_id: str = Field(
+        foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
     id: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=8)
     name: str
@@ -70,7 +80,9 @@ class Venue(SQLModel, table=True):
 
 
 class Enterprise(SQLModel, table=True):
-    festival_id: str = Field(foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE")
+    festival_id: str = Field(
+        foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
     id: str = Field(primary_key=True, max_length=64)
     name: str
     town_id: str = Field(max_length=64, index=True)
@@ -84,7 +96,9 @@ class Enterprise(SQLModel, table=True):
 
 
 class Streamer(SQLModel, table=True):
-    festival_id: str = Field(foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE")
+    festival_id: str = Field(
+        foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
     id: str = Field(primary_key=True, max_length=64)
     name: str
     agency: str | None = None
@@ -94,14 +108,18 @@ class Streamer(SQLModel, table=True):
     industries: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     platforms: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     unavailable: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
-    accounts: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    accounts: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSONType, nullable=False)
+    )
 
 
 class SessionRequest(SQLModel, table=True):
     """What an enterprise asked for, and how the latest schedule version answered it."""
 
     __tablename__ = "session_request"
-    festival_id: str = Field(foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE")
+    festival_id: str = Field(
+        foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
     enterprise_id: str = Field(primary_key=True, max_length=64)
     requested: int
     placed: int = 0

@@ -13,7 +13,9 @@ from models._types import JSONType, UTCDateTime, utcnow
 class SalesFile(SQLModel, table=True):
     __tablename__ = "sales_file"
     id: int | None = Field(default=None, primary_key=True)
-    festival_id: str = Field(foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE")
+    festival_id: str = Field(
+        foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE"
+    )
     enterprise_id: str | None = Field(default=None, max_length=64)
     platform: str = Field(max_length=32)
     filename: str
@@ -22,7 +24,9 @@ class SalesFile(SQLModel, table=True):
     stored: int = 0
     quarantined: int = 0
     duplicates: int = 0
-    ingested_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    ingested_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class OrderLine(SQLModel, table=True):
@@ -54,12 +58,16 @@ class OrderLine(SQLModel, table=True):
 class QuarantinedRow(SQLModel, table=True):
     __tablename__ = "quarantined_row"
     id: int | None = Field(default=None, primary_key=True)
-    festival_id: str = Field(foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE")
+    festival_id: str = Field(
+        foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE"
+    )
     file_id: int | None = Field(default=None, foreign_key="sales_file.id")
     row_number: int
     reason: str
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class SessionFigures(SQLModel, table=True):
@@ -67,10 +75,14 @@ class SessionFigures(SQLModel, table=True):
 
     __tablename__ = "session_figures"
     session_id: str = Field(primary_key=True, max_length=96)
-    festival_id: str = Field(foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE")
+    festival_id: str = Field(
+        foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE"
+    )
     views: int | None = None
     peak_viewers: int | None = None
     new_followers: int | None = None
     claimed_gmv_fen: int | None = None
     reported_by: str | None = None
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

@@ -17,13 +17,19 @@ class ScheduleVersion(SQLModel, table=True):
     __tablename__ = "schedule_version"
     __table_args__ = (sa.UniqueConstraint("festival_id", "version", name="uq_schedule_version"),)
     id: int | None = Field(default=None, primary_key=True)
-    festival_id: str = Field(foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE")
+    festival_id: str = Field(
+        foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE"
+    )
     version: int
     document: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
     stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     # what this version changed against the one before: session ids per kind
-    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    changes: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONType, nullable=False)
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class SessionBase(SQLModel):
@@ -53,7 +59,9 @@ class FestivalSession(SessionBase, table=True):
     slot: int
     version: int  # the schedule version that last placed or changed it
     row_version: int = 1  # bumped on every change; decisions compare-and-set on it
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class SessionPublic(SQLModel):

@@ -45,6 +45,9 @@ def pg_url() -> str:
     return PG_URL
 
 
+_PG_SCHEMAS: dict[int, str] = {}
+
+
 def fresh_pg_engine() -> Engine:
     """Each test gets its own schema so tests never see each other's rows."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -54,12 +57,12 @@ def fresh_pg_engine() -> Engine:
     admin.dispose()
     sep = "&" if "?" in PG_URL else "?"
     engine = make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    engine.info["schema"] = schema  # type: ignore[index]
+    _PG_SCHEMAS[id(engine)] = schema
     return engine
 
 
 def drop_pg(engine: Engine) -> None:
-    schema = engine.info.get("schema")  # type: ignore[union-attr]
+    schema = _PG_SCHEMAS.pop(id(engine))
     engine.dispose()
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

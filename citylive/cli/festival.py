@@ -87,11 +87,18 @@ def festivals() -> None:
         console.print("no festivals stored yet; add one with `citylive import FILE`")
         return
     table = Table(show_edge=False)
-    for col in ("id", "name", "days", "towns", "enterprises", "streamers", "requested", "version"):
-        table.add_column(col)
+    table.add_column("id", no_wrap=True)
+    table.add_column("name")
+    table.add_column("days")
+    for col in ("enterprises", "requested", "version"):
+        table.add_column(col, justify="right")
     for r in rows:
         table.add_row(
-            r.id, r.name, f"{r.days[0]}..{r.days[-1]}", str(r.towns), str(r.enterprises),
-            str(r.streamers), str(r.requested_sessions), str(r.current_version),
+            r.id,
+            r.name,
+            f"{r.days[0]}..{r.days[-1]}",
+            str(r.enterprises),
+            str(r.requested_sessions),
+            str(r.current_version),
         )
     console.print(table)
