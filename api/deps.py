@@ -1,0 +1,116 @@
+"""Request dependencies: one database session per request, and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.errors import ApiError
+from citylive.auth import Principal, verify_token
+from citylive.db import get_engine, init_db
+from models.enums import Role
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="a token from `citylive token create --role organiser|coordinator`",
+)
+COOKIE = "citylive_token"
+
+
+def get_app_engine(request: Request) -> Engine:
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None:
+        engine = init_db(get_engine())
+        request.app.state.engine = engine
+    return engine
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with Session(get_app_engine(request), expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def _principal(db: Session, token: str | None) -> Principal:
+    if not token:
+        raise ApiError(
+            401,
+            "sign in: send `Authorization: Bearer <token>` (make one with `citylive token create`)",
+            field="Authorization",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    principal = verify_token(db=db, token=token)
+    if principal is None:
+        raise ApiError(
+            401,
+            "this token is unknown or revoked; ask the organisers for a new one",
+            field="Authorization",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    db.commit()  # last_used_at, when it was due
+    return principal
+
+
+def get_current_user(
+    db: SessionDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    return _principal(db, creds.credentials if creds else None)
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+def get_feed_user(
+    request: Request,
+    db: SessionDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """Calendar apps cannot send headers, so feeds also take `?token=`."""
+    token = creds.credentials if creds else request.query_params.get("token")
+    return _principal(db, token)
+
+
+FeedUser = Annotated[Principal, Depends(get_feed_user)]
+
+
+def require_organiser(user: CurrentUser) -> Principal:
+    if user.role != Role.organiser:
+        raise ApiError(403, "only organisers may do this", field="Authorization")
+    return user
+
+
+OrganiserUser = Annotated[Principal, Depends(require_organiser)]
+
+
+def portal_user(request: Request, db: Session) -> Principal | None:
+    """The web portal's sign-in: the same token, kept in an HttpOnly cookie."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    principal = verify_token(db=db, token=token)
+    if principal is not None:
+        db.commit()
+    return principal
+
+
+def scope_town(user: Principal, town: str | None) -> str | None:
+    """The town filter a request may use: a coordinator's own town, whatever it asked."""
+    if user.role == Role.organiser:
+        return town
+    if town is not None and town != user.town:
+        raise ApiError(403, f"a coordinator sees only the sessions of town {user.town!r}", "town")
+    return user.town
+
+
+def check_festival_scope(user: Principal, festival_id: str) -> None:
+    """A token made for one festival does not open the others (they answer 404)."""
+    if user.festival_id is not None and user.festival_id != festival_id:
+        raise ApiError(404, f"no festival {festival_id!r}", field="fid")

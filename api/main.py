@@ -1,0 +1,31 @@
+"""The CityLive web application: the JSON API under /api/v1 and the web pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api import errors, web
+from api.routes import exports, festivals, sessions
+
+API_PREFIX = "/api/v1"
+
+app = FastAPI(
+    title="CityLive",
+    version="1.0",
+    summary="Plan, run and account for a city's 1+N livestream-commerce festival",
+    description=(
+        "Organisers import festivals, plan schedules and follow confirmations; town "
+        "coordinators confirm or decline their town's sessions.  Every route needs "
+        "`Authorization: Bearer <token>` (make one with `citylive token create`).  Errors "
+        'answer `{"message": ..., "field": ...}`.'
+    ),
+    openapi_url=f"{API_PREFIX}/openapi.json",
+    docs_url="/docs",
+    redoc_url=None,
+)
+errors.install(app)
+
+app.include_router(festivals.router, prefix=API_PREFIX)
+app.include_router(sessions.router, prefix=API_PREFIX)
+app.include_router(exports.router, prefix=API_PREFIX)
+app.include_router(web.router)

@@ -1,0 +1,196 @@
+"""Sessions: the schedule with filters and pages, confirm / decline, the decision history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.deps import CurrentUser, SessionDep, check_festival_scope, scope_town
+from api.events import emit_session_event
+from api.routes.festivals import ERRORS, get_festival_row
+from api.schemas import (
+    SESSION_EXAMPLE,
+    ConfirmBody,
+    ConflictPublic,
+    DecisionOutcome,
+    DeclineBody,
+    ErrorPublic,
+)
+from citylive.auth import Principal
+from citylive.decisions import decide, find_session_for, history
+from citylive.sessions import SessionFilter, festival_zone, list_sessions, session_public
+from models import DecisionPublic, DecisionsPublic, SessionPublic, SessionsPublic
+from models.enums import SessionStatus
+
+router = APIRouter(tags=["sessions"])
+
+DECISION_ERRORS: dict[int | str, dict[str, Any]] = ERRORS | {
+    404: {"model": ErrorPublic, "description": "no such session among those you decide on"},
+    409: {
+        "model": ConflictPublic,
+        "description": "the session was decided otherwise, or the deadline has passed; "
+        "the body carries its current state",
+    },
+    422: {"model": ErrorPublic, "description": "the request is invalid (e.g. no reason)"},
+}
+
+
+@router.get(
+    "/festivals/{fid}/sessions",
+    response_model=SessionsPublic,
+    responses=ERRORS,
+    summary="The schedule, filtered and paged",
+)
+def read_sessions(
+    db: SessionDep,
+    user: CurrentUser,
+    fid: str,
+    town: Annotated[str | None, Query(max_length=64)] = None,
+    venue: Annotated[str | None, Query(max_length=64)] = None,
+    day: Annotated[date | None, Query(description="a festival day, YYYY-MM-DD")] = None,
+    industry: Annotated[str | None, Query(max_length=64)] = None,
+    enterprise: Annotated[str | None, Query(max_length=64)] = None,
+    streamer: Annotated[str | None, Query(max_length=64)] = None,
+    status: SessionStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SessionsPublic:
+    """Sessions of the current schedule in programme order.  A coordinator gets only its own
+    town's sessions (asking for another town answers 403)."""
+    get_festival_row(db, user, fid)
+    filters = SessionFilter(
+        town=scope_town(user, town),
+        venue=venue,
+        day=day,
+        industry=industry,
+        enterprise=enterprise,
+        streamer=streamer,
+        status=status,
+    )
+    rows, count = list_sessions(db=db, festival_id=fid, filters=filters, limit=limit, offset=offset)
+    tz = festival_zone(db, fid)
+    return SessionsPublic(data=[session_public(r, tz) for r in rows], count=count)
+
+
+@router.get("/sessions/{sid}", response_model=SessionPublic, responses=DECISION_ERRORS)
+def read_session(db: SessionDep, user: CurrentUser, sid: str) -> SessionPublic:
+    row = find_session_for(
+        db=db, session_id=sid, role=user.role, town=user.town, festival_id=user.festival_id
+    )
+    return session_public(row, festival_zone(db, row.festival_id))
+
+
+def _decide(
+    request: Request,
+    background: BackgroundTasks,
+    db: SessionDep,
+    user: Principal,
+    sid: str,
+    action: str,
+    reason: str | None,
+) -> Any:
+    result = decide(
+        db=db,
+        session_id=sid,
+        action=action,
+        actor=user.name,
+        role=user.role,
+        town=user.town,
+        reason=reason,
+        remote_addr=request.client.host if request.client else None,
+        token_id=user.token_id,
+        festival_id=user.festival_id,
+    )
+    db.commit()
+    row = result.session
+    public = session_public(row, festival_zone(db, row.festival_id))
+    if result.outcome in ("conflict", "refused"):
+        body = ConflictPublic(
+            message=result.message, field="status", outcome=result.outcome, session=public
+        )
+        return JSONResponse(body.model_dump(mode="json"), status_code=409)
+    if result.outcome == "applied":
+        background.add_task(
+            emit_session_event,
+            f"citylive.session.{row.status}",
+            session_id=row.id,
+            festival_id=row.festival_id,
+            town=row.town,
+        )
+    return DecisionOutcome(
+        **public.model_dump(),
+        outcome=result.outcome,
+        message=result.message,
+        decision_id=result.decision_id,
+    )
+
+
+@router.post(
+    "/sessions/{sid}/confirm",
+    response_model=DecisionOutcome,
+    responses=DECISION_ERRORS,
+    summary="Confirm a session (idempotent)",
+)
+def confirm_session(
+    request: Request,
+    background: BackgroundTasks,
+    db: SessionDep,
+    user: CurrentUser,
+    sid: str,
+    body: ConfirmBody | None = None,
+) -> Any:
+    """Confirm that the town will hold this session.  Confirming again answers 200 with
+    `outcome: unchanged`; a declined session answers 409 with its current state."""
+    return _decide(request, background, db, user, sid, "confirm", body.note if body else None)
+
+
+@router.post(
+    "/sessions/{sid}/decline",
+    response_model=DecisionOutcome,
+    responses=DECISION_ERRORS,
+    summary="Decline a session, with a reason (idempotent)",
+)
+def decline_session(
+    request: Request,
+    background: BackgroundTasks,
+    db: SessionDep,
+    user: CurrentUser,
+    sid: str,
+    body: DeclineBody,
+) -> Any:
+    """Decline this session; the reason goes to the organisers, who re-plan.  Declining again
+    answers 200 with `outcome: unchanged`; a confirmed session answers 409."""
+    return _decide(request, background, db, user, sid, "decline", body.reason)
+
+
+@router.get("/sessions/{sid}/decisions", response_model=DecisionsPublic, responses=DECISION_ERRORS)
+def read_session_decisions(db: SessionDep, user: CurrentUser, sid: str) -> DecisionsPublic:
+    """The audit trail of one session: who decided what, when, why and from where."""
+    find_session_for(
+        db=db, session_id=sid, role=user.role, town=user.town, festival_id=user.festival_id
+    )
+    rows, count = history(db=db, session_id=sid)
+    return DecisionsPublic(data=[DecisionPublic.model_validate(r) for r in rows], count=count)
+
+
+@router.get("/festivals/{fid}/decisions", response_model=DecisionsPublic, responses=ERRORS)
+def read_festival_decisions(
+    db: SessionDep,
+    user: CurrentUser,
+    fid: str,
+    town: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DecisionsPublic:
+    """Decisions on the festival's sessions, newest first (a coordinator: its own town's)."""
+    get_festival_row(db, user, fid)
+    rows, count = history(
+        db=db, festival_id=fid, town=scope_town(user, town), limit=limit, offset=offset
+    )
+    return DecisionsPublic(data=[DecisionPublic.model_validate(r) for r in rows], count=count)
+
+
+_ = (check_festival_scope, SESSION_EXAMPLE)

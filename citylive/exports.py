@@ -1,0 +1,182 @@
+"""The schedule as calendar feeds (iCalendar) and as an Excel workbook.
+
+Exports take the same `SessionFilter` as the API, so a coordinator's export is exactly the
+sessions the coordinator may see.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlmodel import Session, select
+
+import models
+from citylive.sessions import SessionFilter, confirmations_by_town, list_sessions
+from citylive.store import FestivalNotFound
+
+ICS_STATUS = {
+    "proposed": "TENTATIVE",
+    "confirmed": "CONFIRMED",
+    "declined": "CANCELLED",
+    "cancelled": "CANCELLED",
+}
+STATUS_ZH = {
+    "proposed": "待确认",
+    "confirmed": "已确认",
+    "declined": "已拒绝",
+    "cancelled": "已取消",
+}
+
+
+@dataclass
+class Names:
+    """Display names for ids, read from the stored festival's tables."""
+
+    festival: str
+    tz: ZoneInfo
+    towns: dict[str, str]
+    venues: dict[str, str]
+    enterprises: dict[str, str]
+    streamers: dict[str, str]
+    industries: dict[str, str]
+
+
+def names_of(*, db: Session, festival_id: str) -> Names:
+    row = db.get(models.Festival, festival_id)
+    if row is None:
+        raise FestivalNotFound(festival_id)
+
+    def pairs(table: type) -> dict[str, str]:
+        rows = db.exec(select(table.id, table.name).where(table.festival_id == festival_id))  # type: ignore[attr-defined]
+        return {i: n for i, n in rows}
+
+    return Names(
+        festival=row.name,
+        tz=ZoneInfo(row.timezone),
+        towns=pairs(models.Town),
+        venues=pairs(models.Venue),
+        enterprises=pairs(models.Enterprise),
+        streamers=pairs(models.Streamer),
+        industries=pairs(models.Industry),
+    )
+
+
+def calendar_ics(
+    *, db: Session, festival_id: str, filters: SessionFilter, title: str | None = None
+) -> bytes:
+    """An iCalendar feed of the matching sessions; declined and cancelled ones are marked
+    CANCELLED so calendar apps take them off people's calendars."""
+    names = names_of(db=db, festival_id=festival_id)
+    sessions, _ = list_sessions(db=db, festival_id=festival_id, filters=filters)
+    cal = Calendar()
+    cal.add("prodid", "-//CityLive//festival schedule//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", title or names.festival)
+    cal.add("x-wr-timezone", str(names.tz))
+    for s in sessions:
+        ev = Event()
+        ev.add("uid", f"{s.id}@citylive")
+        ev.add("dtstamp", s.updated_at)
+        ev.add("dtstart", s.start.astimezone(names.tz))
+        ev.add("dtend", s.end.astimezone(names.tz))
+        ev.add("sequence", s.row_version - 1)
+        ev.add(
+            "summary",
+            f"{names.enterprises.get(s.enterprise, s.enterprise)} × "
+            f"{names.streamers.get(s.streamer, s.streamer)} ({s.platform})",
+        )
+        ev.add("location", f"{names.venues.get(s.venue, s.venue)} · 直播间 {s.studio}")
+        ev.add("status", ICS_STATUS[s.status])
+        ev.add(
+            "description",
+            f"session {s.id}\nstatus: {s.status}\ntown: {names.towns.get(s.town, s.town)}\n"
+            f"industry: {names.industries.get(s.industry, s.industry)}",
+        )
+        ev.add("categories", [s.town, s.industry, s.platform])
+        cal.add_component(ev)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+SESSION_COLUMNS = [
+    ("场次 Session", 16),
+    ("日期 Day", 12),
+    ("开始 Start", 8),
+    ("结束 End", 8),
+    ("会场 Venue", 18),
+    ("直播间 Studio", 8),
+    ("镇街 Town", 12),
+    ("行业 Industry", 12),
+    ("企业 Enterprise", 22),
+    ("主播 Streamer", 14),
+    ("平台 Platform", 10),
+    ("状态 Status", 10),
+    ("版本 Version", 8),
+]
+
+
+def schedule_workbook(*, db: Session, festival_id: str, filters: SessionFilter) -> bytes:
+    """The schedule as an .xlsx: one sheet of sessions (filterable, frozen header), one of
+    confirmation counts per town."""
+    names = names_of(db=db, festival_id=festival_id)
+    sessions, _ = list_sessions(db=db, festival_id=festival_id, filters=filters)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "日程 Schedule"
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor="9B2335")
+    ws.append([c for c, _ in SESSION_COLUMNS])
+    for i, (_, width) in enumerate(SESSION_COLUMNS, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font, cell.fill = header_font, header_fill
+        cell.alignment = Alignment(horizontal="center")
+        ws.column_dimensions[get_column_letter(i)].width = width
+    for s in sessions:
+        start: datetime = s.start.astimezone(names.tz)
+        end: datetime = s.end.astimezone(names.tz)
+        ws.append(
+            [
+                s.id,
+                start.date(),
+                start.strftime("%H:%M"),
+                end.strftime("%H:%M"),
+                names.venues.get(s.venue, s.venue),
+                s.studio,
+                names.towns.get(s.town, s.town),
+                names.industries.get(s.industry, s.industry),
+                names.enterprises.get(s.enterprise, s.enterprise),
+                names.streamers.get(s.streamer, s.streamer),
+                s.platform,
+                f"{STATUS_ZH[s.status]} {s.status}",
+                s.version,
+            ]
+        )
+        ws.cell(row=ws.max_row, column=2).number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(SESSION_COLUMNS))}{max(ws.max_row, 1)}"
+
+    towns = wb.create_sheet("确认 Confirmations")
+    towns.append(
+        ["镇街 Town", "名称 Name", "待确认 Proposed", "已确认 Confirmed", "已拒绝 Declined"]
+    )
+    for i in range(1, 6):
+        towns.cell(row=1, column=i).font, towns.cell(row=1, column=i).fill = (
+            header_font,
+            header_fill,
+        )
+        towns.column_dimensions[get_column_letter(i)].width = 16
+    for line in confirmations_by_town(db=db, festival_id=festival_id, town=filters.town):
+        towns.append([line.town, line.name, line.proposed, line.confirmed, line.declined])
+    towns.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
