@@ -1,6 +1,7 @@
 """The `citylive` command.  Each feature keeps its commands in a module of its own here."""
 
 from citylive.cli import festival  # noqa: F401 - registers commands
+from citylive.cli import notify  # noqa: F401 - registers commands
 from citylive.cli import serve  # noqa: F401 - registers commands
 from citylive.cli.app import app
 
