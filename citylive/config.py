@@ -35,7 +35,7 @@ class Settings(BaseSettings):
         default=1.5, description="self-reported GMV > ratio x computed GMV"
     )
     flag_min_orders: int = Field(
-        default=10, description="sessions with fewer orders are not flagged"
+        default=20, description="sessions with fewer orders are not flagged"
     )
     attribution_grace_minutes: int = 30
 

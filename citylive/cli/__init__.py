@@ -2,6 +2,7 @@
 
 from citylive.cli import festival  # noqa: F401 - registers commands
 from citylive.cli import notify  # noqa: F401 - registers commands
+from citylive.cli import sales  # noqa: F401 - registers commands
 from citylive.cli import serve  # noqa: F401 - registers commands
 from citylive.cli.app import app
 

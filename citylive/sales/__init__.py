@@ -1,0 +1,1 @@
+"""Post-event sales: reading platform exports, attributing orders to sessions, figures, flags."""

@@ -1,0 +1,26 @@
+"""The sales tables as SQLAlchemy Core tables (bulk paths and GROUP BY queries use Core)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+import models
+
+
+def table_of(model: Any) -> sa.Table:
+    table: sa.Table = model.__table__
+    return table
+
+
+ORDER_LINE = table_of(models.OrderLine)
+QUARANTINED_ROW = table_of(models.QuarantinedRow)
+SALES_FILE = table_of(models.SalesFile)
+SESSION_FIGURES = table_of(models.SessionFigures)
+FESTIVAL_SESSION = table_of(models.FestivalSession)
+ENTERPRISE = table_of(models.Enterprise)
+STREAMER = table_of(models.Streamer)
+TOWN = table_of(models.Town)
+INDUSTRY = table_of(models.Industry)
+VENUE = table_of(models.Venue)

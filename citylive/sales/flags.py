@@ -1,0 +1,227 @@
+"""Signs of inflated figures, each flagged with the evidence that raised it.
+
+- refund: a session's refund rate far above the festival's (orders placed, then refunded);
+- buyers: a few buyer accounts holding a large share of a session's orders;
+- conversion: buyers / views beyond what is plausible;
+- claim: self-reported GMV far above the GMV computed from the exports;
+- brushing: merchant notes that mark orders as 刷单.
+
+Thresholds come from the settings (`CITYLIVE_FLAG_*`, defaults in docs/sales.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from citylive.config import Settings, get_settings
+from citylive.sales._tables import ENTERPRISE, FESTIVAL_SESSION, ORDER_LINE
+from citylive.sales.figures import summary, totals, yuan
+
+BRUSHING_WORDS = ("刷单", "补单", "刷销量")
+KINDS = ("refund", "buyers", "conversion", "claim", "brushing")
+
+
+@dataclass
+class Flag:
+    kind: str
+    session_id: str | None  # None: off-session lines of the enterprise
+    enterprise: str
+    streamer: str | None
+    town: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _sessions(db: Session, festival_id: str) -> dict[str, Any]:
+    s = FESTIVAL_SESSION
+    return {
+        r.id: r
+        for r in db.connection().execute(
+            sa.select(s.c.id, s.c.enterprise, s.c.streamer, s.c.town).where(
+                s.c.festival_id == festival_id
+            )
+        )
+    }
+
+
+def flag_sessions(
+    *, db: Session, festival_id: str, town: str | None = None, settings: Settings | None = None
+) -> list[Flag]:
+    """Every flag of the festival (or of one town's sessions), grouped by session."""
+    cfg = settings or get_settings()
+    sessions = _sessions(db, festival_id)
+    rows = [r for r in summary(db=db, festival_id=festival_id, by="session", town=town) if r["key"]]
+    festival_rate = totals(db=db, festival_id=festival_id)["refund_rate"] or 0.0
+    flags: list[Flag] = []
+
+    def make(kind: str, sid: str, message: str, evidence: dict[str, Any]) -> Flag:
+        info = sessions[sid]
+        return Flag(kind, sid, info.enterprise, info.streamer, info.town, message, evidence)
+
+    top = _top_buyers(db, festival_id, cfg.flag_top_buyers)
+    for r in rows:
+        sid = r["key"]
+        if sid not in sessions:
+            continue
+        orders = r["orders"]
+        rate = r["refund_rate"] or 0.0
+        if (
+            orders >= cfg.flag_min_orders
+            and rate >= cfg.flag_refund_rate_min
+            and rate > cfg.flag_refund_rate_factor * festival_rate
+        ):
+            flags.append(
+                make(
+                    "refund",
+                    sid,
+                    f"退款率 {rate:.0%}，全节平均 {festival_rate:.0%} (refund rate {rate:.0%} vs festival {festival_rate:.0%})",
+                    {
+                        "refund_rate": rate,
+                        "festival_refund_rate": festival_rate,
+                        "orders": orders,
+                        "refunded_orders": r["refunded_orders"],
+                    },
+                )
+            )
+        if orders >= cfg.flag_min_orders and sid in top:
+            counts, buyers_known = top[sid]
+            held = sum(n for _, n in counts)
+            share = round(held / orders, 4)
+            if share > cfg.flag_top_buyers_share:
+                flags.append(
+                    make(
+                        "buyers",
+                        sid,
+                        f"前 {len(counts)} 个买家占 {share:.0%} 的订单 (top {len(counts)} buyers hold {share:.0%} of orders)",
+                        {
+                            "top_buyers": [{"buyer": b, "orders": n} for b, n in counts],
+                            "share": share,
+                            "orders": orders,
+                        },
+                    )
+                )
+        conversion = r.get("conversion")
+        if conversion is not None and conversion > cfg.flag_conversion_max:
+            flags.append(
+                make(
+                    "conversion",
+                    sid,
+                    f"转化率 {conversion:.0%}（买家 {r['buyers']} / 场观 {r['views']}）(conversion beyond plausible)",
+                    {
+                        "conversion": conversion,
+                        "buyers": r["buyers"],
+                        "views": r["views"],
+                        "threshold": cfg.flag_conversion_max,
+                    },
+                )
+            )
+        claimed = r.get("claimed_gmv")
+        if claimed is not None:
+            claimed_fen = int(Decimal(claimed) * 100)
+            computed_fen = int(Decimal(r["computed_gmv_of_claims"]) * 100)
+            if claimed_fen > cfg.flag_claim_ratio * computed_fen:
+                ratio = round(claimed_fen / computed_fen, 2) if computed_fen else None
+                flags.append(
+                    make(
+                        "claim",
+                        sid,
+                        f"自报 GMV ¥{claimed}，订单数据 ¥{yuan(computed_fen)} (claimed vs computed"
+                        + (f", {ratio}×)" if ratio else ")"),
+                        {
+                            "claimed_gmv": claimed,
+                            "computed_gmv": yuan(computed_fen),
+                            "gap": yuan(claimed_fen - computed_fen),
+                            "ratio": ratio,
+                        },
+                    )
+                )
+    flags.extend(_brushing(db, festival_id, town, sessions))
+    order = {k: i for i, k in enumerate(KINDS)}
+    flags.sort(key=lambda f: (f.session_id is None, f.session_id or f.enterprise, order[f.kind]))
+    return flags
+
+
+def _top_buyers(
+    db: Session, festival_id: str, n: int
+) -> dict[str, tuple[list[tuple[str, int]], int]]:
+    """Per session: its top-n buyer accounts with their order counts (where buyers are known)."""
+    ol = ORDER_LINE
+    stmt = (
+        sa.select(ol.c.session_id, ol.c.buyer, sa.func.count(sa.distinct(ol.c.order_id)).label("n"))
+        .where(
+            ol.c.festival_id == festival_id,
+            ol.c.session_id.is_not(None),
+            ol.c.buyer.is_not(None),
+            ol.c.paid_at.is_not(None),
+        )
+        .group_by(ol.c.session_id, ol.c.buyer)
+        .having(sa.func.count(sa.distinct(ol.c.order_id)) > 1)
+    )
+    multi: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for r in db.connection().execute(stmt):
+        multi[r.session_id].append((r.buyer, int(r.n)))
+    out = {}
+    for sid, counts in multi.items():
+        counts.sort(key=lambda c: (-c[1], c[0]))
+        top = counts[:n]
+        out[sid] = (top, len(counts))
+    return out
+
+
+def _brushing(
+    db: Session, festival_id: str, town: str | None, sessions: dict[str, Any]
+) -> list[Flag]:
+    ol = ORDER_LINE
+    e = ENTERPRISE
+    cond = sa.or_(*[ol.c.note.contains(w) for w in BRUSHING_WORDS])
+    stmt = (
+        sa.select(
+            ol.c.session_id,
+            ol.c.enterprise_id,
+            e.c.town_id,
+            ol.c.order_id,
+            ol.c.note,
+            ol.c.amount_fen,
+        )
+        .select_from(
+            ol.join(e, sa.and_(e.c.festival_id == ol.c.festival_id, e.c.id == ol.c.enterprise_id))
+        )
+        .where(ol.c.festival_id == festival_id, cond)
+        .order_by(ol.c.session_id, ol.c.order_id)
+    )
+    if town:
+        stmt = stmt.where(e.c.town_id == town)
+    groups: dict[tuple[str | None, str, str], list[Any]] = defaultdict(list)
+    for r in db.connection().execute(stmt):
+        groups[(r.session_id, r.enterprise_id, r.town_id)].append(r)
+    flags = []
+    for (sid, enterprise, town_id), lines in groups.items():
+        amount = sum(int(r.amount_fen) for r in lines)
+        orders = sorted({r.order_id for r in lines})
+        info = sessions.get(sid) if sid else None
+        flags.append(
+            Flag(
+                "brushing",
+                sid,
+                enterprise,
+                info.streamer if info else None,
+                town_id,
+                f"{len(orders)} 笔订单备注含“刷单” (merchant notes mark {len(orders)} orders as brushing)",
+                {
+                    "orders": len(orders),
+                    "amount": yuan(amount),
+                    "order_ids": orders[:10],
+                    "notes": sorted({r.note for r in lines})[:5],
+                },
+            )
+        )
+    return flags
