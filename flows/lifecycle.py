@@ -1,0 +1,106 @@
+"""festival-lifecycle: the whole story in one flow, for the demo and for small cities.
+
+plan -> tell everyone -> wait for the coordinators' answers until the confirmation deadline
+-> settle silence and re-plan the declines -> tell whoever's sessions changed -> collect the
+platforms' exports -> report and send the summaries.
+
+Larger cities run the same flows as separate deployments instead (prefect.yaml): re-plans
+triggered by decline events, reminders on a schedule, sales collected as exports arrive.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from sqlmodel import func, select
+
+import flows  # noqa: F401 - Prefect's defaults first
+import models
+from citylive.db import session_scope
+from flows.collect_sales import collect_sales, waiting_files
+from flows.dispatch_notifications import dispatch_notifications
+from flows.plan_festival import plan_festival
+from flows.replan_festival import replan_festival
+from flows.summarise_festival import summarise_festival
+from models._types import utcnow
+
+
+def _answers(festival_id: str) -> dict[str, int]:
+    S = models.FestivalSession
+    with session_scope() as db:
+        rows = db.exec(
+            select(S.status, func.count()).where(S.festival_id == festival_id).group_by(S.status)
+        ).all()
+    return {str(status): int(n) for status, n in rows}
+
+
+@task
+def await_answers(
+    festival_id: str, window_seconds: float, poll_seconds: float = 0.5
+) -> dict[str, Any]:
+    """Wait until every session is answered or the confirmation deadline passes.
+
+    The deadline is read from the festival on every poll, so organisers can close the round
+    early by moving it; a festival without one waits `window_seconds` from now.
+    """
+    fallback = utcnow() + timedelta(seconds=window_seconds)
+    while True:
+        with session_scope() as db:
+            festival = db.get(models.Festival, festival_id)
+            assert festival is not None
+            deadline = festival.confirmation_deadline or fallback
+        counts = _answers(festival_id)
+        if counts.get("proposed", 0) == 0:
+            return {"closed_by": "all answered", "counts": counts}
+        if utcnow() >= deadline:
+            return {"closed_by": "deadline", "counts": counts}
+        time.sleep(poll_seconds)
+
+
+@task
+def await_exports(festival_id: str, window_seconds: float, poll_seconds: float = 0.5) -> int:
+    """Wait up to `window_seconds` for the first exports to arrive in the inbox."""
+    deadline = time.monotonic() + window_seconds
+    while True:
+        found = waiting_files.fn(festival_id)
+        if found or time.monotonic() >= deadline:
+            return len(found)
+        time.sleep(poll_seconds)
+
+
+@flow(name="festival-lifecycle", log_prints=True)
+def festival_lifecycle(
+    festival_file: str,
+    time_limit: float = 30.0,
+    decision_window: float = 3600.0,
+    sales_window: float = 3600.0,
+    report_out: str | None = None,
+    locale: str = "zh-CN",
+) -> dict[str, Any]:
+    """Run a festival from its file to its report; returns what happened at each step."""
+    logger = get_run_logger()
+    planned = plan_festival(festival_file=festival_file, time_limit=time_limit)
+    fid = planned["festival_id"]
+    told = dispatch_notifications(festival_id=fid)
+    answers = await_answers(fid, decision_window)
+    logger.info("answers closed (%s): %s", answers["closed_by"], answers["counts"])
+    replanned = replan_festival(
+        fid, reason="declines and silence at the deadline", at_deadline=True, time_limit=time_limit
+    )
+    told_again = dispatch_notifications(festival_id=fid)
+    await_exports(fid, sales_window)
+    sales = collect_sales(fid)
+    summary = summarise_festival(fid, out=report_out, locale=locale)
+    return {
+        "festival_id": fid,
+        "plan": planned,
+        "first_dispatch": told,
+        "answers": answers,
+        "replan": replanned,
+        "second_dispatch": told_again,
+        "sales": sales,
+        "summary": summary,
+    }

@@ -1,0 +1,53 @@
+"""send-reminders: during the festival days, remind people a set time before each session.
+
+Scheduled every few minutes (prefect.yaml).  The outbox keys a reminder by session and
+recipient, so overlapping or repeated runs never send one twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from sqlmodel import col, select
+
+import flows  # noqa: F401 - Prefect's defaults first
+import models
+from citylive.db import session_scope
+from flows.dispatch_notifications import dispatch_notifications
+from models._types import utcnow
+
+
+@task
+def running_festivals(now: datetime) -> list[str]:
+    """Festivals with a released schedule and a session still to start."""
+    S = models.FestivalSession
+    with session_scope() as db:
+        return list(
+            db.exec(
+                select(S.festival_id)
+                .where(col(S.start) > now, col(S.status).in_(["proposed", "confirmed"]))
+                .distinct()
+                .order_by(S.festival_id)
+            )
+        )
+
+
+@task(retries=2, retry_delay_seconds=[1, 5])
+def queue_reminders(festival_id: str, now: datetime) -> int:
+    from citylive.notify.outbox import enqueue_reminders
+
+    with session_scope() as db:
+        return enqueue_reminders(db=db, festival_id=festival_id, now=now)
+
+
+@flow(name="send-reminders", log_prints=True)
+def send_reminders(festival_id: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """Queue the reminders now due (all running festivals, or one) and send them."""
+    now = now or utcnow()
+    ids = [festival_id] if festival_id else running_festivals(now)
+    queued = {fid: queue_reminders(fid, now) for fid in ids}
+    get_run_logger().info("reminders queued: %s", queued or "none due")
+    sent = dispatch_notifications(festival_id=festival_id) if any(queued.values()) else None
+    return {"queued": queued, "dispatch": sent}

@@ -1,0 +1,76 @@
+"""summarise-festival: the figures, the report, artifacts, and the summaries sent out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_table_artifact
+
+import flows  # noqa: F401 - Prefect's defaults first
+from citylive.config import get_settings
+from citylive.db import session_scope
+from flows._common import artifact_key
+from flows.dispatch_notifications import dispatch_notifications
+
+
+@task
+def festival_figures(festival_id: str) -> dict[str, Any]:
+    """The festival's totals and its figures per town (money as yuan strings)."""
+    from citylive.sales.figures import summary, totals
+
+    with session_scope() as db:
+        total = totals(db=db, festival_id=festival_id)
+        towns = summary(db=db, festival_id=festival_id, by="town")
+        platforms = summary(db=db, festival_id=festival_id, by="platform")
+    keep = ("key", "label", "gmv", "net_gmv", "orders", "units", "buyers", "refund_rate")
+    return {
+        "totals": {k: v for k, v in total.items() if not k.endswith("_fen")},
+        "towns": [{k: r.get(k) for k in keep if k in r} for r in towns],
+        "platforms": [{k: r.get(k) for k in keep if k in r} for r in platforms],
+    }
+
+
+@task(retries=1, retry_delay_seconds=[2])
+def write_report(festival_id: str, out: str | None, locale: str) -> str:
+    from citylive.report import render_report
+
+    path = Path(out) if out else get_settings().reports_dir / festival_id / "report.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with session_scope() as db:
+        return str(render_report(db=db, festival_id=festival_id, out=path, locale=locale))
+
+
+@task(retries=2, retry_delay_seconds=[1, 5])
+def queue_summaries(festival_id: str, report_path: str, totals: dict[str, Any]) -> int:
+    from citylive.notify.outbox import enqueue_summary
+
+    with session_scope() as db:
+        return enqueue_summary(
+            db=db, festival_id=festival_id, report_path=report_path, figures=totals
+        )
+
+
+@flow(name="summarise-festival", log_prints=True)
+def summarise_festival(
+    festival_id: str, out: str | None = None, locale: str = "zh-CN", send: bool = True
+) -> dict[str, Any]:
+    """Compute the figures, write the report, publish them, and send the summaries."""
+    figures = festival_figures(festival_id)
+    report = write_report(festival_id, out, locale)
+    create_table_artifact(
+        key=artifact_key(festival_id, "figures-by-town"),
+        table=figures["towns"] or [{"town": "-", "gmv": "0.00"}],
+        description=f"{festival_id}: figures per town",
+    )
+    create_link_artifact(
+        key=artifact_key(festival_id, "report"),
+        link=Path(report).resolve().as_uri(),
+        link_text=f"{festival_id} summary report",
+        description="The summary report (HTML)",
+    )
+    queued = queue_summaries(festival_id, report, figures["totals"])
+    sent = dispatch_notifications(festival_id=festival_id) if send else None
+    get_run_logger().info("report %s; %s summaries queued", report, queued)
+    return {"report": report, "figures": figures, "queued": queued, "dispatch": sent}
