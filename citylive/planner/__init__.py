@@ -1,0 +1,289 @@
+"""The planner: a `citylive/schedule@1` document for a festival, optionally re-planned from an
+earlier one.
+
+1. the capacity of each enterprise, streamer and venue, with an earlier schedule's confirmed
+   sessions pinned exactly and its declined (enterprise, slot, streamer) triples forbidden;
+2. a min-cost flow decides who sells with whom on which day (value, fairness, stability);
+3. a fast greedy puts those sessions in venues and slots: the warm start (AddHint) and the
+   fallback when the solver has nothing in time;
+4. CP-SAT places them for the soft goals S1-S7 under every hard rule;
+5. a refill uses what is left, H8 is repaired where needed, studios are numbered, and every
+   request still open gets the reason that stopped it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter, defaultdict
+
+from citylive.festival import Festival
+from citylive.planner.assign import assign_days
+from citylive.planner.data import PlanError, Problem, build_problem, read_previous
+from citylive.planner.greedy import place_fixed, refill, repair_one_city, scorer_for
+from citylive.planner.model import Item, solve_slots
+from citylive.planner.reasons import unplaced_reason
+from citylive.planner.state import Placed, State
+
+__all__ = ["PlanError", "plan", "schedule_stats"]
+
+FORMAT = "citylive/schedule@1"
+
+
+def _pinned_state(problem: Problem) -> State:
+    state = State(problem)
+    for o in problem.old:
+        if o.status == "confirmed":
+            state.place(
+                Placed(
+                    o.enterprise,
+                    o.streamer,
+                    o.venue,
+                    o.g,
+                    id=o.id,
+                    status="confirmed",
+                    studio=o.studio,
+                )
+            )
+    return state
+
+
+def plan(
+    festival: Festival,
+    *,
+    previous: dict | None = None,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    seed: int = 1,
+) -> dict:
+    """Plan (or re-plan from `previous`) and return the schedule document."""
+    t0 = time.monotonic()
+    if not time_limit > 0:
+        raise PlanError(f"the time limit must be more than 0 seconds, got {time_limit}")
+    if workers < 1:
+        raise PlanError(f"workers must be at least 1, got {workers}")
+    problem = build_problem(festival)
+    if previous is not None:
+        read_previous(problem, previous)
+    p = problem
+    d_of = p.day_of
+
+    # 1-2: who with whom on which day
+    base = _pinned_state(p)
+    proposed_old = [o for o in p.old if o.status == "proposed"]
+    keep = Counter((o.enterprise, o.streamer, d_of(o.g)) for o in proposed_old)
+    triples = assign_days(p, base, keep)
+    pool: dict[tuple[str, str, int], list] = defaultdict(list)
+    for o in proposed_old:
+        pool[(o.enterprise, o.streamer, d_of(o.g))].append(o)
+    items: list[Item] = []
+    for e, s, d in triples:
+        olds = pool.get((e, s, d))
+        if olds:
+            o = olds.pop()
+            items.append((e, s, d, (o.venue, o.g), o.id))
+        else:
+            items.append((e, s, d, None, None))
+    ents = festival.enterprise
+    items.sort(key=lambda it: (it[3] is None, -ents[it[0]].expected_gmv, it[0], it[1], it[2]))
+
+    # 3: greedy warm start
+    hint_state = _pinned_state(p)
+    hint: dict[int, tuple[str, int]] = {}
+    place_fixed(hint_state, scorer_for(hint_state), items, hint)
+
+    # 4: CP-SAT
+    budget = time_limit - (time.monotonic() - t0) - min(2.0, 0.1 * time_limit)
+    result = solve_slots(
+        p, base, items, hint, time_limit=max(0.5, budget), workers=workers, seed=seed
+    )
+    if result.placements:
+        state = _pinned_state(p)
+        for k, (v, g) in sorted(result.placements.items()):
+            e, s, _d, _stay, sid = items[k]
+            if state.can_place(e, s, v, g):
+                state.place(Placed(e, s, v, g, id=sid))
+        source = "cp-sat"
+    else:
+        state = hint_state
+        source = "greedy"
+
+    # 5: repair, refill, studios, ids, reasons
+    scorer = scorer_for(state)
+    repair_one_city(state, scorer)
+    refilled = refill(state, scorer)
+    _number_studios(p, state)
+    _give_ids(festival.id, p, state)
+    old_platform = {o.id: o.platform for o in p.old}
+    sessions = [_session_doc(p, pl, old_platform) for pl in state.sessions]
+    for o in p.old:
+        if o.status == "declined":
+            sessions.append(
+                {
+                    "id": o.id, "enterprise": o.enterprise, "streamer": o.streamer,
+                    "platform": o.platform, "venue": o.venue, "studio": o.studio,
+                    "start": p.start_iso(o.g), "end": p.end_iso(o.g), "status": "declined",
+                }
+            )  # fmt: skip
+    sessions.sort(key=lambda s: (s["start"], s["venue"], s["studio"], s["status"]))
+    unplaced = [
+        {
+            "enterprise": e.id,
+            "count": state.remaining(e.id),
+            "reason": unplaced_reason(p, state, e.id),
+        }
+        for e in festival.enterprises
+        if state.remaining(e.id) > 0
+    ]
+    doc = {
+        "format": FORMAT,
+        "festival": festival.id,
+        "version": p.version,
+        "sessions": sessions,
+        "unplaced": unplaced,
+    }
+    stats = schedule_stats(festival, doc)
+    old_by_id = {o.id: o for o in p.old if o.status == "proposed"}
+    moved = 0
+    new_by_id = {s["id"]: s for s in sessions}
+    for sid, o in old_by_id.items():
+        n = new_by_id.get(sid)
+        if n is None or (n["streamer"], n["venue"], n["studio"], n["start"]) != (
+            o.streamer, o.venue, o.studio, p.start_iso(o.g),
+        ):  # fmt: skip
+            moved += 1
+    stats.update(
+        {
+            "objective": result.objective,
+            "bound": result.bound,
+            "solver_status": result.status,
+            "solver_variables": result.variables,
+            "placed_by": source,
+            "refilled": refilled,
+            "moved": moved,
+            "solve_seconds": round(time.monotonic() - t0, 3),
+        }
+    )
+    doc["stats"] = stats
+    return doc
+
+
+def _number_studios(p: Problem, state: State) -> None:
+    """Studios of a venue are interchangeable in the model; number them here, keeping the
+    previous schedule's studio for a session that stayed in its venue-slot."""
+    taken: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for pl in state.sessions:
+        if pl.status == "confirmed" and pl.studio is not None:
+            taken[(pl.venue, pl.g)].add(pl.studio)
+    old = {o.id: o for o in p.old if o.status == "proposed"}
+    rest = []
+    for pl in state.sessions:
+        if pl.status == "confirmed":
+            continue
+        o = old.get(pl.id or "")
+        if (
+            o is not None
+            and (o.venue, o.g) == (pl.venue, pl.g)
+            and o.studio not in taken[(pl.venue, pl.g)]
+        ):
+            pl.studio = o.studio
+            taken[(pl.venue, pl.g)].add(o.studio)
+        else:
+            rest.append(pl)
+    for pl in rest:
+        used = taken[(pl.venue, pl.g)]
+        n = 1
+        while n in used:
+            n += 1
+        pl.studio = n
+        used.add(n)
+
+
+def _give_ids(fid: str, p: Problem, state: State) -> None:
+    pat = re.compile(rf"^{re.escape(fid)}-s(\d+)$")
+    top = 0
+    for o in p.old:
+        m = pat.match(o.id)
+        if m:
+            top = max(top, int(m.group(1)))
+    # a proposed session whose (enterprise, streamer, day) changed keeps an old id of the same
+    # enterprise, so it reads as moved rather than cancelled and new
+    used = {pl.id for pl in state.sessions if pl.id}
+    spare: dict[str, list[str]] = defaultdict(list)
+    for o in p.old:
+        if o.status == "proposed" and o.id not in used:
+            spare[o.enterprise].append(o.id)
+    for pl in sorted(state.sessions, key=lambda x: (x.g, x.venue, x.studio or 0)):
+        if pl.id:
+            continue
+        if spare.get(pl.enterprise):
+            pl.id = spare[pl.enterprise].pop(0)
+        else:
+            top += 1
+            pl.id = f"{fid}-s{top:05d}"
+
+
+def _session_doc(p: Problem, pl: Placed, old_platform: dict[str, str]) -> dict:
+    f = p.festival
+    e, s = f.enterprise[pl.enterprise], f.streamer[pl.streamer]
+    platform: str | None = old_platform.get(pl.id or "")
+    if platform not in e.platforms or platform not in s.platforms:
+        platform = None
+    return {
+        "id": pl.id,
+        "enterprise": pl.enterprise,
+        "streamer": pl.streamer,
+        "platform": platform or p.platform(e, s),
+        "venue": pl.venue,
+        "studio": pl.studio,
+        "start": p.start_iso(pl.g),
+        "end": p.end_iso(pl.g),
+        "status": pl.status,
+        "town": e.town,
+        "industry": e.industry,
+    }
+
+
+def schedule_stats(festival: Festival, doc: dict) -> dict:
+    """The schedule's figures, counted from its sessions: S1 value, S3 clash pairs, S4
+    main-venue duplicates and towns per day, S5 lowest town share."""
+    f = festival
+    main = f.main_venue.id
+    venue_town = {v.id: v.town for v in f.venues}
+    sub_towns = {v.town for v in f.venues if v.kind == "sub"}
+    live = [s for s in doc["sessions"] if s["status"] in ("proposed", "confirmed")]
+    ents = f.enterprise
+    value = sum(ents[s["enterprise"]].expected_gmv for s in live)
+    sub_n: Counter = Counter()
+    main_n: Counter = Counter()
+    towns_day: dict[str, set[str]] = {d.isoformat(): set() for d in f.days}
+    placed_town: Counter = Counter()
+    for s in live:
+        ent = ents[s["enterprise"]]
+        placed_town[ent.town] += 1
+        if s["venue"] == main:
+            main_n[(ent.industry, s["start"])] += 1
+            towns_day.setdefault(s["start"][:10], set()).add(ent.town)
+        else:
+            sub_n[(venue_town[s["venue"]], ent.industry, s["start"])] += 1
+    clash = sum(n * (n - 1) // 2 for n in sub_n.values())
+    for (town, ind, start), n in sub_n.items():
+        for u in f.neighbours[town]:
+            if u in sub_towns and u > town:
+                clash += n * sub_n.get((u, ind, start), 0)
+    dups = sum(n * (n - 1) // 2 for n in main_n.values())
+    req: Counter = Counter()
+    for e in f.enterprises:
+        req[e.town] += e.sessions
+    shares = {t: placed_town[t] / r for t, r in req.items() if r > 0}
+    at_main = set().union(*towns_day.values()) if towns_day else set()
+    return {
+        "placed": len(live),
+        "requested": f.requested_sessions(),
+        "value": value,
+        "clash_pairs": clash,
+        "main_duplicates": dups,
+        "towns_per_day": {d: len(ts) for d, ts in sorted(towns_day.items())},
+        "towns_missing_main": sorted(t for t in placed_town if t not in at_main),
+        "lowest_town_share": round(min(shares.values()), 4) if shares else 1.0,
+    }

@@ -1,0 +1,143 @@
+"""Stage one: who sells with whom on which day, as a min-cost flow.
+
+source -> town (fairness tiers) -> enterprise (value) -> enterprise-day (H7, availability)
+-> streamer-day (fit H5/H6, free common slots) -> sink (max sessions a day, load spread).
+
+The flow is exact for the value of the day-level problem and takes well under a second at
+city size; the slot, venue and studio of each session are the CP-SAT model's business.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from citylive.planner.data import Problem
+from citylive.planner.state import State
+
+
+def session_value(problem: Problem, e: str) -> int:
+    """S1 per session: value weight per CNY-thousand of expected GMV, plus one thousand for
+    the session itself (so every placed session counts)."""
+    return problem.festival.weights["value"] * (
+        problem.festival.enterprise[e].expected_gmv // 1000 + 1
+    )
+
+
+def assign_days(
+    problem: Problem, state: State, keep: dict[tuple[str, str, int], int]
+) -> list[tuple[str, str, int]]:
+    """(enterprise, streamer, day) per session to place, on top of what `state` holds.
+
+    `keep` counts the previous schedule's proposed sessions per (enterprise, streamer, day);
+    keeping them earns the stability weight.
+    """
+    p = problem
+    f = p.festival
+    w = f.weights
+    tails: list[int] = []
+    heads: list[int] = []
+    caps: list[int] = []
+    costs: list[int] = []
+    nodes: dict[object, int] = {}
+
+    def node(key: object) -> int:
+        n = nodes.get(key)
+        if n is None:
+            n = nodes[key] = len(nodes)
+        return n
+
+    def arc(a: int, b: int, cap: int, cost: int) -> int:
+        tails.append(a)
+        heads.append(b)
+        caps.append(cap)
+        costs.append(cost)
+        return len(tails) - 1
+
+    src, sink = node("src"), node("sink")
+    streamer_town = {s.id: s.town for s in f.streamers}
+    town_req: dict[str, int] = defaultdict(int)
+    for e in f.enterprises:
+        town_req[e.town] += max(0, state.remaining(e.id))
+
+    pair_arcs: dict[int, tuple[str, str, int]] = {}
+    s_day_used: set[tuple[str, int]] = set()
+    for e in f.enterprises:
+        rem = state.remaining(e.id)
+        if rem <= 0 or not p.fit[e.id]:
+            continue
+        en = node(("e", e.id))
+        arc(node(("t", e.town)), en, rem, -session_value(p, e.id))
+        for d in range(p.n_days):
+            free_e = [
+                g
+                for g in p.day_slots(d)
+                if state.enterprise_free(e.id, g)
+                and any(state.studio_free(v, g) for v in p.e_venues[e.id])
+            ]
+            cap = min(len(free_e), p.day_cap[e.id] - state.e_day[(e.id, d)])
+            if cap <= 0:
+                continue
+            ed = node(("ed", e.id, d))
+            arc(en, ed, cap, 0)
+            for s in p.fit[e.id]:
+                if state.s_day[(s, d)] >= state.max_day[s]:
+                    continue
+                common = sum(
+                    1
+                    for g in free_e
+                    if g in p.s_open[s]
+                    and (s, g) not in state.s_at
+                    and (e.id, g, s) not in p.forbidden
+                )
+                if common == 0:
+                    continue
+                sd = node(("sd", s, d))
+                s_day_used.add((s, d))
+                bonus = w["fit"] if streamer_town[s] == e.town else 0
+                k = min(keep.get((e.id, s, d), 0), common)
+                if k:
+                    pair_arcs[arc(ed, sd, k, -bonus - w["stability"] * 20)] = (e.id, s, d)
+                if common - k > 0:
+                    pair_arcs[arc(ed, sd, common - k, -bonus)] = (e.id, s, d)
+    for s, d in s_day_used:
+        free_s = sum(1 for g in p.day_slots(d) if g in p.s_open[s] and (s, g) not in state.s_at)
+        cap = min(free_s, state.max_day[s] - state.s_day[(s, d)])
+        sd = node(("sd", s, d))
+        for i in range(cap):
+            # every further session of a streamer's day costs a little more: spread the work
+            arc(sd, sink, 1, w["fit"] * i)
+    total = 0
+    for town, req in town_req.items():
+        if req <= 0 or ("t", town) not in nodes:
+            continue
+        tn = node(("t", town))
+        # fairness: the first quarters of a town's requests earn more than the last ones
+        tiers = [req // 4 + (1 if i < req % 4 else 0) for i in range(4)]
+        for i, cap in enumerate(tiers):
+            if cap:
+                arc(src, tn, cap, -(w["fairness"] * 100 * (4 - i)) // (4 * req))
+        total += req
+    if total == 0:
+        return []
+    arc(src, sink, total, 0)
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(
+        np.array(tails, dtype=np.int32),
+        np.array(heads, dtype=np.int32),
+        np.array(caps, dtype=np.int64),
+        np.array(costs, dtype=np.int64),
+    )
+    supplies = np.zeros(len(nodes), dtype=np.int64)
+    supplies[src] = total
+    supplies[sink] = -total
+    mcf.set_nodes_supplies(np.arange(len(nodes), dtype=np.int32), supplies)
+    status = mcf.solve()
+    if status != mcf.OPTIMAL:
+        raise RuntimeError(f"the day assignment flow failed: status {status}")
+    out: list[tuple[str, str, int]] = []
+    for a, key in pair_arcs.items():
+        out.extend([key] * int(mcf.flow(a)))
+    return out

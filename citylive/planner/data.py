@@ -1,0 +1,195 @@
+"""The festival as plain indexed data for planning: who may meet whom, where and when.
+
+A slot of the whole festival is one integer `g = day * slots_per_day + slot`.  Everything the
+planner decides is checked against these tables; the independent validator (citylive.check)
+reads the festival file its own way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from citylive.festival import Enterprise, Festival, SlotRef, Streamer
+
+
+class PlanError(ValueError):
+    """A request to plan that cannot be honoured (bad previous schedule, bad time limit)."""
+
+
+@dataclass
+class OldSession:
+    id: str
+    enterprise: str
+    streamer: str
+    platform: str
+    venue: str
+    studio: int
+    g: int
+    status: str
+
+
+@dataclass
+class Problem:
+    festival: Festival
+    n_days: int
+    n_slots: int
+    e_open: dict[str, frozenset[int]]
+    s_open: dict[str, frozenset[int]]
+    v_open: dict[str, frozenset[int]]
+    e_venues: dict[str, list[str]]
+    day_cap: dict[str, int]  # H7: sessions an enterprise may have a day
+    fit: dict[str, list[str]]  # enterprise -> streamers that fit it (H5, H6)
+    forbidden: set[tuple[str, int, str]] = field(default_factory=set)  # declined (e, g, s)
+    old: list[OldSession] = field(default_factory=list)
+    version: int = 1
+
+    @property
+    def n_g(self) -> int:
+        return self.n_days * self.n_slots
+
+    def day_of(self, g: int) -> int:
+        return g // self.n_slots
+
+    def day_slots(self, d: int) -> range:
+        return range(d * self.n_slots, (d + 1) * self.n_slots)
+
+    def platform(self, e: Enterprise, s: Streamer) -> str:
+        sp = set(s.platforms)
+        return next(p for p in e.platforms if p in sp)
+
+    def start_iso(self, g: int) -> str:
+        return self.festival.slot_start(SlotRef(g // self.n_slots, g % self.n_slots)).isoformat()
+
+    def end_iso(self, g: int) -> str:
+        return self.festival.slot_end(SlotRef(g // self.n_slots, g % self.n_slots)).isoformat()
+
+
+def streamer_fits(e: Enterprise, s: Streamer) -> bool:
+    if s.employer is not None and s.employer != e.id:
+        return False
+    return e.industry in s.industries and bool(set(e.platforms) & set(s.platforms))
+
+
+def build_problem(festival: Festival) -> Problem:
+    f = festival
+    n_days, n_slots = len(f.days), len(f.slots)
+
+    def open_of(marks: list[str]) -> frozenset[int]:
+        blocked = {r.day * n_slots + r.slot for r in f.blocked(marks)}
+        return frozenset(g for g in range(n_days * n_slots) if g not in blocked)
+
+    by_industry: dict[str, list[Streamer]] = defaultdict(list)
+    for s in f.streamers:
+        for ind in s.industries:
+            by_industry[ind].append(s)
+    fit = {
+        e.id: [s.id for s in by_industry.get(e.industry, []) if streamer_fits(e, s)]
+        for e in f.enterprises
+    }
+    mins = f.info.min_skus_per_session
+    return Problem(
+        festival=f,
+        n_days=n_days,
+        n_slots=n_slots,
+        e_open={e.id: open_of(e.unavailable) for e in f.enterprises},
+        s_open={s.id: open_of(s.unavailable) for s in f.streamers},
+        v_open={v.id: open_of(v.closed) for v in f.venues},
+        e_venues={e.id: [v.id for v in f.allowed_venues(e)] for e in f.enterprises},
+        day_cap={e.id: e.skus // mins for e in f.enterprises},
+        fit=fit,
+    )
+
+
+def read_previous(problem: Problem, previous: dict) -> None:
+    """Check an earlier schedule against the festival and load it into `problem`.
+
+    Refuses (PlanError) a schedule of another festival, one naming enterprises, streamers,
+    venues, studios or slots this festival does not have, and one with two confirmed
+    sessions in one studio-slot.
+    """
+    f = problem.festival
+    if not isinstance(previous, dict) or previous.get("format") != "citylive/schedule@1":
+        raise PlanError("the previous schedule is not a `citylive/schedule@1` document")
+    if previous.get("festival") != f.id:
+        raise PlanError(
+            f"the previous schedule belongs to festival {previous.get('festival')!r}, "
+            f"not {f.id!r}; pass the schedule written for this festival"
+        )
+    starts: dict[datetime, int] = {}
+    for g in range(problem.n_g):
+        starts[f.slot_start(SlotRef(g // problem.n_slots, g % problem.n_slots))] = g
+    problems: list[str] = []
+    old: list[OldSession] = []
+    seen_ids: set[str] = set()
+    for i, s in enumerate(previous.get("sessions") or []):
+        where = f"previous sessions[{i}] ({s.get('id', '?') if isinstance(s, dict) else '?'})"
+        if not isinstance(s, dict):
+            problems.append(f"{where}: not an object")
+            continue
+        sid = str(s.get("id", ""))
+        if not sid or sid in seen_ids:
+            problems.append(f"{where}: missing or repeated session id")
+            continue
+        seen_ids.add(sid)
+        status = s.get("status")
+        if status not in ("proposed", "confirmed", "declined", "cancelled"):
+            problems.append(f"{where}: unknown status {status!r}")
+            continue
+        if s.get("enterprise") not in f.enterprise:
+            problems.append(f"{where}: unknown enterprise {s.get('enterprise')!r}")
+            continue
+        if s.get("streamer") not in f.streamer:
+            problems.append(f"{where}: unknown streamer {s.get('streamer')!r}")
+            continue
+        venue = f.venue.get(str(s.get("venue")))
+        if venue is None:
+            problems.append(f"{where}: unknown venue {s.get('venue')!r}")
+            continue
+        studio = s.get("studio")
+        if not isinstance(studio, int) or not 1 <= studio <= venue.studios:
+            problems.append(f"{where}: venue {venue.id!r} has no studio {studio!r}")
+            continue
+        try:
+            start = datetime.fromisoformat(str(s.get("start")))
+        except ValueError:
+            start = None
+        g = starts.get(start, -1) if start is not None and start.tzinfo is not None else -1
+        if g < 0:
+            problems.append(f"{where}: start {s.get('start')!r} is no slot of this festival")
+            continue
+        old.append(
+            OldSession(
+                id=sid,
+                enterprise=s["enterprise"],
+                streamer=s["streamer"],
+                platform=str(s.get("platform", "")),
+                venue=venue.id,
+                studio=studio,
+                g=g,
+                status=status,
+            )
+        )
+    confirmed_at: dict[tuple[str, int, int], str] = {}
+    for o in old:
+        if o.status != "confirmed":
+            continue
+        key = (o.venue, o.studio, o.g)
+        if key in confirmed_at:
+            problems.append(
+                f"sessions {confirmed_at[key]} and {o.id} are both confirmed in {o.venue} studio "
+                f"{o.studio} at {problem.start_iso(o.g)}; un-confirm one of them first"
+            )
+        confirmed_at[key] = o.id
+    if problems:
+        shown = problems[:10] + (
+            [f"... and {len(problems) - 10} more"] if len(problems) > 10 else []
+        )
+        raise PlanError(
+            "the previous schedule cannot be used for this festival:\n  " + "\n  ".join(shown)
+        )
+    problem.old = old
+    problem.forbidden = {(o.enterprise, o.g, o.streamer) for o in old if o.status == "declined"}
+    version = previous.get("version")
+    problem.version = (version if isinstance(version, int) and version > 0 else 0) + 1

@@ -1,0 +1,86 @@
+"""Why a request stayed unplaced: the resource that ran out, found by asking the final
+schedule where one more session of the enterprise could go and what stops each spot."""
+
+from __future__ import annotations
+
+from citylive.planner.data import Problem
+from citylive.planner.greedy import main_possible
+from citylive.planner.state import State
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def unplaced_reason(problem: Problem, state: State, e_id: str) -> str:
+    p = problem
+    f = p.festival
+    e = f.enterprise[e_id]
+    plats = ("platform " if len(e.platforms) == 1 else "platforms ") + ", ".join(
+        f"'{x}'" for x in e.platforms
+    )
+    if p.day_cap[e_id] == 0:
+        return (
+            f"{_plural(e.skus, 'SKU')} are fewer than min_skus_per_session "
+            f"({f.info.min_skus_per_session}): not one session can show enough products"
+        )
+    if not p.e_open[e_id]:
+        return "the enterprise is unavailable on every day of the festival"
+    if not p.fit[e_id]:
+        return f"no streamer fits industry '{e.industry}' on {plats}"
+    days_open = {p.day_of(g) for g in p.e_open[e_id]}
+    most = sum(
+        min(p.day_cap[e_id], sum(1 for g in p.day_slots(d) if g in p.e_open[e_id]))
+        for d in days_open
+    )
+    if most < e.sessions:
+        return (
+            f"products and availability allow at most {_plural(most, 'session')}: "
+            f"{_plural(e.skus, 'SKU')} make {p.day_cap[e_id]} a day on "
+            f"{_plural(len(days_open), 'available day')}"
+        )
+    slots = [g for g in sorted(p.e_open[e_id]) if state.enterprise_free(e_id, g)]
+    if not slots:
+        return "every slot the enterprise is available in already holds one of its sessions"
+    with_streamer = [
+        (g, s)
+        for g in slots
+        for s in p.fit[e_id]
+        if g in p.s_open[s]
+        and (s, g) not in state.s_at
+        and state.s_day[(s, p.day_of(g))] < state.max_day[s]
+        and (e_id, g, s) not in p.forbidden
+    ]
+    if not with_streamer:
+        return (
+            f"no streamer fits industry '{e.industry}' on {plats} in any free slot: "
+            f"{_plural(len(p.fit[e_id]), 'fitting streamer')}, each booked, at the daily "
+            "limit, unavailable or declined then"
+        )
+    venues = p.e_venues[e_id]
+    with_studio = [(g, s) for g, s in with_streamer if any(state.studio_free(v, g) for v in venues)]
+    if not with_studio:
+        return (
+            f"no free studio at {', '.join(venues)} in the slots where the enterprise and a "
+            "fitting streamer are both free"
+        )
+    travel_ok = [
+        (g, s, v)
+        for g, s in with_studio
+        for v in venues
+        if state.studio_free(v, g) and state.streamer_free(s, g, v)
+    ]
+    if not travel_ok:
+        return (
+            "the fitting streamers free then have a session at another venue in the slot "
+            "before or after (no time to travel)"
+        )
+    main = f.main_venue.id
+    if main_possible(p, e.town) and not any(
+        pl.venue == main and f.enterprise[pl.enterprise].town == e.town for pl in state.sessions
+    ):
+        return (
+            f"town {e.town} has no session at the main venue, and the main venue has no spot for "
+            "one (a town's sessions need one there first)"
+        )
+    return "left out for higher-value sessions within the time limit"
