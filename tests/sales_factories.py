@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 import models
 from citylive.festival import Festival, SlotRef, load_festival
+from citylive.sales.ingest import ingest_files
 from citylive.store import import_festival
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,3 +207,68 @@ def douyin_row(
         note,
         buyer,
     ]
+
+
+def build_sales(engine: Engine, tmp_path: Path) -> None:
+    """The hand-computed data set (see the expected values in each test)."""
+    small_festival_with_sessions(engine)
+    huayi_dy = write_csv(
+        tmp_path / "huayi_douyin.csv",
+        DOUYIN_HEADERS,
+        [
+            douyin_row("o1", "o1-1", "2020-06-06 19:10:00", "100.00", 1, buyer="A"),
+            douyin_row("o1", "o1-2", "2020-06-06 19:10:00", "50.00", 2, buyer="A"),
+            douyin_row(
+                "o2", "o2-1", "2020-06-06 19:20:00", "200.00", 1, after="退款成功", buyer="B"
+            ),
+            douyin_row("o3", "o3-1", "2020-06-06 20:50:00", "80.00", 1, status="已关闭", buyer="C"),
+            douyin_row(
+                "o4", "o4-1", "2020-06-06 21:10:00", "300.00", 3, buyer="A", note="刷单 返现"
+            ),
+            douyin_row("o5", "o5-1", "2020-06-06 22:00:00", "70.00", 1, buyer="D"),
+        ],
+        encoding="gbk",
+    )
+    huayi_tb = write_csv(
+        tmp_path / "huayi_taobao.csv",
+        TAOBAO_HEADERS,
+        [
+            [
+                "7001",
+                "tb1",
+                "99.00",
+                "交易成功",
+                "2020-06-07 10:30:00",
+                "灯",
+                1,
+                "华艺灯饰旗舰店",
+                "",
+                "",
+            ],
+            [
+                "7002",
+                "tb2",
+                "99.00",
+                "交易成功",
+                "2020-06-07 10:40:00",
+                "灯",
+                1,
+                "华艺灯饰旗舰店",
+                "99.00",
+                "",
+            ],
+        ],
+    )
+    ruiang = write_csv(
+        tmp_path / "ruiang_douyin.csv",
+        DOUYIN_HEADERS,
+        [
+            douyin_row(
+                "r1", "r1-1", "2020-06-06 11:00:00", "500.00", 5, account="renjing_live", buyer="R"
+            ),
+        ],
+    )
+    result = ingest_files(
+        engine=engine, festival_id="small-2020", paths=[huayi_dy, huayi_tb, ruiang]
+    )
+    assert result.summary_line() == "read=9 stored=9 quarantined=0 duplicates=0"

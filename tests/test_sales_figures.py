@@ -5,90 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sales_factories import (
-    DOUYIN_HEADERS,
-    TAOBAO_HEADERS,
-    douyin_row,
-    small_festival_with_sessions,
-    write_csv,
-)
+from sales_factories import build_sales
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from citylive.config import Settings
 from citylive.sales.figures import Filters, summary, totals
 from citylive.sales.flags import flag_sessions
-from citylive.sales.ingest import ingest_files
 from citylive.sales.session_figures import FiguresError, read_figures_csv, store_figures
 
 S1 = "small-2020-s00001"  # huayi, li-ming, douyin, guzhen-venue, 2020-06-06 19:00-21:00
 S2 = "small-2020-s00002"  # huayi, huayi-host, taobao, guzhen-venue, 2020-06-07 10:00-12:00
 S3 = "small-2020-s00003"  # ruiang, ren-jing, douyin, main, 2020-06-06 10:00-12:00
-
-
-def build_sales(engine: Engine, tmp_path: Path) -> None:
-    """The hand-computed data set (see the expected values in each test)."""
-    small_festival_with_sessions(engine)
-    huayi_dy = write_csv(
-        tmp_path / "huayi_douyin.csv",
-        DOUYIN_HEADERS,
-        [
-            douyin_row("o1", "o1-1", "2020-06-06 19:10:00", "100.00", 1, buyer="A"),
-            douyin_row("o1", "o1-2", "2020-06-06 19:10:00", "50.00", 2, buyer="A"),
-            douyin_row(
-                "o2", "o2-1", "2020-06-06 19:20:00", "200.00", 1, after="退款成功", buyer="B"
-            ),
-            douyin_row("o3", "o3-1", "2020-06-06 20:50:00", "80.00", 1, status="已关闭", buyer="C"),
-            douyin_row(
-                "o4", "o4-1", "2020-06-06 21:10:00", "300.00", 3, buyer="A", note="刷单 返现"
-            ),
-            douyin_row("o5", "o5-1", "2020-06-06 22:00:00", "70.00", 1, buyer="D"),
-        ],
-        encoding="gbk",
-    )
-    huayi_tb = write_csv(
-        tmp_path / "huayi_taobao.csv",
-        TAOBAO_HEADERS,
-        [
-            [
-                "7001",
-                "tb1",
-                "99.00",
-                "交易成功",
-                "2020-06-07 10:30:00",
-                "灯",
-                1,
-                "华艺灯饰旗舰店",
-                "",
-                "",
-            ],
-            [
-                "7002",
-                "tb2",
-                "99.00",
-                "交易成功",
-                "2020-06-07 10:40:00",
-                "灯",
-                1,
-                "华艺灯饰旗舰店",
-                "99.00",
-                "",
-            ],
-        ],
-    )
-    ruiang = write_csv(
-        tmp_path / "ruiang_douyin.csv",
-        DOUYIN_HEADERS,
-        [
-            douyin_row(
-                "r1", "r1-1", "2020-06-06 11:00:00", "500.00", 5, account="renjing_live", buyer="R"
-            ),
-        ],
-    )
-    result = ingest_files(
-        engine=engine, festival_id="small-2020", paths=[huayi_dy, huayi_tb, ruiang]
-    )
-    assert result.summary_line() == "read=9 stored=9 quarantined=0 duplicates=0"
 
 
 def test_summary_by_session_matches_hand_computed(engine: Engine, tmp_path: Path) -> None:

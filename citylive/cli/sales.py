@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from sqlmodel import Session
 
@@ -33,7 +40,7 @@ def ingest(
     from citylive.sales.ingest import Progress as IngestProgress
 
     engine = init_db()
-    tasks: dict[Path, int] = {}
+    tasks: dict[Path, TaskID] = {}
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
