@@ -91,7 +91,13 @@ def release(
         festival_id=festival.id,
         version=version,
         document=doc,
-        changes=changes or {"new": [session_id(festival, s.n) for s in sessions], "moved": [], "cancelled": [], "unchanged": []},
+        changes=changes
+        or {
+            "new": [session_id(festival, s.n) for s in sessions],
+            "moved": [],
+            "cancelled": [],
+            "unchanged": [],
+        },
     )
     db.add(row)
     for s in sessions:
@@ -131,3 +137,37 @@ def release(
     db.add(fest)
     db.flush()
     return row
+
+
+def outbox_rows(
+    db: Session,
+    n: int,
+    *,
+    prefix: str = "t",
+    town: str | None = None,
+    event: str = "assignment",
+    recipient_kind: str = "enterprise",
+) -> list[str]:
+    """Insert `n` pending rows directly (for dispatcher tests); returns their keys."""
+    keys = []
+    rows = []
+    for i in range(n):
+        recipient = f"{recipient_kind}:{prefix}{i:05d}"
+        key = f"{event}:t:v1:{recipient}"
+        keys.append(key)
+        rows.append(
+            models.Notification(
+                festival_id=None,
+                event=event,
+                recipient=recipient,
+                subject=f"消息 {prefix}{i}",
+                key=key,
+                body_text=f"正文 {prefix}{i}",
+                body_markdown=f"**正文** {prefix}{i}",
+                body_html=f"<p>正文 {prefix}{i}</p>",
+                context={"town": town, "locale": "zh-CN"},
+            )
+        )
+    db.add_all(rows)
+    db.commit()
+    return keys

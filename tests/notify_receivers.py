@@ -44,12 +44,14 @@ class Receiver:
     seed: int = 7
     errcode: int = 0  # non-zero: answer like a vendor refusing the message
     errmsg: str = "ok"
+    delay: float = 0.0  # seconds before answering each request
     port: int = field(default_factory=free_port)
     accepted: list[Request] = field(default_factory=list)
     refused: int = 0
     failed: int = 0
     keys: Counter[str] = field(default_factory=Counter)  # accepted sends per idempotency key
     duplicates: int = 0
+    times: list[float] = field(default_factory=list)  # monotonic arrival of each request
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -74,7 +76,9 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 parts = urlsplit(self.path)
-                req = Request(parts.path, parse_qs(parts.query), {k: v for k, v in self.headers.items()}, body)
+                req = Request(
+                    parts.path, parse_qs(parts.query), {k: v for k, v in self.headers.items()}, body
+                )
                 status, answer = receiver._answer(req)
                 data = json.dumps(answer).encode()
                 self.send_response(status)
@@ -99,7 +103,10 @@ class Receiver:
         return self
 
     def _answer(self, req: Request) -> tuple[int, dict[str, Any]]:
+        if self.delay:
+            time.sleep(self.delay)
         with self._lock:
+            self.times.append(time.monotonic())
             if self.fail_rate and self._random.random() < self.fail_rate:
                 self.failed += 1
                 return 500, {"error": "injected failure"}
