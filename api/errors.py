@@ -51,8 +51,11 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         field = getattr(exc, "field", None)
         extra = getattr(exc, "extra", {})
+        message = str(exc.detail)
+        if exc.status_code == 400 and message.startswith("There was an error parsing the body"):
+            message, field = "the request body is not valid JSON (or form data); fix it", "body"
         return JSONResponse(
-            _body(str(exc.detail), field, **extra),
+            _body(message, field, **extra),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.routes import exports, festivals, sessions
+from api.routes import sales as sales_routes
 
 API_PREFIX = "/api/v1"
 
@@ -28,4 +29,5 @@ errors.install(app)
 app.include_router(festivals.router, prefix=API_PREFIX)
 app.include_router(sessions.router, prefix=API_PREFIX)
 app.include_router(exports.router, prefix=API_PREFIX)
+app.include_router(sales_routes.router, prefix=API_PREFIX)
 app.include_router(web.router)

@@ -40,6 +40,7 @@ from models import Festival, FestivalPublic, FestivalsPublic
 router = APIRouter(prefix="/festivals", tags=["festivals"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorPublic, "description": "the body could not be read (not JSON)"},
     401: {"model": ErrorPublic, "description": "no token, or an unknown or revoked one"},
     403: {"model": ErrorPublic, "description": "not allowed for this role or town"},
     404: {"model": ErrorPublic, "description": "no such festival (or not yours)"},
