@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.routes import exports, festivals, sessions
+from api.routes import notifications as notification_routes
 from api.routes import sales as sales_routes
 
 API_PREFIX = "/api/v1"
@@ -30,4 +31,5 @@ app.include_router(festivals.router, prefix=API_PREFIX)
 app.include_router(sessions.router, prefix=API_PREFIX)
 app.include_router(exports.router, prefix=API_PREFIX)
 app.include_router(sales_routes.router, prefix=API_PREFIX)
+app.include_router(notification_routes.router, prefix=API_PREFIX)
 app.include_router(web.router)
