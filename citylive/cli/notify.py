@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 from sqlmodel import col, func, select
 
 import models
@@ -73,22 +72,17 @@ def notifications_command(
             count_q = count_q.where(N.festival_id == festival)
         rows = list(db.exec(query.order_by(col(N.id).desc()).limit(limit)))
         counts = dict(db.exec(count_q).all())
-    table = Table(show_edge=False, pad_edge=False)
-    for name in ("id", "status", "event", "recipient", "attempts", "subject", "last error"):
-        table.add_column(name, overflow="fold")
+    # One line per row and its error on the next: long errors stay whole and greppable.
     for r in rows:
-        table.add_row(
-            str(r.id),
-            str(r.status),
-            r.event,
-            r.recipient,
-            str(r.attempts),
-            r.subject,
-            r.last_error or "",
+        console.print(
+            f"#{r.id} {r.status} {r.event} {r.recipient} attempts={r.attempts} {r.subject}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
         )
-    if rows:
-        console.print(table)
-    else:
+        if r.last_error:
+            console.print(f"    {r.last_error}", highlight=False, markup=False, soft_wrap=True)
+    if not rows:
         console.print("no notifications" + (" failed" if failed else ""), highlight=False)
     summary = " ".join(
         f"{k}={counts.get(k, 0)}" for k in ("pending", "sending", "sent", "failed", "undeliverable")
