@@ -75,6 +75,7 @@ TEXT: dict[str, dict[str, str]] = {
         "lang_other": "English",
         "sessions_of": "{town} 的场次",
         "exports": "导出",
+        "count": "共 {n} 场",
     },
     "en": {
         "app": "CityLive",
@@ -121,6 +122,7 @@ TEXT: dict[str, dict[str, str]] = {
         "lang_other": "中文",
         "sessions_of": "Sessions of {town}",
         "exports": "Export",
+        "count": "{n} sessions",
     },
 }
 

@@ -18,8 +18,12 @@ router = APIRouter(tags=["notifications"])
 def list_notifications(
     db: SessionDep,
     user: OrganiserUser,
-    festival: Annotated[str | None, Query(max_length=64, description="only this festival's")] = None,
-    status: Annotated[NotificationStatus | None, Query(description="only rows in this state")] = None,
+    festival: Annotated[
+        str | None, Query(max_length=64, description="only this festival's")
+    ] = None,
+    status: Annotated[
+        NotificationStatus | None, Query(description="only rows in this state")
+    ] = None,
     failed: Annotated[bool, Query(description="only failed and undeliverable rows")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
