@@ -220,8 +220,8 @@ def check_schedule(festival: Festival, document: dict) -> list[str]:  # noqa: C9
             continue
         if _main_possible(f, town, grid, main):
             out.append(
-                f"H8 one city: town {town} has {town_placed[town]} placed sessions and none at "
-                f"the main venue {main}"
+                f"H8 one city: town {town} has {town_placed[town]} placed "
+                f"session{'' if town_placed[town] == 1 else 's'} and none at the main venue {main}"
             )
     # the unplaced list against the requests
     unplaced: dict[str, int] = defaultdict(int)

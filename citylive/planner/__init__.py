@@ -18,7 +18,7 @@ import time
 from collections import Counter, defaultdict
 
 from citylive.festival import Festival
-from citylive.planner.assign import assign_days
+from citylive.planner.assign import FAIR_SHARE, assign_days
 from citylive.planner.data import PlanError, Problem, build_problem, read_previous
 from citylive.planner.greedy import place_fixed, refill, repair_one_city, scorer_for
 from citylive.planner.model import Item, solve_slots
@@ -85,7 +85,7 @@ def plan(
         else:
             items.append((e, s, d, None, None))
     ents = festival.enterprise
-    items.sort(key=lambda it: (it[3] is None, -ents[it[0]].expected_gmv, it[0], it[1], it[2]))
+    items = _fair_order(festival, items)
 
     # 3: greedy warm start
     hint_state = _pinned_state(p)
@@ -93,7 +93,9 @@ def plan(
     place_fixed(hint_state, scorer_for(hint_state), items, hint)
 
     # 4: CP-SAT
-    budget = time_limit - (time.monotonic() - t0) - min(2.0, 0.1 * time_limit)
+    t_prep = time.monotonic() - t0
+    # what follows the solver (refill, reasons, the document) takes a few seconds at city size
+    budget = time_limit - t_prep - min(0.15 * time_limit, 1.0 + len(items) / 800)
     result = solve_slots(
         p, base, items, hint, time_limit=max(0.5, budget), workers=workers, seed=seed
     )
@@ -108,6 +110,7 @@ def plan(
         state = hint_state
         source = "greedy"
 
+    t_solved = time.monotonic() - t0
     # 5: repair, refill, studios, ids, reasons
     scorer = scorer_for(state)
     repair_one_city(state, scorer)
@@ -162,10 +165,34 @@ def plan(
             "refilled": refilled,
             "moved": moved,
             "solve_seconds": round(time.monotonic() - t0, 3),
+            "seconds": {
+                "prepare": round(t_prep, 2),
+                "solver": round(result.seconds, 2),
+                "finish": round(time.monotonic() - t0 - t_solved, 2),
+            },
         }
     )
     doc["stats"] = stats
     return doc
+
+
+def _fair_order(festival: Festival, items: list[Item]) -> list[Item]:
+    """Kept sessions first; then, up to FAIR_SHARE of each town's requests, the town with the
+    lowest share so far goes next (max-min fairness, S5); then by expected GMV (S1)."""
+    ents = festival.enterprise
+    req: Counter = Counter()
+    for e in festival.enterprises:
+        req[e.town] += e.sessions
+    rank: Counter = Counter()
+    keyed = []
+    for it in sorted(items, key=lambda it: (-ents[it[0]].expected_gmv, it[0], it[1], it[2])):
+        town = ents[it[0]].town
+        share = rank[town] / req[town]
+        rank[town] += 1
+        fair = share < FAIR_SHARE[0] / FAIR_SHARE[1]
+        keyed.append(((it[3] is None, not fair, share if fair else 0.0, -ents[it[0]].expected_gmv), it))
+    keyed.sort(key=lambda x: x[0])
+    return [it for _k, it in keyed]
 
 
 def _number_studios(p: Problem, state: State) -> None:

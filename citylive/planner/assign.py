@@ -18,6 +18,10 @@ from citylive.planner.data import Problem
 from citylive.planner.state import State
 
 
+FAIR_SHARE = (3, 4)  # the share of each town's requests placed before value decides
+FAIR_BONUS = 2_000_000  # above any one session's value (1000 x 800 CNY-thousand)
+
+
 def session_value(problem: Problem, e: str) -> int:
     """S1 per session: value weight per CNY-thousand of expected GMV, plus one thousand for
     the session itself (so every placed session counts)."""
@@ -114,11 +118,16 @@ def assign_days(
         if req <= 0 or ("t", town) not in nodes:
             continue
         tn = node(("t", town))
-        # fairness: the first quarters of a town's requests earn more than the last ones
-        tiers = [req // 4 + (1 if i < req % 4 else 0) for i in range(4)]
+        # S5 fairness comes first up to FAIR_SHARE of each town's requests: those units earn
+        # more than any session's value, the lowest tier most, so the flow fills every
+        # town's first third of that before any town's second (max-min share, in steps);
+        # above it, value decides.
+        top = -(-req * FAIR_SHARE[0] // FAIR_SHARE[1])
+        tiers = [top // 3 + (1 if i < top % 3 else 0) for i in range(3)] + [req - top]
         for i, cap in enumerate(tiers):
             if cap:
-                arc(src, tn, cap, -(w["fairness"] * 100 * (4 - i)) // (4 * req))
+                bonus = FAIR_BONUS * (3 - i) if i < 3 else 0
+                arc(src, tn, cap, -bonus - (w["fairness"] * 100) // req)
         total += req
     if total == 0:
         return []

@@ -105,8 +105,16 @@ def refill(state: State, scorer: Scorer, enterprises: list[str] | None = None) -
     """Place what is still asked for wherever a legal spot is left, highest value first."""
     p = state.p
     ents = p.festival.enterprise
+    req: dict[str, int] = defaultdict(int)
+    got: dict[str, int] = defaultdict(int)
+    for x in p.festival.enterprises:
+        req[x.town] += x.sessions
+    for pl in state.sessions:
+        got[ents[pl.enterprise].town] += 1
+    # the towns furthest behind first (S5), then by value (S1)
     order = enterprises or sorted(
-        (e for e in ents if state.remaining(e) > 0), key=lambda e: -ents[e].expected_gmv
+        (e for e in ents if state.remaining(e) > 0),
+        key=lambda e: (round(got[ents[e].town] / req[ents[e].town], 1), -ents[e].expected_gmv),
     )
     added = 0
     possible: dict[str, bool] = {}
