@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from citylive.festival import Festival
+from citylive.festival import Festival, Streamer
 
 
 @dataclass
@@ -37,6 +37,9 @@ class CapacityReport:
     by_town: list[CapacityLine] = field(default_factory=list)
     by_industry: list[CapacityLine] = field(default_factory=list)
     shortages: list[str] = field(default_factory=list)
+    by_platform: list[CapacityLine] = field(default_factory=list)
+    by_industry_platform: list[CapacityLine] = field(default_factory=list)
+    by_day: list[CapacityLine] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -51,6 +54,11 @@ class CapacityReport:
             "by_town": [vars(x) | {"short": x.short} for x in self.by_town],
             "by_industry": [vars(x) | {"short": x.short} for x in self.by_industry],
             "shortages": self.shortages,
+            "by_platform": [vars(x) | {"short": x.short} for x in self.by_platform],
+            "by_industry_platform": [
+                vars(x) | {"short": x.short} for x in self.by_industry_platform
+            ],
+            "by_day": [vars(x) | {"short": x.short} for x in self.by_day],
         }
 
 
@@ -125,8 +133,12 @@ def capacity_report(festival: Festival) -> CapacityReport:
                 f"{ind.id}: {line.requested} sessions asked, {line.supply} streamer-slots can serve them"
             )
 
+    by_platform, by_industry_platform, by_day = _platforms_and_days(f, requested, shortages)
     return CapacityReport(
         festival_id=f.id,
+        by_platform=by_platform,
+        by_industry_platform=by_industry_platform,
+        by_day=by_day,
         towns=len(f.towns),
         venues=len(f.venues),
         studios=sum(v.studios for v in f.venues),
@@ -138,3 +150,92 @@ def capacity_report(festival: Festival) -> CapacityReport:
         by_industry=by_industry,
         shortages=shortages,
     )
+
+
+def _streamer_slots(f: Festival, s: Streamer, day: int) -> int:
+    """Sessions a streamer can give on one day: the daily limit, within the open slots."""
+    n_slots = len(f.slots)
+    blocked = {r.slot for r in f.blocked(s.unavailable) if r.day == day}
+    return min(s.max_sessions_per_day, n_slots - len(blocked))
+
+
+def _platforms_and_days(
+    f: Festival, requested: int, shortages: list[str]
+) -> tuple[list[CapacityLine], list[CapacityLine], list[CapacityLine]]:
+    """Demand that only one platform can serve against the streamer-slots on it (per
+    platform and per industry on it), and per day the studio-slots that have a streamer."""
+    n_days, n_slots = len(f.days), len(f.slots)
+    slots_of = {s.id: [_streamer_slots(f, s, d) for d in range(n_days)] for s in f.streamers}
+
+    def serves(s: Streamer, industry: str | None, platform: str) -> bool:
+        if platform not in s.platforms or (industry is not None and industry not in s.industries):
+            return False
+        if s.employer is not None:
+            emp = f.enterprise.get(s.employer)
+            return (
+                emp is not None and platform in emp.platforms and industry in (None, emp.industry)
+            )
+        return True
+
+    by_platform: list[CapacityLine] = []
+    by_ip: list[CapacityLine] = []
+    only: dict[str, int] = defaultdict(int)
+    only_ind: dict[tuple[str, str], int] = defaultdict(int)
+    for e in f.enterprises:
+        if len(e.platforms) == 1:
+            only[e.platforms[0]] += e.sessions
+            only_ind[(e.industry, e.platforms[0])] += e.sessions
+    for p in f.platforms:
+        if not only[p]:
+            continue
+        supply = sum(sum(slots_of[s.id]) for s in f.streamers if serves(s, None, p))
+        by_platform.append(
+            CapacityLine(p, only[p], supply, f"streamer-slots on {p}, for enterprises only on {p}")
+        )
+    for ind in f.industries:
+        for p in f.platforms:
+            asked = only_ind[(ind.id, p)]
+            if not asked:
+                continue
+            supply = sum(sum(slots_of[s.id]) for s in f.streamers if serves(s, ind.id, p))
+            line = CapacityLine(
+                f"{ind.id} on {p}", asked, supply, "streamer-slots that fit industry and platform"
+            )
+            by_ip.append(line)
+            if line.short:
+                shortages.append(
+                    f"{ind.id} on {p}: {asked} sessions asked, {supply} streamer-slots can serve them"
+                )
+    for line in by_platform:
+        if line.short:
+            shortages.append(
+                f"platform {line.key}: {line.requested} sessions asked of enterprises selling only "
+                f"there, {line.supply} streamer-slots on it"
+            )
+
+    by_day: list[CapacityLine] = []
+    mins = f.info.min_skus_per_session
+    total = 0
+    for d, day in enumerate(f.days):
+        studio = sum(
+            v.studios * (n_slots - sum(1 for r in f.blocked(v.closed) if r.day == d))
+            for v in f.venues
+        )
+        streamer = sum(slots_of[s.id][d] for s in f.streamers)
+        asked = 0
+        for e in f.enterprises:
+            open_slots = n_slots - sum(1 for r in f.blocked(e.unavailable) if r.day == d)
+            asked += min(e.sessions, e.skus // mins, open_slots)
+        supply = min(studio, streamer)
+        total += supply
+        by_day.append(
+            CapacityLine(
+                day.isoformat(), asked, supply, "the lesser of open studio-slots and streamer-slots"
+            )
+        )
+    if requested > total and total < f.studio_slots():
+        shortages.append(
+            f"{requested} sessions asked, at most {total} can have both a studio and a streamer "
+            "(per day the lesser of open studio-slots and streamer-slots)"
+        )
+    return by_platform, by_ip, by_day

@@ -32,7 +32,13 @@ def print_capacity(report: CapacityReport) -> None:
         f"{report.studio_slots} studio-slots; {report.requested} sessions requested",
         highlight=False,
     )
-    for title, lines in (("town", report.by_town), ("industry", report.by_industry)):
+    for title, lines in (
+        ("town", report.by_town),
+        ("industry", report.by_industry),
+        # demand from enterprises that sell on one platform only
+        ("platform", report.by_platform),
+        ("industry on platform", report.by_industry_platform),
+    ):
         table = Table(title=f"capacity per {title}", show_edge=False, pad_edge=False)
         table.add_column(title)
         table.add_column("requested", justify="right")
