@@ -8,7 +8,7 @@ is a coordinator's: only that town's enterprises, sessions and flags.
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -151,11 +151,30 @@ def _esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _short(label: str, limit: int = 13) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _every_hour(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """GMV per hour from the first sale to the last, quiet hours included as zero."""
+    if not rows:
+        return []
+    fen = {r["key"]: r["gmv_fen"] for r in rows}
+    hour = datetime.strptime(rows[0]["key"], "%Y-%m-%d %H:%M")
+    last = datetime.strptime(rows[-1]["key"], "%Y-%m-%d %H:%M")
+    out = []
+    while hour <= last:
+        key = hour.strftime("%Y-%m-%d %H:%M")
+        out.append((key, fen.get(key, 0)))
+        hour += timedelta(hours=1)
+    return out
+
+
 def hbar_chart(items: list[tuple[str, int]], *, unit: str = "¥", width: int = 640) -> Markup:
     """Horizontal bars, one per label; values in fen shown as yuan."""
     if not items:
         return Markup("")
-    row_h, label_w, value_w = 26, 150, 110
+    row_h, label_w, value_w = 26, 210, 110
     height = row_h * len(items) + 10
     top = max(v for _, v in items) or 1
     bar_w = width - label_w - value_w
@@ -168,7 +187,7 @@ def hbar_chart(items: list[tuple[str, int]], *, unit: str = "¥", width: int = 6
         w = max(1, round(bar_w * value / top)) if value > 0 else 0
         color = PALETTE[i % len(PALETTE)]
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{_esc(label[:14])}</text>'
+            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{_esc(_short(label))}</text>'
             f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row_h - 8}" fill="{color}" rx="2"/>'
             f'<text x="{label_w + w + 6}" y="{y + 17}">{unit}{_esc(yuan(value))}</text>'
         )
@@ -330,7 +349,7 @@ def render_report(
     charts = {
         "town": hbar_chart([(r["label"], r["gmv_fen"]) for r in data["by_town"]]),
         "industry": hbar_chart([(r["label"], r["gmv_fen"]) for r in data["by_industry"]]),
-        "hour": column_chart([(r["key"], r["gmv_fen"]) for r in data["by_hour"]]),
+        "hour": column_chart(_every_hour(data["by_hour"])),
         "sessions": hbar_chart(
             [
                 (r["label"].split(" · ")[0] + " " + r["label"].split(" · ")[-1], r["gmv_fen"])

@@ -74,7 +74,7 @@ def test_report_zh_contains_totals_towns_flags_and_venues(engine: Engine, tmp_pa
     assert "gap=1270.00" in page
     assert "备注刷单" in page
     # charts are inline SVG with Chinese labels as text; nothing is fetched from the network
-    assert '<text x="142" y="22" text-anchor="end">古镇镇</text>' in page
+    assert '<text x="202" y="22" text-anchor="end">古镇镇</text>' in page
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in page and "<script" not in page
 
@@ -99,8 +99,8 @@ def test_report_en_for_one_town_shows_only_that_town(engine: Engine, tmp_path: P
 
 def test_charts_scale_bars_to_the_largest_value() -> None:
     svg = hbar_chart([("甲", 20000), ("乙", 10000)], width=640)
-    # bar width = 640 - 150 - 110 = 380 for the largest, half for the other
-    assert 'width="380"' in svg and 'width="190"' in svg
+    # bar width = 640 - 210 - 110 = 320 for the largest, half for the other
+    assert 'width="320"' in svg and 'width="160"' in svg
     assert "¥200.00" in svg and "¥100.00" in svg
     col = column_chart([("2020-06-06 19:00", 100), ("2020-06-06 20:00", 0)])
     assert "06-06 19:00" in col and "¥1.00" in col

@@ -10,7 +10,6 @@ them twice.  Each line is attributed to its session while it is read (see attrib
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -95,6 +94,21 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+def _names(stem: str, name: str) -> bool:
+    """Whether `name` stands in the file name as a word (not inside a longer id)."""
+    start = stem.find(name)
+    while start >= 0:
+        end = start + len(name)
+        before = stem[start - 1] if start else ""
+        after = stem[end] if end < len(stem) else ""
+        if not (before.isascii() and before.isalnum()) and not (
+            after.isascii() and after.isalnum()
+        ):
+            return True
+        start = stem.find(name, start + 1)
+    return False
+
+
 def enterprise_for_file(path: Path, festival: Festival, given: str | None) -> str:
     """The enterprise a file belongs to: given, or named in the file name (id, name or shop)."""
     if given:
@@ -109,7 +123,7 @@ def enterprise_for_file(path: Path, festival: Festival, given: str | None) -> st
     for e in festival.enterprises:
         names = [e.id, e.name, *e.shops.values()]
         for name in names:
-            if name and re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", stem):
+            if name and _names(stem, name):
                 found.append((len(name), e.id))
     if not found:
         raise IngestError(

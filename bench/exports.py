@@ -1,0 +1,479 @@
+"""Realistic platform order exports for the sessions a festival planned.
+
+    python bench/exports.py --festival zs-2020 --out /tmp/exports     # uses CITYLIVE_DATABASE_URL
+
+One file per enterprise and platform, shaped as each back end writes it: douyin as GBK CSV
+(Excel on Chinese Windows) with tab-guarded ids, taobao as UTF-8 CSV with a BOM, jd as UTF-8
+CSV, pdd and kuaishou as XLSX, 1688 as GB18030 CSV.  Most orders fall inside their session's
+slot, some in the 30 minutes after it, some off-session; a few are refunded or cancelled.
+Also written on purpose:
+- a few bad rows (bad money, a missing order id, an unknown status, an impossible time);
+- one duplicated file (the same export downloaded twice);
+- one streamer whose self-reported GMV is far above what the exports show;
+- one session whose merchant notes mark orders 刷单, bought by a few accounts.
+Viewer figures and self-reported GMV go to `<out>/figures/session_figures.csv` (not an export:
+upload it with `citylive sales figures`).  The same festival, sessions and seed give the same
+files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import shutil
+import sys
+from collections import defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import models  # noqa: E402
+from citylive.festival import Festival  # noqa: E402
+from citylive.store import load_stored_festival  # noqa: E402
+
+FIGURES_FILE = Path("figures") / "session_figures.csv"
+
+HEADERS: dict[str, list[str]] = {
+    "douyin": [
+        "主订单编号",
+        "子订单编号",
+        "选购商品",
+        "商品ID",
+        "商品数量",
+        "订单应付金额",
+        "支付完成时间",
+        "订单状态",
+        "售后状态",
+        "达人ID",
+        "达人昵称",
+        "流量来源",
+        "商家备注",
+        "买家昵称",
+    ],
+    "taobao": [
+        "订单编号",
+        "买家会员名",
+        "买家实际支付金额",
+        "订单状态",
+        "订单付款时间",
+        "宝贝标题",
+        "宝贝总数量",
+        "店铺名称",
+        "退款金额",
+        "订单备注",
+    ],
+    "jd": [
+        "订单号",
+        "商品ID",
+        "商品名称",
+        "订购数量",
+        "下单帐号",
+        "应付金额",
+        "付款确认时间",
+        "订单状态",
+        "商家备注",
+    ],
+    "pdd": [
+        "商品",
+        "订单号",
+        "订单状态",
+        "用户实付金额(元)",
+        "商品数量(件)",
+        "订单成交时间",
+        "售后状态",
+        "商品id",
+        "商家备注",
+    ],
+    "1688": [
+        "订单编号",
+        "买家会员名",
+        "货品标题",
+        "数量",
+        "实付款(元)",
+        "订单状态",
+        "订单付款时间",
+        "退货状态",
+        "卖家备注",
+    ],
+    "kuaishou": [
+        "订单号",
+        "商品ID",
+        "商品名称",
+        "商品数量",
+        "实付款",
+        "支付时间",
+        "订单状态",
+        "售后状态",
+        "主播ID",
+        "商家备注",
+    ],
+}
+# how each platform's back end saves its export
+FORMAT = {
+    "douyin": "gbk",
+    "taobao": "utf-8-sig",
+    "jd": "utf-8",
+    "pdd": "xlsx",
+    "1688": "gb18030",
+    "kuaishou": "xlsx",
+}
+PRODUCTS = [
+    "LED吸顶灯",
+    "水晶吊灯",
+    "护眼台灯",
+    "牛仔裤",
+    "休闲衬衫",
+    "连衣裙",
+    "智能门锁",
+    "电饭煲",
+    "纸巾 24 包",
+    "儿童推车",
+    "腊肠礼盒",
+    "红木茶几",
+    "发财树盆栽",
+    "保湿面霜",
+]
+
+
+class _Order:
+    __slots__ = ("order_id", "lines", "paid", "buyer", "status", "after", "note", "account")
+
+    def __init__(self, order_id: str, paid: datetime | None, buyer: str, account: str):
+        self.order_id = order_id
+        self.lines: list[tuple[str, str, int, int]] = []  # line id, product, qty, fen
+        self.paid = paid
+        self.buyer = buyer
+        self.status = "已完成"
+        self.after = "-"
+        self.note = ""
+        self.account = account
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _local(dt: datetime | None, festival: Festival) -> str:
+    return dt.astimezone(festival.tz).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
+
+
+def write_exports(
+    *,
+    engine: Engine,
+    festival_id: str,
+    out_dir: Path,
+    seed: int = 2020,
+    orders_per_session: tuple[int, int] = (20, 60),
+) -> list[Path]:
+    """Write the exports for the festival's planned sessions; returns the export paths."""
+    rng = random.Random(seed)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with Session(engine) as db:
+        festival = load_stored_festival(db, festival_id)
+        sessions = list(
+            db.exec(
+                select(models.FestivalSession)
+                .where(
+                    models.FestivalSession.festival_id == festival_id,
+                    col(models.FestivalSession.status).in_(["proposed", "confirmed"]),
+                )
+                .order_by(models.FestivalSession.id)
+            )
+        )
+    if not sessions:
+        raise ValueError(f"festival {festival_id!r} has no planned sessions; plan it first")
+    by_file: dict[tuple[str, str], list[models.FestivalSession]] = defaultdict(list)
+    for s in sessions:
+        by_file[(s.enterprise, s.platform)].append(s)
+    inflated_streamer = sorted({s.streamer for s in sessions})[
+        rng.randrange(len({s.streamer for s in sessions}))
+    ]
+    candidates = [
+        s for s in sessions if s.platform in ("douyin", "taobao", "jd", "1688")
+    ] or sessions
+    brushing = candidates[rng.randrange(len(candidates))].id
+    computed: dict[str, int] = defaultdict(int)
+    paths: list[Path] = []
+    counter = 0
+    for file_no, ((enterprise, platform), group) in enumerate(sorted(by_file.items())):
+        prices = [
+            rng.choice((990, 1990, 2990, 4990, 5990, 8800, 12900, 19900, 29900, 59900))
+            for _ in range(5)
+        ]
+        orders: list[_Order] = []
+        for s in group:
+            streamer = festival.streamer.get(s.streamer)
+            account = (streamer.accounts.get(platform, "") if streamer else "") or ""
+            n = rng.randint(*orders_per_session)
+            span = (s.end - s.start).total_seconds()
+            for _ in range(n):
+                counter += 1
+                r = rng.random()
+                if r < 0.82:
+                    paid = s.start + timedelta(seconds=rng.uniform(0, span - 1))
+                elif r < 0.92:
+                    paid = s.end + timedelta(seconds=rng.uniform(0, 29 * 60))
+                else:  # the sales that stay after the session
+                    paid = s.end + timedelta(hours=rng.uniform(1, 20))
+                o = _Order(
+                    f"{platform[:2].upper()}{seed}{counter:08d}",
+                    paid,
+                    f"buyer_{rng.randrange(4000):04d}",
+                    account,
+                )
+                for k in range(1 if rng.random() < 0.8 else 2):
+                    o.lines.append(
+                        (
+                            f"{o.order_id}{k + 1:02d}",
+                            rng.choice(PRODUCTS),
+                            rng.choice((1, 1, 1, 2, 3)),
+                            rng.choice(prices),
+                        )
+                    )
+                q = rng.random()
+                if q < 0.04:
+                    o.status = "已关闭"
+                elif q < 0.10:
+                    o.after = "退款成功"
+                if s.id == brushing and rng.random() < 0.5:
+                    o.note = "刷单 返现"
+                    o.buyer = rng.choice(("shuadan_01", "shuadan_02"))
+                    o.after = "-"
+                    o.status = "已完成"
+                if s.start <= paid < s.end + timedelta(minutes=30):
+                    computed[s.id] += sum(q_ * fen for _, _, q_, fen in o.lines)
+                orders.append(o)
+        rows = _rows(platform, orders, festival, rng, bad=(file_no % 7 == 3))
+        path = (
+            out_dir
+            / f"{enterprise}_{platform}_orders.{'xlsx' if FORMAT[platform] == 'xlsx' else 'csv'}"
+        )
+        _write(path, HEADERS[platform], rows, FORMAT[platform])
+        paths.append(path)
+    # the same export downloaded twice
+    dup = paths[0].with_name(paths[0].stem + "_重新导出" + paths[0].suffix)
+    shutil.copyfile(paths[0], dup)
+    paths.append(dup)
+    _write_figures(out_dir / FIGURES_FILE, sessions, inflated_streamer, computed, rng)
+    return paths
+
+
+def _rows(
+    platform: str, orders: list[_Order], festival: Festival, rng: random.Random, bad: bool
+) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for o in orders:
+        paid = _local(o.paid, festival)
+        total_qty = sum(q for _, _, q, _ in o.lines)
+        total = sum(q * fen for _, _, q, fen in o.lines)
+        if platform == "douyin":
+            for line_id, product, qty, fen in o.lines:
+                rows.append(
+                    [
+                        f"\t{o.order_id}",
+                        f"\t{line_id}",
+                        product,
+                        f"\t{3_000_000 + len(product)}",
+                        qty,
+                        _yuan(qty * fen),
+                        paid,
+                        o.status,
+                        o.after,
+                        o.account,
+                        "",
+                        "直播",
+                        o.note,
+                        o.buyer,
+                    ]
+                )
+        elif platform == "taobao":
+            refund = _yuan(total) if o.after == "退款成功" else "0.00"
+            rows.append(
+                [
+                    o.order_id,
+                    o.buyer,
+                    f"¥{total / 100:,.2f}",
+                    "交易关闭" if o.status == "已关闭" else "交易成功",
+                    paid,
+                    o.lines[0][1],
+                    total_qty,
+                    "旗舰店",
+                    refund,
+                    o.note,
+                ]
+            )
+        elif platform == "jd":
+            status = "已取消" if o.status == "已关闭" or o.after == "退款成功" else "已完成"
+            rows.append(
+                [
+                    f'="{o.order_id}"',
+                    "100012",
+                    o.lines[0][1],
+                    total_qty,
+                    o.buyer,
+                    _yuan(total),
+                    paid,
+                    status,
+                    o.note,
+                ]
+            )
+        elif platform == "pdd":
+            rows.append(
+                [
+                    o.lines[0][1],
+                    o.order_id,
+                    "已签收" if o.status != "已关闭" else "已取消",
+                    total / 100,
+                    total_qty,
+                    o.paid.astimezone(festival.tz).replace(tzinfo=None) if o.paid else None,
+                    "退款成功" if o.after == "退款成功" else "无售后或售后取消",
+                    55,
+                    o.note,
+                ]
+            )
+        elif platform == "1688":
+            rows.append(
+                [
+                    o.order_id,
+                    o.buyer,
+                    o.lines[0][1],
+                    total_qty,
+                    f"{total / 100:,.2f}",
+                    "交易关闭" if o.status == "已关闭" else "交易成功",
+                    paid,
+                    o.after if o.after != "-" else "",
+                    o.note,
+                ]
+            )
+        else:  # kuaishou
+            rows.append(
+                [
+                    o.order_id,
+                    "\t778899",
+                    o.lines[0][1],
+                    total_qty,
+                    f"¥{_yuan(total)}",
+                    paid,
+                    "已关闭" if o.status == "已关闭" else "已完成",
+                    o.after,
+                    o.account,
+                    o.note,
+                ]
+            )
+    if bad and rows:
+        h = HEADERS[platform]
+        for kind in ("money", "order", "status", "time"):
+            r = list(rng.choice(rows))
+            if kind == "money":
+                r[
+                    _col(
+                        h,
+                        (
+                            "订单应付金额",
+                            "买家实际支付金额",
+                            "应付金额",
+                            "用户实付金额(元)",
+                            "实付款(元)",
+                            "实付款",
+                        ),
+                    )
+                ] = "12.3.4"
+            elif kind == "order":
+                r[_col(h, ("主订单编号", "订单编号", "订单号"))] = ""
+            elif kind == "status":
+                r[_col(h, ("订单状态",))] = "待审核"
+            else:
+                r[
+                    _col(
+                        h,
+                        (
+                            "支付完成时间",
+                            "订单付款时间",
+                            "付款确认时间",
+                            "订单成交时间",
+                            "支付时间",
+                        ),
+                    )
+                ] = "2020-13-01 10:00:00"
+            rows.insert(rng.randrange(len(rows) + 1), r)
+    return rows
+
+
+def _col(headers: list[str], names: tuple[str, ...]) -> int:
+    return next(headers.index(n) for n in names if n in headers)
+
+
+def _write(path: Path, headers: list[str], rows: list[list[Any]], fmt: str) -> None:
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("订单")
+        ws.append(headers)
+        for r in rows:
+            ws.append(r)
+        wb.save(path)
+        return
+    with path.open("w", encoding=fmt, newline="", errors="strict") as fh:
+        w = csv.writer(fh)
+        w.writerow(headers)
+        for r in rows:
+            w.writerow([str(c).replace("¥", "￥") if fmt in ("gbk", "gb18030") else c for c in r])
+
+
+def _write_figures(
+    path: Path,
+    sessions: list[models.FestivalSession],
+    inflated: str,
+    computed: dict[str, int],
+    rng: random.Random,
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["场次编号", "场观", "人数峰值", "新增粉丝", "自报GMV", "填报人"])
+        for s in sessions:
+            views = rng.randint(3_000, 60_000)
+            # agencies round up a little; the inflated streamer's agency triples and more
+            factor = rng.uniform(3.0, 5.0) if s.streamer == inflated else rng.uniform(1.0, 1.15)
+            claim_yuan = int(computed.get(s.id, 0) * factor / 100)
+            w.writerow(
+                [
+                    s.id,
+                    views,
+                    views // rng.randint(8, 20),
+                    views // rng.randint(40, 120),
+                    f"{claim_yuan}.00",
+                    s.streamer,
+                ]
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    from citylive.db import get_engine, init_db
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--festival", required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=int, default=2020)
+    args = p.parse_args(argv)
+    paths = write_exports(
+        engine=init_db(get_engine()), festival_id=args.festival, out_dir=args.out, seed=args.seed
+    )
+    for path in paths:
+        print(path)
+    print(args.out / FIGURES_FILE)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
