@@ -13,7 +13,13 @@ from citylive.check import check_schedule
 from citylive.festival import parse_festival
 from citylive.planner import plan
 
-SLOTS = [("10:00", "12:00"), ("12:00", "14:00"), ("14:00", "16:00"), ("19:00", "21:00"), ("21:00", "23:00")]
+SLOTS = [
+    ("10:00", "12:00"),
+    ("12:00", "14:00"),
+    ("14:00", "16:00"),
+    ("19:00", "21:00"),
+    ("21:00", "23:00"),
+]
 DAYS = ["2020-06-06", "2020-06-07", "2020-06-08"]
 
 
@@ -33,12 +39,23 @@ def random_festival(seed: int) -> dict:
             out.append(d if rng.random() < 0.3 else f"{d}T{rng.choice(slots)[0]}")
         return sorted(set(out))
 
-    venues = [{"id": "main", "kind": "main", "name": "M", "town": towns[0], "studios": rng.randint(1, 2)}]
+    venues = [
+        {"id": "main", "kind": "main", "name": "M", "town": towns[0], "studios": rng.randint(1, 2)}
+    ]
     if rng.random() < 0.2:
         venues[0]["closed"] = marks()
     for t in towns:
         if rng.random() < 0.6:
-            venues.append({"id": f"{t}-v", "kind": "sub", "name": t, "town": t, "studios": rng.randint(1, 3), "closed": marks()})
+            venues.append(
+                {
+                    "id": f"{t}-v",
+                    "kind": "sub",
+                    "name": t,
+                    "town": t,
+                    "studios": rng.randint(1, 3),
+                    "closed": marks(),
+                }
+            )
     enterprises = []
     for i in range(rng.randint(1, 7)):
         enterprises.append(
@@ -79,7 +96,8 @@ def random_festival(seed: int) -> dict:
             "min_skus_per_session": 5,
         },
         "towns": [
-            {"id": t, "name": t, "neighbours": [u for u in towns if u != t and rng.random() < 0.4]} for t in towns
+            {"id": t, "name": t, "neighbours": [u for u in towns if u != t and rng.random() < 0.4]}
+            for t in towns
         ],
         "industries": [{"id": i, "name": i} for i in industries],
         "platforms": platforms,
@@ -90,7 +108,9 @@ def random_festival(seed: int) -> dict:
 
 
 def _accounting(festival, doc: dict) -> None:  # noqa: ANN001
-    placed = Counter(s["enterprise"] for s in doc["sessions"] if s["status"] in ("proposed", "confirmed"))
+    placed = Counter(
+        s["enterprise"] for s in doc["sessions"] if s["status"] in ("proposed", "confirmed")
+    )
     unplaced = Counter()
     for u in doc["unplaced"]:
         assert u["count"] > 0 and u["reason"]
@@ -101,7 +121,9 @@ def _accounting(festival, doc: dict) -> None:  # noqa: ANN001
         assert not (unplaced[e.id] and placed[e.id] + unplaced[e.id] > e.sessions)
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(seed=st.integers(min_value=0, max_value=10**6))
 def test_plan_random_festival_keeps_every_hard_rule(seed: int) -> None:
     festival = parse_festival(random_festival(seed))
@@ -114,7 +136,11 @@ def test_plan_random_festival_keeps_every_hard_rule(seed: int) -> None:
     for s in doc["sessions"]:
         s["status"] = rng.choice(["proposed", "confirmed", "declined"])
     confirmed = {s["id"]: s for s in doc["sessions"] if s["status"] == "confirmed"}
-    declined = {(s["enterprise"], s["start"], s["streamer"]) for s in doc["sessions"] if s["status"] == "declined"}
+    declined = {
+        (s["enterprise"], s["start"], s["streamer"])
+        for s in doc["sessions"]
+        if s["status"] == "declined"
+    }
     again = plan(festival, previous=doc, time_limit=2.0, workers=1)
     assert again["version"] == 2
     assert check_schedule(festival, again) == []
