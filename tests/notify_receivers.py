@@ -68,6 +68,10 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # One write per answer and no Nagle delay: keep-alive clients would otherwise wait
+            # for the 40 ms delayed ACK between the header and body writes.
+            disable_nagle_algorithm = True
+            wbufsize = 65536
 
             def log_message(self, *args: Any) -> None:
                 pass

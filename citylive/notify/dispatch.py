@@ -368,13 +368,26 @@ def dispatch(
     channels = _Channels()
     deadline = time.monotonic() + wait_for_retries
     handled = 0
+    in_flight: set[Future[_Outcome]] = set()
+
+    def drain(until: int) -> None:
+        # Outcomes are written as they come (a few ms apart), keeping the window in which a
+        # killed worker could leave a delivered row unrecorded small.
+        nonlocal in_flight
+        while len(in_flight) > until:
+            done, in_flight = wait(in_flight, timeout=0.05, return_when="FIRST_COMPLETED")
+            _record(engine, worker, [f.result() for f in done], settings, tally)
+
     with ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="notify") as pool:
         while True:
+            # Claim the next batch while the last one is still sending, so no thread idles.
+            drain(settings.workers)
             room = (
                 settings.batch_size if limit is None else min(settings.batch_size, limit - handled)
             )
             ids = _claim(engine, worker, room, settings) if room > 0 else []
             if not ids:
+                drain(0)
                 if wait_for_retries <= 0 or (limit is not None and handled >= limit):
                     break
                 due = _next_due(engine)
@@ -390,7 +403,6 @@ def dispatch(
                 )
                 ready, undeliverable = _route(db, rows, routes, worker)
             tally.undeliverable += undeliverable
-            futures: list[Future[_Outcome]] = []
             deferred: list[_Outcome] = []
             horizon = time.monotonic() + settings.claim_seconds / 2
             for row, target in ready:
@@ -403,11 +415,8 @@ def dispatch(
                     deferred.append(_Outcome(row.id, False, deferred_until=later))
                     continue
                 assert routes is not None
-                futures.append(pool.submit(_send, channels, routes, row, target, start_at))
+                in_flight.add(pool.submit(_send, channels, routes, row, target, start_at))
             _record(engine, worker, deferred, settings, tally)
-            pending_f = set(futures)
-            while pending_f:
-                done, pending_f = wait(pending_f, timeout=0.05, return_when="FIRST_COMPLETED")
-                _record(engine, worker, [f.result() for f in done], settings, tally)
+        drain(0)
     tally.pending = pending_count(engine)
     return tally

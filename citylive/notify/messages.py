@@ -68,8 +68,11 @@ class Rendered:
     html: str
 
 
+@lru_cache(maxsize=65536)
 def _width(s: str) -> int:
     # Chinese characters take two columns in a terminal or a monospaced chat window.
+    if s.isascii():
+        return len(s)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 

@@ -92,10 +92,10 @@ def install_log_filter() -> None:
 def substitute(text: str, source: str) -> str:
     """Replace `{{ env.NAME }}` / `{{ secret.NAME }}` placeholders, remembering the values."""
     errors: list[str] = []
+    line = 0
 
     def one(match: re.Match[str]) -> str:
         kind, name = match["kind"], match["name"]
-        line = text.count("\n", 0, match.start()) + 1
         value: str | None
         if kind == "env":
             value = os.environ.get(name)
@@ -123,7 +123,12 @@ def substitute(text: str, source: str) -> str:
         SECRETS.add(value)
         return quote(value, safe="") if match["filter"] == "quote" else value
 
-    result = PLACEHOLDER.sub(one, text)
+    out = []
+    for line, text_line in enumerate(text.splitlines(keepends=True), 1):  # noqa: B007 - read by one()
+        # Comment lines are left alone: they may show the placeholder syntax itself.
+        is_comment = text_line.lstrip().startswith("#")
+        out.append(text_line if is_comment else PLACEHOLDER.sub(one, text_line))
+    result = "".join(out)
     if errors:
         raise NotifyConfigError("\n".join(errors))
     return result
