@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from sqlmodel import col, func, select
@@ -35,12 +36,18 @@ def send_due(limit: int | None, wait_for_retries: float) -> dict[str, int]:
 
 @task
 def outbox_problems(festival_id: str | None) -> list[dict[str, Any]]:
-    """Messages that could not be delivered, grouped by recipient tag and reason."""
+    """Messages not delivered (failed, undeliverable, or pending a retry after an error),
+    grouped by recipient tag, state and reason."""
     N = models.Notification
     with session_scope() as db:
         query = (
             select(N.status, N.recipient, N.last_error, func.count())
-            .where(col(N.status).in_(["failed", "undeliverable"]))
+            .where(
+                sa.or_(
+                    col(N.status).in_(["failed", "undeliverable"]),
+                    sa.and_(col(N.status) == "pending", col(N.last_error).is_not(None)),
+                )
+            )
             .group_by(N.status, N.recipient, N.last_error)
             .order_by(N.recipient)
         )
@@ -48,7 +55,12 @@ def outbox_problems(festival_id: str | None) -> list[dict[str, Any]]:
             query = query.where(N.festival_id == festival_id)
         rows = db.exec(query).all()
     return [
-        {"status": s, "recipient": r, "messages": int(n), "reason": (e or "")[:200]}
+        {
+            "state": "retrying" if s == "pending" else str(s),
+            "recipient": r,
+            "messages": int(n),
+            "reason": (e or "")[:200],
+        }
         for s, r, e, n in rows
     ]
 
@@ -78,4 +90,4 @@ def dispatch_notifications(
                 p["reason"],
             )
     logger.info("sent=%s failed=%s pending=%s", counts["sent"], counts["failed"], counts["pending"])
-    return counts | {"problems": problems}
+    return counts | {"problems": problems, "undelivered": sum(p["messages"] for p in problems)}

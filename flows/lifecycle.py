@@ -62,12 +62,20 @@ def await_answers(
 
 @task
 def await_exports(festival_id: str, window_seconds: float, poll_seconds: float = 0.5) -> int:
-    """Wait up to `window_seconds` for the first exports to arrive in the inbox."""
+    """Wait up to `window_seconds` for exports in the inbox, then until no more arrive for a
+    second (files still being copied in are not read half-way)."""
     deadline = time.monotonic() + window_seconds
+    seen: list[str] = []
+    quiet_since = time.monotonic()
     while True:
         found = waiting_files.fn(festival_id)
-        if found or time.monotonic() >= deadline:
-            return len(found)
+        now = time.monotonic()
+        if found != seen:
+            seen, quiet_since = found, now
+        if seen and now - quiet_since >= 1.0:
+            return len(seen)
+        if now >= deadline:
+            return len(seen)
         time.sleep(poll_seconds)
 
 
