@@ -20,6 +20,9 @@ from typing import Any, BinaryIO
 
 # How far down a file a header row may start (some exports put a title line above it).
 HEADER_SEARCH_ROWS = 10
+# How many distinct texts per column the reader remembers parsed (times, prices, quantities).
+CACHE_LIMIT = 500_000
+_MISS: Any = object()
 # 20 million yuan: more on one order line is a unit error, not a sale (and overflows int4).
 MAX_LINE_FEN = 2_000_000_000
 
@@ -183,7 +186,7 @@ class UnknownExport(ValueError):
     """A file whose header row matches no platform's export."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One order line as it stands in the file, parsed and checked."""
 
@@ -245,6 +248,12 @@ class ExportFile:
     header_row: int
     rows: Iterator[tuple[int, list[Any]]] = field(repr=False)
     position: Position = field(default_factory=Position)
+    source: Any = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Release the file (a generator left unfinished holds it open)."""
+        if self.source is not None:
+            self.source.close()
 
 
 def normalise_platform(name: str) -> str:
@@ -257,15 +266,24 @@ def normalise_platform(name: str) -> str:
     return key
 
 
+_GUARD_LEAD = frozenset("='`")
+
+
 def clean_text(value: Any) -> str:
     """A cell as text, without the guards Excel users put before ids (tab, `=`, `'`, quotes)."""
-    if value is None:
+    if type(value) is str:
+        # most cells: printable (no tab, no BOM), no guard, no padding -> as they are
+        if value.isprintable() and (
+            not value or (value[0] not in _GUARD_LEAD and value[0] != " " and value[-1] != " ")
+        ):
+            return value
+    elif value is None:
         return ""
-    if isinstance(value, float):
+    elif isinstance(value, float):
         if value.is_integer():
             return str(int(value))
         return repr(value)
-    if isinstance(value, datetime):
+    elif isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     text = str(value).replace("\ufeff", "").strip()
     if text.startswith("="):
@@ -455,8 +473,9 @@ def open_export(path: Path, *, platform: str | None = None) -> ExportFile:
                 headers,
                 PLATFORMS[found],
                 number,
-                _numbered(source, number),
+                enumerate(source, number + 1),
                 position,
+                source,
             )
         seen.append(headers)
         if number >= HEADER_SEARCH_ROWS:
@@ -474,13 +493,6 @@ def open_export(path: Path, *, platform: str | None = None) -> ExportFile:
         f"{path.name}: header row matches no platform's order export; found {shown}. "
         f"Expected headers per platform — {expected_headers_message()}"
     )
-
-
-def _numbered(source: Iterator[list[Any]], after: int) -> Iterator[tuple[int, list[Any]]]:
-    number = after
-    for raw in source:
-        number += 1
-        yield number, raw
 
 
 def _index(headers: list[str], names: tuple[str, ...]) -> int | None:
@@ -517,13 +529,22 @@ def read_lines(export: ExportFile, tz: tzinfo) -> Iterator[Line | Refused]:
             out["(extra cells)"] = " | ".join("" if c is None else str(c) for c in row[width:])
         return out
 
+    # Exports repeat the same times, prices and quantities a great deal: parse each text once.
+    paid_cache: dict[Any, datetime | None] = {}
+    money_cache: dict[Any, int] = {}
+    qty_cache: dict[Any, int] = {}
+    parse_time = times.parse
+    miss = _MISS
+    not_standing, standing, refunded = STATUS_NOT_STANDING, STATUS_STANDING, AFTER_SALE_REFUNDED
     for number, row in export.rows:
-        if not any(c not in (None, "") and str(c).strip() for c in row):
+        if not any(row):
             continue  # blank lines are not rows
         if len(row) < width:
             row = list(row) + [None] * (width - len(row))
         order_id = clean_text(row[i_order])
         if not order_id:
+            if not any(str(c).strip() for c in row if c is not None):
+                continue  # a row of blanks
             yield Refused(number, f"missing order id ({cols.order_id})", raw_of(row))
             continue
         if len(order_id) > 64:
@@ -531,36 +552,57 @@ def read_lines(export: ExportFile, tz: tzinfo) -> Iterator[Line | Refused]:
                 number, f"order id longer than 64 characters ({cols.order_id})", raw_of(row)
             )
             continue
-        try:
-            amount = money_fen(row[i_amount])
-        except ValueError as exc:
-            yield Refused(number, f"bad money in {cols.amount}: {exc}", raw_of(row))
-            continue
+        cell = row[i_amount]
+        amount = money_cache.get(cell, miss)
+        if amount is miss:
+            try:
+                amount = money_fen(cell)
+            except ValueError as exc:
+                yield Refused(number, f"bad money in {cols.amount}: {exc}", raw_of(row))
+                continue
+            if len(money_cache) < CACHE_LIMIT:
+                money_cache[cell] = amount
         if amount > MAX_LINE_FEN:
             yield Refused(
                 number, f"bad money in {cols.amount}: more than one line can hold", raw_of(row)
             )
             continue
-        try:
-            quantity = parse_quantity(row[i_qty])
-        except ValueError as exc:
-            yield Refused(number, f"bad quantity in {cols.quantity}: {exc}", raw_of(row))
-            continue
-        try:
-            paid_at = times.parse(row[i_paid])
-        except ValueError as exc:
-            yield Refused(number, f"bad time in {cols.paid_at}: {exc}", raw_of(row))
-            continue
-        status = clean_text(row[i_status])
-        if status in STATUS_NOT_STANDING:
-            stands = False
-        elif status in STATUS_STANDING:
+        cell = row[i_qty]
+        quantity = qty_cache.get(cell, miss)
+        if quantity is miss:
+            try:
+                quantity = parse_quantity(cell)
+            except ValueError as exc:
+                yield Refused(number, f"bad quantity in {cols.quantity}: {exc}", raw_of(row))
+                continue
+            if len(qty_cache) < CACHE_LIMIT:
+                qty_cache[cell] = quantity
+        cell = row[i_paid]
+        paid_at = paid_cache.get(cell, miss)
+        if paid_at is miss:
+            try:
+                paid_at = parse_time(cell)
+            except ValueError as exc:
+                yield Refused(number, f"bad time in {cols.paid_at}: {exc}", raw_of(row))
+                continue
+            if len(paid_cache) < CACHE_LIMIT:
+                paid_cache[cell] = paid_at
+        status = row[i_status]
+        if status not in standing and status not in not_standing:
+            status = clean_text(status)
+        if status in standing:
             stands = True
+        elif status in not_standing:
+            stands = False
         else:
             yield Refused(number, f"unknown status in {cols.status}: {status!r}", raw_of(row))
             continue
-        after_sale = clean_text(row[i_after]) if i_after is not None else None
-        if after_sale in AFTER_SALE_REFUNDED:
+        after_sale = None
+        if i_after is not None:
+            after_sale = row[i_after]
+            if after_sale != "-":
+                after_sale = clean_text(after_sale)
+        if after_sale in refunded:
             stands = False
         refund = 0
         if i_refund is not None and clean_text(row[i_refund]) not in ("", "-"):
@@ -576,27 +618,30 @@ def read_lines(export: ExportFile, tz: tzinfo) -> Iterator[Line | Refused]:
                 number, f"missing paid time ({cols.paid_at}) on a standing order", raw_of(row)
             )
             continue
-        line_id = clean_text(row[i_line]) if i_line is not None else ""
-        if i_line is not None and not line_id:
-            yield Refused(number, f"missing line id ({cols.line_id[0]})", raw_of(row))
-            continue
-        if len(line_id) > 64:
-            yield Refused(
-                number, f"line id longer than 64 characters ({cols.line_id[0]})", raw_of(row)
-            )
-            continue
+        if i_line is not None:
+            line_id = clean_text(row[i_line])
+            if not line_id:
+                yield Refused(number, f"missing line id ({cols.line_id[0]})", raw_of(row))
+                continue
+            if len(line_id) > 64:
+                yield Refused(
+                    number, f"line id longer than 64 characters ({cols.line_id[0]})", raw_of(row)
+                )
+                continue
+        else:
+            line_id = ""
         yield Line(
-            row_number=number,
-            order_id=order_id,
-            line_id=line_id,
-            paid_at=paid_at,
-            amount_fen=amount,
-            refund_fen=refund if refund else (amount if not stands and paid_at else 0),
-            quantity=quantity,
-            status=status,
-            after_sale=(after_sale or None) and after_sale[:32],
-            stands=stands,
-            streamer_account=clean_text(row[i_streamer])[:128] if i_streamer is not None else None,
-            buyer=(clean_text(row[i_buyer])[:128] or None) if i_buyer is not None else None,
-            note=(clean_text(row[i_note]) or None) if i_note is not None else None,
+            number,
+            order_id,
+            line_id,
+            paid_at,
+            amount,
+            refund if refund else (amount if not stands and paid_at else 0),
+            quantity,
+            status,
+            (after_sale[:32] or None) if after_sale else None,
+            stands,
+            clean_text(row[i_streamer])[:128] if i_streamer is not None else None,
+            (clean_text(row[i_buyer])[:128] or None) if i_buyer is not None else None,
+            (clean_text(row[i_note]) or None) if i_note is not None else None,
         )

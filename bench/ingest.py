@@ -1,0 +1,275 @@
+"""Benchmark: 1,000,000 douyin order lines in one GBK CSV, on PostgreSQL.
+
+    python bench/ingest.py [--lines 1000000] [--keep]
+
+Measures, in a fresh process (so the peak memory is the ingest's own):
+- ingest + attribution (`citylive.sales.ingest.ingest_files`): wall time, rows/s;
+- the figures: `summary(by=...)` for every grouping, and the flags;
+- peak resident memory of that process;
+and beside them the floor: `psql \\copy` of the same file into a bare table of text columns.
+Targets on a 2-core machine: <= 30 s end to end, within 3x the bare copy, <= 2 GB, and each
+summary query <= 1 s.  The PostgreSQL server is CITYLIVE_BENCH_PG_URL (default: the test
+server, postgresql+psycopg://postgres@127.0.0.1:5432/test); each run uses a fresh schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PG_URL = os.environ.get(
+    "CITYLIVE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+HEADERS = [
+    "主订单编号",
+    "子订单编号",
+    "选购商品",
+    "商品ID",
+    "商品数量",
+    "订单应付金额",
+    "支付完成时间",
+    "订单状态",
+    "售后状态",
+    "达人ID",
+    "达人昵称",
+    "流量来源",
+    "商家备注",
+    "买家昵称",
+]
+PRODUCTS = [
+    "LED吸顶灯 客厅卧室",
+    "水晶吊灯 轻奢",
+    "护眼台灯 学生",
+    "筒灯 射灯 嵌入式",
+    "户外庭院灯",
+    "智能感应灯",
+]
+GROUPINGS = ("session", "streamer", "enterprise", "town", "industry", "platform", "venue", "hour")
+
+
+def write_file(path: Path, lines: int, seed: int = 7) -> None:
+    """A douyin export of `lines` order lines for enterprise huayi (examples/small.yaml), GBK."""
+    rng = random.Random(seed)
+    start = datetime(2020, 6, 6, 8, 0, 0)
+    span = int(timedelta(days=2).total_seconds() - 8 * 3600)
+    statuses = ["已完成"] * 90 + ["已发货"] * 5 + ["已关闭"] * 3 + ["待发货"] * 2
+    after = ["-"] * 90 + ["退款成功"] * 6 + ["售后关闭"] * 4
+    accounts = ["liming_dy"] * 8 + ["other_daren", ""]
+    with path.open("w", encoding="gbk", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADERS)
+        order = 0
+        n = 0
+        while n < lines:
+            order += 1
+            oid = f"49230{order:014d}"
+            paid = (start + timedelta(seconds=rng.randrange(span))).strftime("%Y-%m-%d %H:%M:%S")
+            status, after_sale = rng.choice(statuses), rng.choice(after)
+            account = rng.choice(accounts)
+            buyer = f"用户{rng.randrange(300_000):06d}"
+            for k in range(min(rng.choice((1, 1, 1, 2, 3)), lines - n)):
+                n += 1
+                qty = rng.choice((1, 1, 1, 2, 3))
+                price = rng.choice((990, 1990, 3990, 5990, 12900, 29900))
+                bad = n % 100_000 == 0  # a few bad rows, as real files have
+                amount = "12.3.4" if bad else f"{qty * price // 100}.{qty * price % 100:02d}"
+                note = "刷单" if n % 50_000 == 1 else ""
+                w.writerow(
+                    [
+                        f"\t{oid}",
+                        f"\t{oid}{k + 1:02d}",
+                        rng.choice(PRODUCTS),
+                        f"\t{3_456_000 + k}",
+                        qty,
+                        amount,
+                        paid,
+                        status,
+                        after_sale,
+                        account,
+                        "李明" if account == "liming_dy" else "",
+                        "直播",
+                        note,
+                        buyer,
+                    ]
+                )
+
+
+def fresh_schema_url() -> tuple[str, str]:
+    import sqlalchemy as sa
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    sep = "&" if "?" in PG_URL else "?"
+    return schema, f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+def drop_schema(schema: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def prepare(url: str) -> None:
+    """The small festival, with huayi selling on douyin with li-ming in all eight slots."""
+    from sqlmodel import Session
+
+    import models
+    from citylive.db import init_db, make_engine
+    from citylive.festival import SlotRef, load_festival
+    from citylive.store import import_festival
+
+    engine = make_engine(url)
+    init_db(engine)
+    festival = load_festival(ROOT / "examples" / "small.yaml")
+    with Session(engine) as db:
+        import_festival(db, festival)
+        n = 0
+        for day in range(len(festival.days)):
+            for slot in range(len(festival.slots)):
+                n += 1
+                ref = SlotRef(day, slot)
+                db.add(
+                    models.FestivalSession(
+                        id=f"{festival.id}-s{n:05d}",
+                        festival_id=festival.id,
+                        enterprise="huayi",
+                        streamer="li-ming",
+                        platform="douyin",
+                        venue="guzhen-venue",
+                        studio=1,
+                        start=festival.slot_start(ref),
+                        end=festival.slot_end(ref),
+                        status=models.SessionStatus.confirmed,
+                        town="guzhen",
+                        industry="lighting",
+                        day=festival.days[day],
+                        slot=slot,
+                        version=1,
+                    )
+                )
+        db.commit()
+    engine.dispose()
+
+
+def child(url: str, path: Path) -> dict:
+    """The measured part, in its own process."""
+    from sqlmodel import Session
+
+    from citylive.db import make_engine
+    from citylive.sales.figures import summary
+    from citylive.sales.flags import flag_sessions
+    from citylive.sales.ingest import ingest_files
+
+    engine = make_engine(url)
+    t0 = time.perf_counter()
+    result = ingest_files(
+        engine=engine, festival_id="small-2020", paths=[path], enterprise_id="huayi"
+    )
+    t_ingest = time.perf_counter() - t0
+    queries = {}
+    with Session(engine) as db:
+        for by in GROUPINGS:
+            t = time.perf_counter()
+            rows = summary(db=db, festival_id="small-2020", by=by)
+            queries[by] = (round(time.perf_counter() - t, 3), len(rows))
+        t = time.perf_counter()
+        flags = flag_sessions(db=db, festival_id="small-2020")
+        queries["flags"] = (round(time.perf_counter() - t, 3), len(flags))
+    total = time.perf_counter() - t0
+    return {
+        "line": result.summary_line(),
+        "attributed": result.attributed,
+        "ingest_s": round(t_ingest, 2),
+        "figures_s": round(total - t_ingest, 2),
+        "total_s": round(total, 2),
+        "queries": queries,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def bare_copy(schema: str, path: Path) -> float:
+    url = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    cols = ", ".join(f"c{i} text" for i in range(len(HEADERS)))
+    subprocess.run(["psql", url, "-q", "-c", f'CREATE TABLE "{schema}".bare ({cols})'], check=True)
+    t = time.perf_counter()
+    subprocess.run(
+        [
+            "psql",
+            url,
+            "-q",
+            "-c",
+            f"\\copy \"{schema}\".bare FROM '{path}' WITH (FORMAT csv, HEADER true, ENCODING 'GBK')",
+        ],
+        check=True,
+    )
+    return round(time.perf_counter() - t, 2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="1M douyin lines, GBK CSV, on PostgreSQL")
+    p.add_argument("--lines", type=int, default=1_000_000)
+    p.add_argument("--keep", action="store_true", help="keep the schema and the file")
+    p.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child[0], Path(args.child[1]))))
+        return 0
+    tmp = Path(tempfile.mkdtemp(prefix="citylive-bench-"))
+    path = tmp / "huayi_douyin_1m.csv"
+    t = time.perf_counter()
+    write_file(path, args.lines)
+    print(
+        f"wrote {args.lines} lines ({path.stat().st_size / 1e6:.0f} MB, GBK) in {time.perf_counter() - t:.1f} s"
+    )
+    schema, url = fresh_schema_url()
+    try:
+        prepare(url)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", url, str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        res = json.loads(out.stdout.strip().splitlines()[-1])
+        floor = bare_copy(schema, path)
+    finally:
+        if not args.keep:
+            drop_schema(schema)
+            path.unlink(missing_ok=True)
+            tmp.rmdir()
+    rate = round(args.lines / res["ingest_s"])
+    print(res["line"], f"attributed={res['attributed']}")
+    print(f"ingest + attribution: {res['ingest_s']} s ({rate} rows/s)")
+    print(f"figures (8 groupings + flags): {res['figures_s']} s")
+    print(
+        f"end to end: {res['total_s']} s; bare psql \\copy: {floor} s; ratio {res['total_s'] / floor:.1f}x"
+    )
+    print(f"peak memory: {res['peak_rss_mb']} MB")
+    for name, (secs, n) in res["queries"].items():
+        print(f"  summary by {name:<10} {secs:>6.3f} s  ({n} rows)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
