@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -22,11 +23,18 @@ bearer = HTTPBearer(
 COOKIE = "citylive_token"
 
 
+_engine_lock = threading.Lock()
+
+
 def get_app_engine(request: Request) -> Engine:
     engine = getattr(request.app.state, "engine", None)
     if engine is None:
-        engine = init_db(get_engine())
-        request.app.state.engine = engine
+        # The first requests arrive together; migrate (Alembic) once, in one thread.
+        with _engine_lock:
+            engine = getattr(request.app.state, "engine", None)
+            if engine is None:
+                engine = init_db(get_engine())
+                request.app.state.engine = engine
     return engine
 
 
@@ -54,7 +62,8 @@ def _principal(db: Session, token: str | None) -> Principal:
             field="Authorization",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    db.commit()  # last_used_at, when it was due
+    if db.dirty:
+        db.commit()  # last_used_at, when it was due
     return principal
 
 
@@ -96,7 +105,7 @@ def portal_user(request: Request, db: Session) -> Principal | None:
     if not token:
         return None
     principal = verify_token(db=db, token=token)
-    if principal is not None:
+    if principal is not None and db.dirty:
         db.commit()
     return principal
 

@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 import models
@@ -20,7 +21,11 @@ from api.events import emit_session_event
 from citylive.auth import Principal, verify_token
 from citylive.decisions import DecisionInvalid, SessionNotFound, decide
 from citylive.exports import names_of
-from citylive.sessions import SessionFilter, confirmations_by_town, list_sessions
+from citylive.sessions import (
+    SessionFilter,
+    confirmations_by_town,
+    list_sessions,
+)
 from models._types import utcnow
 from models.enums import Role, SessionStatus
 
@@ -307,7 +312,11 @@ def portal(
     counts = confirmations_by_town(db=db, festival_id=fest.id, town=user.town)
     deadline = fest.confirmation_deadline
     festivals = (
-        db.exec(select(models.Festival).order_by(col(models.Festival.id))).all()
+        db.exec(
+            select(models.Festival)
+            .options(defer(models.Festival.document))  # type: ignore[arg-type]
+            .order_by(col(models.Festival.id))
+        ).all()
         if user.festival_id is None
         else [fest]
     )

@@ -107,9 +107,8 @@ def verify_token(*, db: Session, token: str) -> Principal | None:
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
+        row.last_used_at = now  # written with the caller's next commit
         db.add(row)
-        db.flush()
     return Principal(
         role=Role(row.role),
         town=row.town,

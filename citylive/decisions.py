@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Literal
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 import models
@@ -102,12 +103,20 @@ def decide(
         raise DecisionInvalid(f"the reason is longer than {MAX_REASON} characters", "reason")
     now = now or utcnow()
     target = TARGET[action]
-    row = find_session_for(
-        db=db, session_id=session_id, role=role, town=town, festival_id=festival_id
-    )
-    deadline = db.exec(
-        select(models.Festival.confirmation_deadline).where(models.Festival.id == row.festival_id)
-    ).one()
+    S, F = models.FestivalSession, models.Festival
+    found = db.exec(
+        select(S, F.confirmation_deadline)
+        .join(F, col(F.id) == col(S.festival_id))
+        .where(col(S.id) == session_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        raise SessionNotFound(session_id)
+    row, deadline = found
+    if Role(role) != Role.organiser and row.town != town:
+        raise SessionNotFound(session_id)
+    if festival_id is not None and row.festival_id != festival_id:
+        raise SessionNotFound(session_id)
 
     outcome: Outcome
     for _attempt in range(5):
@@ -129,17 +138,20 @@ def decide(
             )
             break
         seen = row.row_version
-        S = models.FestivalSession
         result = db.execute(
             sa.update(S)
             .where(col(S.id) == row.id, col(S.row_version) == seen, col(S.status) == current.value)
             .values(status=target.value, row_version=seen + 1, updated_at=now)
         )
-        row = _reload(db, session_id)
         if result.rowcount == 1:  # type: ignore[attr-defined]
+            # The row now holds exactly these values: no need to read it back.
+            set_committed_value(row, "status", target.value)
+            set_committed_value(row, "row_version", seen + 1)
+            set_committed_value(row, "updated_at", now)
             outcome, message = "applied", f"session {row.id} is now {target.value}"
             break
-        # Someone else changed the row between our read and our write: judge again.
+        # Someone else changed the row between our read and our write: read it, judge again.
+        row = _reload(db, session_id)
     else:  # pragma: no cover - five lost races in a row on one session
         outcome, message = "conflict", f"session {row.id} is changing too often; try again"
 
@@ -164,10 +176,8 @@ def decide(
 
 
 def _enqueue_receipt(db: Session, decision_id: int | None) -> None:
-    try:
-        from citylive.notify.outbox import enqueue_decision_receipt
-    except ModuleNotFoundError:  # TEMPORARY until the outbox lands
-        return
+    from citylive.notify.outbox import enqueue_decision_receipt
+
     assert decision_id is not None
     enqueue_decision_receipt(db=db, decision_id=decision_id)
 

@@ -18,7 +18,12 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
 import models
-from citylive.sessions import SessionFilter, confirmations_by_town, list_sessions
+from citylive.sessions import (
+    SessionFilter,
+    confirmations_by_town,
+    festival_brief,
+    list_sessions,
+)
 from citylive.store import FestivalNotFound
 
 ICS_STATUS = {
@@ -49,7 +54,7 @@ class Names:
 
 
 def names_of(*, db: Session, festival_id: str) -> Names:
-    row = db.get(models.Festival, festival_id)
+    row = festival_brief(db, festival_id)
     if row is None:
         raise FestivalNotFound(festival_id)
 

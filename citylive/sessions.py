@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
 import models
@@ -68,8 +69,17 @@ def list_sessions(
 
 
 def festival_zone(db: Session, festival_id: str) -> ZoneInfo:
-    row = db.get(models.Festival, festival_id)
-    return ZoneInfo(row.timezone if row else "Asia/Shanghai")
+    tz = db.exec(select(models.Festival.timezone).where(models.Festival.id == festival_id)).first()
+    return ZoneInfo(tz or "Asia/Shanghai")
+
+
+def festival_brief(db: Session, festival_id: str) -> models.Festival | None:
+    """The festival's row without its (large) document, which loads only if touched."""
+    return db.exec(
+        select(models.Festival)
+        .where(models.Festival.id == festival_id)
+        .options(defer(models.Festival.document))  # type: ignore[arg-type]
+    ).first()
 
 
 def session_public(row: models.FestivalSession, tz: ZoneInfo) -> models.SessionPublic:

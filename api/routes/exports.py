@@ -11,9 +11,8 @@ from fastapi.responses import Response
 from api.deps import FeedUser, SessionDep, check_festival_scope, scope_town
 from api.routes.festivals import ERRORS
 from citylive.exports import calendar_ics, schedule_workbook
-from citylive.sessions import SessionFilter
+from citylive.sessions import SessionFilter, festival_brief
 from citylive.store import FestivalNotFound
-from models import Festival
 from models.enums import SessionStatus
 
 router = APIRouter(prefix="/festivals/{fid}", tags=["exports"])
@@ -32,7 +31,7 @@ def _filters(
     status: SessionStatus | None = None,
 ) -> SessionFilter:
     check_festival_scope(user, fid)
-    if db.get(Festival, fid) is None:
+    if festival_brief(db, fid) is None:
         raise FestivalNotFound(fid)
     return SessionFilter(
         town=scope_town(user, town),

@@ -27,7 +27,7 @@ from api.schemas import (
 )
 from citylive.capacity import capacity_report
 from citylive.festival import FestivalFileError, load_festival_text, parse_festival
-from citylive.sessions import confirmations_by_town
+from citylive.sessions import confirmations_by_town, festival_brief
 from citylive.store import (
     FestivalNotFound,
     festival_public,
@@ -86,7 +86,7 @@ FESTIVAL_EXAMPLE = {
 
 def get_festival_row(db: SessionDep, user: CurrentUser, fid: str) -> Festival:
     check_festival_scope(user, fid)
-    row = db.get(Festival, fid)
+    row = festival_brief(db, fid)
     if row is None:
         raise FestivalNotFound(fid)
     return row

@@ -1,0 +1,401 @@
+"""API load: many town coordinators deciding sessions at once, with readers paging the schedule.
+
+    .venv/bin/python bench/api_load.py [--coordinators 100] [--decisions 3000] [--workers 2]
+
+On PostgreSQL (CITYLIVE_TEST_PG_URL, default the local `test` database) in a fresh schema:
+the city instance (bench/generate.py city) is imported and planned, its sessions stored, then
+a uvicorn server (separate processes) takes
+- `--coordinators` concurrent clients, each a coordinator of one town working through its
+  share of that town's sessions (confirm most, decline some with a reason, and re-send a few
+  decisions as an impatient user would, which must come back `unchanged`);
+- `--readers` clients paging the whole schedule as organisers meanwhile.
+Afterwards the database is checked: every intended decision applied exactly once, no session
+changed twice, one `applied` audit row per session.  Finally the schedule of one town is read
+(API and the portal page) on an idle server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import models  # noqa: E402
+from bench.generate import generate  # noqa: E402
+from citylive.auth import create_token  # noqa: E402
+from citylive.db import init_db, make_engine  # noqa: E402
+from citylive.festival import Festival, SlotRef, parse_festival  # noqa: E402
+from citylive.store import import_festival  # noqa: E402
+
+PG_URL = os.environ.get("CITYLIVE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q / 100 * len(s)) - 1))]
+
+
+def fresh_schema() -> tuple[str, str]:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    sep = "&" if "?" in PG_URL else "?"
+    return schema, f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+def drop_schema(schema: str) -> None:
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def store_sessions(db: Session, festival: Festival, document: dict[str, Any]) -> str:
+    """Store the planned sessions: through citylive.schedule.store_schedule when it is there,
+    otherwise as rows written directly (same columns)."""
+    try:
+        from citylive.schedule import store_schedule
+
+        store_schedule(db=db, festival=festival, document=document)
+        return "citylive.schedule.store_schedule"
+    except ImportError:
+        pass
+    slot_of = {s.start: i for i, s in enumerate(festival.slots)}
+    day_of = {d: i for i, d in enumerate(festival.days)}
+    from datetime import datetime
+
+    rows = []
+    for s in document["sessions"]:
+        start = datetime.fromisoformat(s["start"])
+        ref = SlotRef(day_of[start.date()], slot_of[start.strftime("%H:%M")])
+        e = festival.enterprise[s["enterprise"]]
+        rows.append(
+            models.FestivalSession(
+                id=s["id"],
+                festival_id=festival.id,
+                enterprise=s["enterprise"],
+                streamer=s["streamer"],
+                platform=s["platform"],
+                venue=s["venue"],
+                studio=s["studio"],
+                start=festival.slot_start(ref),
+                end=festival.slot_end(ref),
+                status=models.SessionStatus(s["status"]),
+                town=e.town,
+                industry=e.industry,
+                day=festival.days[ref.day],
+                slot=ref.slot,
+                version=document.get("version", 1),
+            )
+        )
+    db.add_all(rows)
+    fest = db.get(models.Festival, festival.id)
+    assert fest is not None
+    fest.current_version = document.get("version", 1)
+    db.add(fest)
+    return "direct inserts into festival_session (store_schedule not available)"
+
+
+def prepare(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    engine = make_engine(url)
+    init_db(engine)
+    festival = parse_festival(generate("city"), "bench city")
+    t0 = time.monotonic()
+    from citylive.planner import plan
+
+    document = plan(festival, time_limit=args.plan_seconds, workers=2)
+    plan_s = time.monotonic() - t0
+    with Session(engine, expire_on_commit=False) as db:
+        import_festival(db, festival)
+        db.commit()
+        how = store_sessions(db, festival, document)
+        db.commit()
+        towns = sorted({t.id for t in festival.towns})
+        tokens = {}
+        for t in towns:
+            _, tokens[t] = create_token(db=db, role="coordinator", town=t, name=f"bench:{t}")
+        _, organiser = create_token(db=db, role="organiser", name="bench-organiser")
+        db.commit()
+        sessions = db.exec(
+            select(models.FestivalSession.id, models.FestivalSession.town).where(
+                models.FestivalSession.status == "proposed"
+            )
+        ).all()
+    engine.dispose()
+    return {
+        "festival": festival.id,
+        "tokens": tokens,
+        "organiser": organiser,
+        "sessions": [(sid, town) for sid, town in sessions],
+        "placed": len(document["sessions"]),
+        "plan_seconds": plan_s,
+        "stored_by": how,
+    }
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {"CITYLIVE_DATABASE_URL": url, "PREFECT_API_URL": ""}
+    env.pop("PREFECT_API_URL")
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/python"),
+            "-m",
+            "uvicorn",
+            "api.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if (
+                httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2).status_code
+                == 200
+            ):
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the API server did not start")
+
+
+async def run_load(base: str, setup: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(7)
+    chosen = rng.sample(setup["sessions"], min(args.decisions, len(setup["sessions"])))
+    by_town: dict[str, list[str]] = defaultdict(list)
+    for sid, town in chosen:
+        by_town[town].append(sid)
+    towns = sorted(by_town)
+    # coordinators spread over towns in proportion to their sessions (at least one each)
+    clients: list[tuple[str, list[str]]] = []
+    shares = {t: max(1, round(args.coordinators * len(by_town[t]) / len(chosen))) for t in towns}
+    for t in towns:
+        k = shares[t]
+        for i in range(k):
+            clients.append((t, by_town[t][i::k]))
+    intended: dict[str, str] = {
+        sid: ("decline" if rng.random() < 0.1 else "confirm") for sid, _ in chosen
+    }
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    codes: Counter[int] = Counter()
+    read_lat: list[float] = []
+    done = asyncio.Event()
+
+    limits = httpx.Limits(max_connections=args.coordinators + args.readers + 10)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+
+        async def coordinator(town: str, sids: list[str]) -> None:
+            headers = {"Authorization": f"Bearer {setup['tokens'][town]}"}
+            for sid in sids:
+                repeats = 2 if rng.random() < 0.05 else 1
+                for _ in range(repeats):
+                    action = intended[sid]
+                    body = {"reason": "主播档期冲突"} if action == "decline" else None
+                    t0 = time.perf_counter()
+                    r = await client.post(
+                        f"/api/v1/sessions/{sid}/{action}", headers=headers, json=body
+                    )
+                    latencies.append(time.perf_counter() - t0)
+                    codes[r.status_code] += 1
+                    outcomes[r.json().get("outcome", "?")] += 1
+
+        async def reader() -> None:
+            headers = {"Authorization": f"Bearer {setup['organiser']}"}
+            offset = 0
+            while not done.is_set():
+                t0 = time.perf_counter()
+                r = await client.get(
+                    f"/api/v1/festivals/{setup['festival']}/sessions",
+                    params={"limit": 100, "offset": offset},
+                    headers=headers,
+                )
+                read_lat.append(time.perf_counter() - t0)
+                count = r.json()["count"]
+                offset = (offset + 100) % max(count, 1)
+
+        t0 = time.perf_counter()
+        readers = [asyncio.create_task(reader()) for _ in range(args.readers)]
+        await asyncio.gather(*(coordinator(t, s) for t, s in clients))
+        wall = time.perf_counter() - t0
+        done.set()
+        await asyncio.gather(*readers)
+
+        # one town's schedule on an idle server
+        town = max(towns, key=lambda t: len(by_town[t]))
+        headers = {"Authorization": f"Bearer {setup['tokens'][town]}"}
+        api_lat, page_lat = [], []
+        n_town = 0
+        for _ in range(50):
+            t1 = time.perf_counter()
+            r = await client.get(
+                f"/api/v1/festivals/{setup['festival']}/sessions",
+                params={"limit": 1000},
+                headers=headers,
+            )
+            api_lat.append(time.perf_counter() - t1)
+            n_town = r.json()["count"]
+        client.cookies.set("citylive_token", setup["tokens"][town])
+        for _ in range(50):
+            t1 = time.perf_counter()
+            r = await client.get("/portal", params={"festival": setup["festival"]})
+            page_lat.append(time.perf_counter() - t1)
+            assert r.status_code == 200, r.status_code
+
+    return {
+        "clients": len(clients),
+        "towns": len(towns),
+        "intended": intended,
+        "requests": len(latencies),
+        "wall": wall,
+        "latencies": latencies,
+        "outcomes": outcomes,
+        "codes": codes,
+        "read_lat": read_lat,
+        "town": town,
+        "town_sessions": n_town,
+        "api_lat": api_lat,
+        "page_lat": page_lat,
+    }
+
+
+def verify(url: str, intended: dict[str, str]) -> dict[str, Any]:
+    engine = make_engine(url)
+    want = {"confirm": "confirmed", "decline": "declined"}
+    with Session(engine) as db:
+        rows = db.exec(
+            select(
+                models.FestivalSession.id,
+                models.FestivalSession.status,
+                models.FestivalSession.row_version,
+            )
+        ).all()
+        state = {sid: (status, rv) for sid, status, rv in rows}
+        applied = Counter(
+            sid
+            for (sid,) in db.execute(
+                sa.select(models.Decision.session_id).where(models.Decision.outcome == "applied")
+            )
+        )
+        audit_rows = db.exec(select(func.count()).select_from(models.Decision)).one()
+    engine.dispose()
+    lost = [s for s, a in intended.items() if state[s][0] != want[a]]
+    doubled = [s for s, n in applied.items() if n != 1] + [s for s in intended if state[s][1] != 2]
+    untouched_changed = [s for s, (st, rv) in state.items() if s not in intended and rv != 1]
+    return {
+        "lost": lost,
+        "doubled": doubled,
+        "others_changed": untouched_changed,
+        "applied_rows": sum(applied.values()),
+        "audit_rows": audit_rows,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--coordinators", type=int, default=100)
+    ap.add_argument("--decisions", type=int, default=3000)
+    ap.add_argument("--readers", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument("--plan-seconds", type=float, default=30.0)
+    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args()
+
+    schema, url = fresh_schema()
+    try:
+        t0 = time.monotonic()
+        setup = prepare(url, args)
+        print(
+            f"prepared in {time.monotonic() - t0:.1f}s: {setup['placed']} sessions placed "
+            f"(plan {setup['plan_seconds']:.1f}s), stored by {setup['stored_by']}",
+            flush=True,
+        )
+        server = start_server(url, args.port, args.workers)
+        try:
+            res = asyncio.run(run_load(f"http://127.0.0.1:{args.port}", setup, args))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        check = verify(url, res["intended"])
+    finally:
+        if not args.keep:
+            drop_schema(schema)
+
+    lat = [x * 1000 for x in res["latencies"]]
+    figures = {
+        "sessions_placed": setup["placed"],
+        "stored_by": setup["stored_by"],
+        "coordinators": res["clients"],
+        "towns": res["towns"],
+        "sessions_decided": len(res["intended"]),
+        "requests": res["requests"],
+        "wall_s": round(res["wall"], 2),
+        "decisions_per_s": round(res["requests"] / res["wall"], 1),
+        "p50_ms": round(pct(lat, 50), 1),
+        "p99_ms": round(pct(lat, 99), 1),
+        "max_ms": round(max(lat), 1),
+        "outcomes": dict(res["outcomes"]),
+        "status_codes": {str(k): v for k, v in res["codes"].items()},
+        "reader_requests": len(res["read_lat"]),
+        "reader_p50_ms": round(pct([x * 1000 for x in res["read_lat"]], 50), 1),
+        "reader_p99_ms": round(pct([x * 1000 for x in res["read_lat"]], 99), 1),
+        "town": res["town"],
+        "town_sessions": res["town_sessions"],
+        "town_api_p50_ms": round(pct([x * 1000 for x in res["api_lat"]], 50), 1),
+        "town_api_p99_ms": round(pct([x * 1000 for x in res["api_lat"]], 99), 1),
+        "town_page_p50_ms": round(pct([x * 1000 for x in res["page_lat"]], 50), 1),
+        "town_page_p99_ms": round(pct([x * 1000 for x in res["page_lat"]], 99), 1),
+        "lost": len(check["lost"]),
+        "doubled": len(check["doubled"]),
+        "other_sessions_changed": len(check["others_changed"]),
+        "applied_audit_rows": check["applied_rows"],
+        "audit_rows": check["audit_rows"],
+        "workers": args.workers,
+        "statistics_mean_ms": round(statistics.fmean(lat), 1),
+    }
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    ok = not check["lost"] and not check["doubled"] and not check["others_changed"]
+    ok = ok and check["applied_rows"] == len(res["intended"])
+    print("verified: no decision lost or doubled" if ok else "VERIFY FAILED")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
