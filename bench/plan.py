@@ -190,7 +190,9 @@ def _markdown(rows: list, replan: dict | None) -> str:
     ]
     for size, tl, pl, fl, b, sb in rows:
         fb, sbv = b["flow_bound"], sb["streamer_bound"]
-        gap = (pl["bound"] - pl["objective"]) / abs(pl["bound"]) if pl.get("bound") else 0
+        gap = (
+            (pl["bound"] - pl["objective"]) / abs(pl["bound"]) if pl.get("bound") else float("nan")
+        )
         for name, r in ((f"planner (limit {tl:g}s)", pl), ("greedy floor", fl)):
             lines.append(
                 f"| {size} | {name} | {r['wall']} | {r['peak_mb']} | {r['placed']}/{r['requested']} | "

@@ -19,6 +19,7 @@ import models
 from citylive.festival import Festival
 from citylive.store import FestivalNotFound, load_stored_festival
 from models._types import utcnow
+from models.enums import SessionStatus
 
 LIVE = ("proposed", "confirmed")
 
@@ -143,7 +144,7 @@ def store_schedule(*, db: Session, festival: Festival, document: dict) -> models
             old.slot = slot_of[local.strftime("%H:%M")]
         if moved or new_status != old.status:
             was_live = old.status in LIVE
-            old.status = new_status
+            old.status = SessionStatus(new_status)
             old.version = version
             old.row_version += 1
             old.updated_at = now
@@ -162,7 +163,7 @@ def store_schedule(*, db: Session, festival: Festival, document: dict) -> models
                 f"session {sid} is confirmed and missing from this schedule; re-plan from the "
                 "current schedule so confirmed sessions stay"
             )
-        old.status = "cancelled"
+        old.status = SessionStatus.cancelled
         old.version = version
         old.row_version += 1
         old.updated_at = now

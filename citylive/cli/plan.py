@@ -18,7 +18,8 @@ def _summary(doc: dict) -> None:
         f"clash pairs {st['clash_pairs']}, main-venue duplicates {st['main_duplicates']}, "
         f"lowest town share {st['lowest_town_share']:.0%}, "
         f"solver {st['solver_status']} in {st['solve_seconds']:.1f}s "
-        f"(objective {st['objective']:.0f}, bound {st['bound']:.0f})",
+        f"(objective {st['objective']:.0f}, bound "
+        f"{'unknown' if st['bound'] is None else format(st['bound'], '.0f')})",
         highlight=False,
     )
     per: Counter = Counter()

@@ -84,7 +84,6 @@ def plan(
             items.append((e, s, d, (o.venue, o.g), o.id))
         else:
             items.append((e, s, d, None, None))
-    ents = festival.enterprise
     items = _fair_order(festival, items)
 
     # 3: greedy warm start
@@ -157,8 +156,11 @@ def plan(
             moved += 1
     stats.update(
         {
+            # the solver's figures; with no solution in time, the warm start's objective and
+            # no bound (null)
             "objective": result.objective,
             "bound": result.bound,
+            "warm_start_objective": result.hint_objective,
             "solver_status": result.status,
             "solver_variables": result.variables,
             "placed_by": source,
@@ -190,7 +192,9 @@ def _fair_order(festival: Festival, items: list[Item]) -> list[Item]:
         share = rank[town] / req[town]
         rank[town] += 1
         fair = share < FAIR_SHARE[0] / FAIR_SHARE[1]
-        keyed.append(((it[3] is None, not fair, share if fair else 0.0, -ents[it[0]].expected_gmv), it))
+        keyed.append(
+            ((it[3] is None, not fair, share if fair else 0.0, -ents[it[0]].expected_gmv), it)
+        )
     keyed.sort(key=lambda x: x[0])
     return [it for _k, it in keyed]
 

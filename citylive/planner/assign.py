@@ -14,9 +14,8 @@ from collections import defaultdict
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from citylive.planner.data import Problem
+from citylive.planner.data import STAY, Problem
 from citylive.planner.state import State
-
 
 FAIR_SHARE = (3, 4)  # the share of each town's requests placed before value decides
 FAIR_BONUS = 2_000_000  # above any one session's value (1000 x 800 CNY-thousand)
@@ -68,6 +67,17 @@ def assign_days(
 
     pair_arcs: dict[int, tuple[str, str, int]] = {}
     s_day_used: set[tuple[str, int]] = set()
+    # free slots as bit masks (bit g), so "slots both are free" is one AND and a popcount
+    s_free: dict[str, int] = {}
+    for st in f.streamers:
+        mask = 0
+        for g in p.s_open[st.id]:
+            if (st.id, g) not in state.s_at:
+                mask |= 1 << g
+        s_free[st.id] = mask
+    banned: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for e_id, g, s_id in p.forbidden:
+        banned[e_id].append((g, s_id))
     for e in f.enterprises:
         rem = state.remaining(e.id)
         if rem <= 0 or not p.fit[e.id]:
@@ -75,13 +85,15 @@ def assign_days(
         en = node(("e", e.id))
         arc(node(("t", e.town)), en, rem, -session_value(p, e.id))
         for d in range(p.n_days):
-            free_e = [
-                g
-                for g in p.day_slots(d)
-                if state.enterprise_free(e.id, g)
-                and any(state.studio_free(v, g) for v in p.e_venues[e.id])
-            ]
-            cap = min(len(free_e), p.day_cap[e.id] - state.e_day[(e.id, d)])
+            free_e = 0
+            n_free = 0
+            for g in p.day_slots(d):
+                if state.enterprise_free(e.id, g) and any(
+                    state.studio_free(v, g) for v in p.e_venues[e.id]
+                ):
+                    free_e |= 1 << g
+                    n_free += 1
+            cap = min(n_free, p.day_cap[e.id] - state.e_day[(e.id, d)])
             if cap <= 0:
                 continue
             ed = node(("ed", e.id, d))
@@ -89,13 +101,11 @@ def assign_days(
             for s in p.fit[e.id]:
                 if state.s_day[(s, d)] >= state.max_day[s]:
                     continue
-                common = sum(
-                    1
-                    for g in free_e
-                    if g in p.s_open[s]
-                    and (s, g) not in state.s_at
-                    and (e.id, g, s) not in p.forbidden
-                )
+                both = free_e & s_free[s]
+                for g, s_id in banned.get(e.id, ()):
+                    if s_id == s:
+                        both &= ~(1 << g)
+                common = both.bit_count()
                 if common == 0:
                     continue
                 sd = node(("sd", s, d))
@@ -103,7 +113,7 @@ def assign_days(
                 bonus = w["fit"] if streamer_town[s] == e.town else 0
                 k = min(keep.get((e.id, s, d), 0), common)
                 if k:
-                    pair_arcs[arc(ed, sd, k, -bonus - w["stability"] * 20)] = (e.id, s, d)
+                    pair_arcs[arc(ed, sd, k, -bonus - w["stability"] * STAY)] = (e.id, s, d)
                 if common - k > 0:
                     pair_arcs[arc(ed, sd, common - k, -bonus)] = (e.id, s, d)
     for s, d in s_day_used:
@@ -147,6 +157,9 @@ def assign_days(
     if status != mcf.OPTIMAL:
         raise RuntimeError(f"the day assignment flow failed: status {status}")
     out: list[tuple[str, str, int]] = []
-    for a, key in pair_arcs.items():
-        out.extend([key] * int(mcf.flow(a)))
+    arcs = list(pair_arcs)
+    flows = mcf.flows(np.array(arcs, dtype=np.int32)) if arcs else []
+    for a, fl in zip(arcs, flows, strict=True):
+        if fl:
+            out.extend([pair_arcs[a]] * int(fl))
     return out

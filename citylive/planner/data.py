@@ -13,6 +13,12 @@ from datetime import datetime
 
 from citylive.festival import Enterprise, Festival, SlotRef, Streamer
 
+# S7: a proposed session that stays where the previous schedule put it (and keeps its
+# streamer and day) earns the stability weight this many times: about half a typical
+# session's value at the default weights, so a re-plan moves a session people were already
+# told about only for a clear gain, never at the cost of leaving a request out.
+STAY = 1000
+
 
 class PlanError(ValueError):
     """A request to plan that cannot be honoured (bad previous schedule, bad time limit)."""

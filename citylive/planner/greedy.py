@@ -85,6 +85,13 @@ def place_fixed(
     left = []
     for k, (e, s, d, stay, sid) in enumerate(items):
         best: tuple[int, str, int] | None = None
+        if stay is not None and state.can_place(e, s, stay[0], stay[1]):
+            best = (0, stay[0], stay[1])  # S7: where people were told it would be
+            pl = state.place(Placed(e, s, stay[0], stay[1], id=sid))
+            scorer.add(pl)
+            if where is not None:
+                where[k] = stay
+            continue
         for g in p.day_slots(d):
             for v in p.e_venues[e]:
                 if state.can_place(e, s, v, g):
@@ -129,10 +136,21 @@ def refill(state: State, scorer: Scorer, enterprises: list[str] | None = None) -
             for g in sorted(p.e_open[e]):
                 if not state.enterprise_free(e, g):
                     continue
+                d = p.day_of(g)
+                # streamers free in this slot and under their daily limit, before venues
+                free = [
+                    s
+                    for s in p.fit[e]
+                    if (s, g) not in state.s_at
+                    and g in p.s_open[s]
+                    and state.s_day[(s, d)] < state.max_day[s]
+                ]
+                if not free:
+                    continue
                 for v in p.e_venues[e]:
                     if not state.studio_free(v, g) or (v != scorer.main and main_first[town]):
                         continue
-                    for s in p.fit[e]:
+                    for s in free:
                         if state.can_place(e, s, v, g):
                             sc = scorer.score(e, s, v, g)
                             if best is None or sc > best[0]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from citylive.planner.assign import session_value
-from citylive.planner.data import Problem
+from citylive.planner.data import STAY, Problem
 from citylive.planner.greedy import main_possible
 from citylive.planner.state import State
 
@@ -29,7 +29,8 @@ class SolveResult:
     placements: dict[int, tuple[str, int]]  # item index -> (venue, g)
     status: str
     objective: float
-    bound: float
+    bound: float | None
+    hint_objective: int
     seconds: float
     variables: int
 
@@ -93,6 +94,7 @@ def solve_slots(
     m = cp_model.CpModel()
     hv = _Hinted(m)
     hinted = {(k, v, g) for k, (v, g) in hint.items()}
+    hint_obj = 0  # the warm start's objective value, reported when the solver has nothing
 
     x: dict[tuple[int, str, int], cp_model.IntVar] = {}
     by_item: dict[int, list] = defaultdict(list)
@@ -134,8 +136,10 @@ def solve_slots(
                 if streamer_town[s] == venue_town[v]:
                     coef += w["fit"]
                 if stay is not None and stay == (v, g):
-                    coef += w["stability"]
+                    coef += w["stability"] * STAY
                 obj.append(coef * var)
+                if (k, v, g) in hinted:
+                    hint_obj += coef
                 if v == main:
                     main_town[ent.town].append(var)
                     main_town_day[(ent.town, d)].append(var)
@@ -203,6 +207,7 @@ def solve_slots(
         y = hv.pairs(terms, len(terms), f"c_{town}_{ind}_{g}")
         if y is not None:
             penalties.append(w["clash"] * y)
+            hint_obj -= w["clash"] * hv.values[y.index]
         for u in f.neighbours[town]:
             if u not in sub_towns or u < town:
                 continue
@@ -212,12 +217,14 @@ def solve_slots(
                 y2 = hv.pairs(both, len(both), f"n_{town}_{u}_{ind}_{g}")
                 if y2 is not None:
                     penalties.append(w["clash"] * y2)
+                    hint_obj -= w["clash"] * hv.values[y2.index]
     # S4: duplicates at the main venue, and towns present there each day
     for (ind, g), vs in main_ind.items():
         terms = list(vs) + [1] * fixed_main[(ind, g)]
         y = hv.pairs(terms, min(len(terms), state.studios[main]), f"m_{ind}_{g}")
         if y is not None:
             penalties.append(w["showcase"] * y)
+            hint_obj -= w["showcase"] * hv.values[y.index]
     confirmed_town_day = {
         (ents[pl.enterprise].town, p.day_of(pl.g)) for pl in state.sessions if pl.venue == main
     }
@@ -227,6 +234,7 @@ def solve_slots(
         b = hv.boolean(f"present_{town}_{d}", 1 if hv.value(vs) else 0)
         m.add(b <= sum(vs))
         obj.append(w["showcase"] * b)
+        hint_obj += w["showcase"] * hv.values[b.index]
     # S5: the lowest town share, in percent
     town_req: dict[str, int] = defaultdict(int)
     for ent_ in f.enterprises:
@@ -243,6 +251,7 @@ def solve_slots(
             low_hint = min(low_hint, 100 * hv.value(placed) // req)
     hv.set(low, low_hint)
     obj.append(w["fairness"] * low)
+    hint_obj += w["fairness"] * low_hint
 
     m.maximize(sum(obj) - sum(penalties))
     for idx, val in hv.values.items():
@@ -267,12 +276,13 @@ def solve_slots(
                 placements[k] = (v, g)
         objective, bound = solver.objective_value, solver.best_objective_bound
     else:
-        objective, bound = 0.0, 0.0
+        objective, bound = float(hint_obj), None
     return SolveResult(
         placements=placements,
         status=name,
         objective=objective,
         bound=bound,
+        hint_objective=hint_obj,
         seconds=time.monotonic() - t0,
         variables=len(x),
     )
