@@ -10,6 +10,8 @@ them twice.  Each line is attributed to its session while it is read (see attrib
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -242,23 +244,26 @@ def _ingest_one(
                 writer.add(item, windows.match(item.paid_at, item.streamer_account))
                 pending += 1
                 if pending >= BATCH_ROWS:
-                    writer.flush()
+                    writer.flush(quarantine)
+                    quarantine = []
                     pending = 0
-                    _flush_quarantine(conn, quarantine, fr)
                     if progress:
                         progress(
                             Progress(
                                 export.path, export.position.done, export.position.total, fr.read
                             )
                         )
+            writer.flush(quarantine)
         except UnicodeDecodeError as exc:
+            writer.abandon()
             raise IngestError(
                 f"{export.path.name}: undecodable bytes for {export.encoding} near byte "
                 f"{export.position.done}: {exc.reason}. Save the file again as UTF-8 or GBK."
             ) from exc
-        writer.flush()
-        writer.count_attributed()
-        _flush_quarantine(conn, quarantine, fr)
+        except BaseException:
+            writer.abandon()
+            raise
+        writer.finish()
         fr.duplicates = fr.read - fr.quarantined - fr.stored
         conn.execute(
             sa.update(files)
@@ -272,42 +277,43 @@ def _ingest_one(
     return fr
 
 
-def _flush_quarantine(conn: Connection, rows: list[dict[str, Any]], fr: FileResult) -> None:
-    if rows:
-        conn.execute(sa.insert(QUARANTINED_ROW), rows)
-        fr.quarantined += len(rows)
-        rows.clear()
-
-
 class _Writer:
+    """Batches of lines and quarantined rows, written through the database's bulk path."""
+
     def __init__(self, conn: Connection, festival_id: str, fr: FileResult):
         self.conn = conn
         self.festival_id = festival_id
         self.fr = fr
+        self.rows: list[tuple[Any, ...]] = []
 
     def add(self, line: Line, session_id: str | None) -> None:
         raise NotImplementedError
 
-    def flush(self) -> None:
+    def flush(self, quarantine: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
-    def count_attributed(self) -> None:
-        # Only lines that were stored (not duplicates) count; ask the database.
-        t = ORDER_LINE
-        self.fr.attributed = self.conn.execute(
-            sa.select(sa.func.count())
-            .select_from(t)
-            .where(t.c.file_id == self.fr.file_id, t.c.session_id.is_not(None))
-        ).scalar_one()
+    def finish(self) -> None:
+        """Wait for the last batch; count what was stored and attributed."""
+
+    def abandon(self) -> None:
+        """Stop after an error (the transaction rolls back)."""
+
+    def write_quarantine(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(sa.insert(QUARANTINED_ROW), rows)
+            self.fr.quarantined += len(rows)
 
 
 class _PostgresWriter(_Writer):
-    """COPY into a temporary staging table, then one INSERT ... ON CONFLICT DO NOTHING."""
+    """COPY into a temporary staging table, then INSERT ... ON CONFLICT DO NOTHING.
+
+    A second thread does the database's part of each batch while the next one is parsed
+    (it waits on the server, so it does not hold the GIL): parsing and inserting overlap.
+    """
 
     def __init__(self, conn: Connection, festival_id: str, fr: FileResult):
         super().__init__(conn, festival_id, fr)
-        self.raw = conn.connection.driver_connection
-        self.cur = self.raw.cursor()  # type: ignore[union-attr]
+        self.cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         self.cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS _order_line_stage ("
             "order_id text, line_id text, paid_at timestamptz, amount_fen integer, "
@@ -315,16 +321,15 @@ class _PostgresWriter(_Writer):
             "streamer_account text, buyer text, note text, session_id text)"
         )
         self.cur.execute("TRUNCATE _order_line_stage")
-        self.copy_cm: Any = None
-        self.copy: Any = None
+        self.jobs: queue.Queue[tuple[list[tuple[Any, ...]], list[dict[str, Any]]] | None] = (
+            queue.Queue(maxsize=1)
+        )
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="citylive-ingest-writer", daemon=True)
+        self.thread.start()
 
     def add(self, line: Line, session_id: str | None) -> None:
-        if self.copy is None:
-            self.copy_cm = self.cur.copy(
-                f"COPY _order_line_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
-            )
-            self.copy = self.copy_cm.__enter__()
-        self.copy.write_row(
+        self.rows.append(
             (
                 line.order_id,
                 line.line_id,
@@ -342,28 +347,57 @@ class _PostgresWriter(_Writer):
             )
         )
 
-    def flush(self) -> None:
-        if self.copy is None:
-            return
-        self.copy_cm.__exit__(None, None, None)
-        self.copy = self.copy_cm = None
+    def flush(self, quarantine: list[dict[str, Any]]) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.rows or quarantine:
+            self.jobs.put((self.rows, quarantine))
+            self.rows = []
+
+    def _run(self) -> None:
         cols = ", ".join(STAGE_COLUMNS)
-        self.cur.execute(
-            f"INSERT INTO order_line (festival_id, file_id, enterprise_id, platform, {cols}) "
-            f"SELECT %s, %s, %s, %s, {cols} FROM _order_line_stage "
-            "ON CONFLICT ON CONSTRAINT uq_order_line DO NOTHING",
-            (self.festival_id, self.fr.file_id, self.fr.enterprise_id, self.fr.platform),
+        insert = (
+            f"WITH ins AS (INSERT INTO order_line (festival_id, file_id, enterprise_id, platform, "
+            f"{cols}) SELECT %s, %s, %s, %s, {cols} FROM _order_line_stage "
+            "ON CONFLICT ON CONSTRAINT uq_order_line DO NOTHING RETURNING session_id) "
+            "SELECT count(*), count(session_id) FROM ins"
         )
-        self.fr.stored += self.cur.rowcount
-        self.cur.execute("TRUNCATE _order_line_stage")
+        params = (self.festival_id, self.fr.file_id, self.fr.enterprise_id, self.fr.platform)
+        while True:
+            job = self.jobs.get()
+            if job is None or self.error is not None:
+                if job is None:
+                    return
+                continue
+            rows, quarantine = job
+            try:
+                if rows:
+                    with self.cur.copy(f"COPY _order_line_stage ({cols}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    self.cur.execute(insert, params)
+                    stored, attributed = self.cur.fetchone()
+                    self.fr.stored += stored
+                    self.fr.attributed += attributed
+                    self.cur.execute("TRUNCATE _order_line_stage")
+                self.write_quarantine(quarantine)
+            except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+                self.error = exc
+
+    def finish(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def abandon(self) -> None:
+        self.error = self.error or RuntimeError("ingest abandoned")
+        self.jobs.put(None)  # the thread skips what is queued, then stops here
+        self.thread.join()
 
 
 class _SqliteWriter(_Writer):
     """executemany of INSERT ... ON CONFLICT DO NOTHING on the sqlite3 connection."""
-
-    def __init__(self, conn: Connection, festival_id: str, fr: FileResult):
-        super().__init__(conn, festival_id, fr)
-        self.rows: list[tuple[Any, ...]] = []
 
     def add(self, line: Line, session_id: str | None) -> None:
         paid = (
@@ -391,7 +425,7 @@ class _SqliteWriter(_Writer):
             )
         )
 
-    def flush(self) -> None:
+    def flush(self, quarantine: list[dict[str, Any]]) -> None:
         if self.rows:
             cols = "festival_id, file_id, enterprise_id, platform, " + ", ".join(STAGE_COLUMNS)
             marks = ", ".join("?" * (4 + len(STAGE_COLUMNS)))
@@ -403,4 +437,14 @@ class _SqliteWriter(_Writer):
             )
             self.fr.stored += cur.rowcount
             cur.close()
-            self.rows.clear()
+            self.rows = []
+        self.write_quarantine(quarantine)
+
+    def finish(self) -> None:
+        # Only lines that were stored (not duplicates) count; ask the database.
+        t = ORDER_LINE
+        self.fr.attributed = self.conn.execute(
+            sa.select(sa.func.count())
+            .select_from(t)
+            .where(t.c.file_id == self.fr.file_id, t.c.session_id.is_not(None))
+        ).scalar_one()
