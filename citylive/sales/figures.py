@@ -180,23 +180,34 @@ def summary(
     if f.day:
         lo, hi = _day_bounds(f.day, tz)
         stmt = stmt.where(ol.c.paid_at >= lo, ol.c.paid_at < hi)
+    # orders -> buyers -> groups: every step a plain GROUP BY (hashable, no COUNT DISTINCT)
     o = stmt.subquery("o")
-    buyer = o.c.platform + sa.literal(":") + o.c.buyer
-    outer = sa.select(
+    per_buyer = sa.select(
         o.c.key,
         sa.func.sum(o.c.gmv).label("gmv"),
         sa.func.sum(o.c.net_gmv).label("net_gmv"),
         sa.func.count().label("orders"),
         sa.func.sum(o.c.refunded).label("refunded_orders"),
         sa.func.sum(o.c.units).label("units"),
-        sa.func.count(sa.distinct(buyer)).label("buyers"),
         sa.func.sum(o.c.session_gmv).label("session_gmv"),
         sa.func.sum(o.c.viewed_gmv).label("viewed_gmv"),
-        sa.func.count(sa.distinct(sa.case((o.c.viewed == 1, buyer), else_=None))).label(
-            "viewed_buyers"
-        ),
+        sa.func.max(o.c.viewed).label("viewed"),
         sa.func.sum(o.c.claimed_sessions_gmv).label("claimed_sessions_gmv"),
-    ).group_by(o.c.key)
+    ).group_by(o.c.key, o.c.platform, o.c.buyer)
+    b = per_buyer.subquery("b")
+    outer = sa.select(
+        b.c.key,
+        sa.func.sum(b.c.gmv).label("gmv"),
+        sa.func.sum(b.c.net_gmv).label("net_gmv"),
+        sa.func.sum(b.c.orders).label("orders"),
+        sa.func.sum(b.c.refunded_orders).label("refunded_orders"),
+        sa.func.sum(b.c.units).label("units"),
+        sa.func.count().label("buyers"),
+        sa.func.sum(b.c.session_gmv).label("session_gmv"),
+        sa.func.sum(b.c.viewed_gmv).label("viewed_gmv"),
+        sa.func.sum(b.c.viewed).label("viewed_buyers"),
+        sa.func.sum(b.c.claimed_sessions_gmv).label("claimed_sessions_gmv"),
+    ).group_by(b.c.key)
     conn = db.connection()
     if dialect == "postgresql":
         # order rows of a million-line festival fit in memory: hash, do not spill to disk

@@ -185,7 +185,8 @@ def ingest_files(
     if result.stored >= ANALYZE_AFTER and engine.dialect.name == "postgresql":
         # fresh statistics, so the summaries' GROUP BY plans for the rows just stored
         with engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE order_line")
+            for table in ("order_line", "enterprise", "festival_session", "session_figures"):
+                conn.exec_driver_sql(f"ANALYZE {table}")
     return result
 
 
