@@ -18,7 +18,7 @@ import time
 from collections import Counter, defaultdict
 
 from citylive.festival import Festival
-from citylive.planner.assign import FAIR_SHARE, assign_days
+from citylive.planner.assign import FAIR_SHARE, assign_days, session_value
 from citylive.planner.data import PlanError, Problem, build_problem, read_previous
 from citylive.planner.greedy import place_fixed, refill, repair_one_city, scorer_for
 from citylive.planner.model import Item, solve_slots
@@ -72,7 +72,8 @@ def plan(
     base = _pinned_state(p)
     proposed_old = [o for o in p.old if o.status == "proposed"]
     keep = Counter((o.enterprise, o.streamer, d_of(o.g)) for o in proposed_old)
-    triples = assign_days(p, base, keep)
+    # under a short time limit (a quick re-plan) the flow offers each enterprise a shortlist
+    triples = assign_days(p, base, keep, None if time_limit >= 20 else 16)
     pool: dict[tuple[str, str, int], list] = defaultdict(list)
     for o in proposed_old:
         pool[(o.enterprise, o.streamer, d_of(o.g))].append(o)
@@ -87,9 +88,21 @@ def plan(
     items = _fair_order(festival, items)
 
     # 3: greedy warm start
-    hint_state = _pinned_state(p)
-    hint: dict[int, tuple[str, int]] = {}
-    place_fixed(hint_state, scorer_for(hint_state), items, hint)
+    # two warm starts: soft goals first, and sub-venue first (room at the main venue for
+    # towns that need it); the one placing more value wins
+    best_value = -1
+    for sub_first in (False, True):
+        st = _pinned_state(p)
+        where: dict[int, tuple[str, int]] = {}
+        place_fixed(st, scorer_for(st, sub_first), items, where)
+        value = sum(session_value(p, items[k][0]) for k in where)
+        if value > best_value:
+            best_value, hint_state, hint = value, st, where
+    # a session the warm start moved to another day keeps that day in the model
+    items = [
+        (e, s, p.day_of(hint[k][1]), stay, sid) if k in hint else (e, s, d, stay, sid)
+        for k, (e, s, d, stay, sid) in enumerate(items)
+    ]
 
     # 4: CP-SAT
     t_prep = time.monotonic() - t0

@@ -30,12 +30,17 @@ def session_value(problem: Problem, e: str) -> int:
 
 
 def assign_days(
-    problem: Problem, state: State, keep: dict[tuple[str, str, int], int]
+    problem: Problem,
+    state: State,
+    keep: dict[tuple[str, str, int], int],
+    max_streamers: int | None = None,
 ) -> list[tuple[str, str, int]]:
     """(enterprise, streamer, day) per session to place, on top of what `state` holds.
 
     `keep` counts the previous schedule's proposed sessions per (enterprise, streamer, day);
-    keeping them earns the stability weight.
+    keeping them earns the stability weight.  `max_streamers` shortlists the fitting
+    streamers offered to each enterprise (kept pairings, then its own town's, then those with
+    the most sessions a day) when time is short: fewer arcs, a little less value.
     """
     p = problem
     f = p.festival
@@ -65,6 +70,9 @@ def assign_days(
     for e in f.enterprises:
         town_req[e.town] += max(0, state.remaining(e.id))
 
+    kept_of: dict[str, set[str]] = defaultdict(set)
+    for x, s_id, _d in keep:
+        kept_of[x].add(s_id)
     pair_arcs: dict[int, tuple[str, str, int]] = {}
     s_day_used: set[tuple[str, int]] = set()
     # free slots as bit masks (bit g), so "slots both are free" is one AND and a popcount
@@ -84,6 +92,11 @@ def assign_days(
             continue
         en = node(("e", e.id))
         arc(node(("t", e.town)), en, rem, -session_value(p, e.id))
+        kept = kept_of.get(e.id, set())
+        shortlist = sorted(
+            p.fit[e.id],
+            key=lambda s: (s not in kept, streamer_town[s] != e.town, -state.max_day[s], s),
+        )[:max_streamers]
         for d in range(p.n_days):
             free_e = 0
             n_free = 0
@@ -98,7 +111,7 @@ def assign_days(
                 continue
             ed = node(("ed", e.id, d))
             arc(en, ed, cap, 0)
-            for s in p.fit[e.id]:
+            for s in shortlist:
                 if state.s_day[(s, d)] >= state.max_day[s]:
                     continue
                 both = free_e & s_free[s]

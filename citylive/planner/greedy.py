@@ -16,8 +16,12 @@ from citylive.planner.state import Placed, State
 class Scorer:
     """Running soft-goal counts, to score one more session against what is placed."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, sub_first: bool = False):
         self.p = problem
+        # sub_first: the main venue only for a town's first session (H8) or when its own
+        # sub-venue is full; keeps main-venue room for towns that need it (studio-bound
+        # festivals), at the price of more clash pairs
+        self.sub_first = sub_first
         f = problem.festival
         self.w = f.weights
         self.main = f.main_venue.id
@@ -44,6 +48,8 @@ class Scorer:
                 sc += w["showcase"]
             if self.main_town[ent.town] == 0:
                 sc += 10 * (w["showcase"] + w["clash"]) + 1_000_000
+            elif self.sub_first:
+                sc -= 1_000_000
         else:
             t = self.venue_town[v]
             near = self.sub_n[(t, ent.industry, g)] + sum(
@@ -66,8 +72,8 @@ class Scorer:
             self.sub_n[(self.venue_town[pl.venue], ent.industry, pl.g)] += sign
 
 
-def scorer_for(state: State) -> Scorer:
-    sc = Scorer(state.p)
+def scorer_for(state: State, sub_first: bool = False) -> Scorer:
+    sc = Scorer(state.p, sub_first)
     for pl in state.sessions:
         sc.add(pl)
     return sc
@@ -92,12 +98,17 @@ def place_fixed(
             if where is not None:
                 where[k] = stay
             continue
-        for g in p.day_slots(d):
-            for v in p.e_venues[e]:
-                if state.can_place(e, s, v, g):
-                    sc = scorer.score(e, s, v, g, stay)
-                    if best is None or sc > best[0]:
-                        best = (sc, v, g)
+        # its own day first; another day with the same streamer when that day is full
+        for days in ([d], [x for x in range(p.n_days) if x != d]):
+            for dd in days:
+                for g in p.day_slots(dd):
+                    for v in p.e_venues[e]:
+                        if state.can_place(e, s, v, g):
+                            sc = scorer.score(e, s, v, g, stay)
+                            if best is None or sc > best[0]:
+                                best = (sc, v, g)
+            if best is not None:
+                break
         if best is None:
             left.append((e, s, d, stay, sid))
             continue
