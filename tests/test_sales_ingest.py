@@ -20,6 +20,8 @@ from typer.testing import CliRunner
 
 from citylive.sales.ingest import IngestError, ingest_files
 
+ROOT_SMALL = Path(__file__).resolve().parent.parent / "examples" / "small.yaml"
+
 S1 = "small-2020-s00001"  # huayi, li-ming (douyin: liming_dy), 2020-06-06 19:00-21:00
 S2 = "small-2020-s00002"  # huayi, huayi-host, taobao, 2020-06-07 10:00-12:00
 S3 = "small-2020-s00003"  # ruiang, ren-jing (douyin: renjing_live), 2020-06-06 10:00-12:00
@@ -232,3 +234,60 @@ def test_cli_sales_ingest_prints_counts_last(data_dir: Path, tmp_path: Path) -> 
     bad = CliRunner().invoke(app, ["sales", "ingest", str(path), "--festival", "small-2020"])
     assert bad.exit_code == 1
     assert "which enterprise's export is this?" in bad.output
+
+
+def test_reattribute_after_the_schedule_changed(engine: Engine, tmp_path: Path) -> None:
+    from sqlmodel import Session
+
+    import models
+    from citylive.festival import load_festival
+    from citylive.sales.attribution import reattribute
+
+    small_festival_with_sessions(engine)
+    path = write_csv(
+        tmp_path / "ruiang_douyin.csv",
+        DOUYIN_HEADERS,
+        [
+            douyin_row("8001", "8001-1", "2020-06-07 19:30:00", account="renjing_live"),
+            douyin_row("8002", "8002-1", "2020-06-06 11:00:00", account="renjing_live"),
+        ],
+    )
+    ingest_files(engine=engine, festival_id="small-2020", paths=[path])
+    assert [r[3] for r in lines(engine)] == [None, S3]
+    with Session(engine) as db:
+        declined = db.get(models.FestivalSession, "small-2020-s00006")
+        assert declined is not None
+        declined.status = (
+            models.SessionStatus.confirmed
+        )  # the declined session went on air after all
+        db.add(declined)
+        db.commit()
+        assert reattribute(db=db, festival=load_festival(ROOT_SMALL)) == 1
+        db.commit()
+    assert [r[3] for r in lines(engine)] == ["small-2020-s00006", S3]
+
+
+def test_cli_figures_summary_and_flags(data_dir: Path, tmp_path: Path) -> None:
+    from sales_factories import build_sales
+
+    from citylive.cli import app
+    from citylive.db import get_engine, init_db
+
+    engine = init_db(get_engine())
+    build_sales(engine, tmp_path)
+    figures = tmp_path / "figures.csv"
+    figures.write_text("场次编号,场观,自报GMV\nsmall-2020-s00001,1000,2000.00\n", encoding="gbk")
+    runner = CliRunner()
+    result = runner.invoke(app, ["sales", "figures", str(figures), "--festival", "small-2020"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == "sessions=1"
+    result = runner.invoke(app, ["sales", "summary", "--festival", "small-2020", "--by", "town"])
+    assert result.exit_code == 0, result.output
+    assert "古镇镇" in result.output and "998.00" in result.output and "619.00" in result.output
+    result = runner.invoke(app, ["sales", "flags", "--festival", "small-2020"])
+    assert result.exit_code == 0, result.output
+    out = result.output.strip().splitlines()
+    assert out[-1] == "flags=2"
+    assert out[0].startswith("small-2020-s00001\tclaim\t")
+    bad = runner.invoke(app, ["sales", "summary", "--festival", "small-2020", "--by", "colour"])
+    assert bad.exit_code == 1 and "unknown grouping 'colour'" in bad.output

@@ -151,13 +151,8 @@ def flags_cmd(
     engine = init_db()
     with Session(engine) as db:
         flags = flag_sessions(db=db, festival_id=festival, town=town)
-    for f in flags:
-        console.print(
-            f"{f.session_id or '(off-session) ' + f.enterprise}\t{f.kind}\t{f.message}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
+    for f in flags:  # one flag per line, tab-separated: session, sign, what was seen
+        print(f"{f.session_id or '(off-session) ' + f.enterprise}\t{f.kind}\t{f.message}")
     print(f"flags={len(flags)}")
 
 
