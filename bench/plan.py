@@ -199,7 +199,7 @@ def _markdown(rows: list, replan: dict | None) -> str:
                 f"{r['value']:,} | {_pct(r['value'], fb)} | {_pct(r['value'], sbv)} | {r['clash_pairs']} | "
                 f"{r['main_duplicates']} | {len(r['towns_missing_main'])} | {r['lowest_town_share']:.3f} | "
                 + (
-                    f"{r['objective']:.0f} | {r['bound']:.0f} | {gap:.1%} | "
+                    f"{r['objective'] or 0:.0f} | {r['bound'] or 0:.0f} | {gap:.1%} | "
                     if name != "greedy floor"
                     else "- | - | - | "
                 )

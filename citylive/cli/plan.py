@@ -18,7 +18,7 @@ def _summary(doc: dict) -> None:
         f"clash pairs {st['clash_pairs']}, main-venue duplicates {st['main_duplicates']}, "
         f"lowest town share {st['lowest_town_share']:.0%}, "
         f"solver {st['solver_status']} in {st['solve_seconds']:.1f}s "
-        f"(objective {st['objective']:.0f}, bound "
+        f"(objective {'none' if st['objective'] is None else format(st['objective'], '.0f')}, bound "
         f"{'unknown' if st['bound'] is None else format(st['bound'], '.0f')})",
         highlight=False,
     )

@@ -21,7 +21,7 @@ from citylive.festival import Festival
 from citylive.planner.assign import FAIR_SHARE, assign_days, session_value
 from citylive.planner.data import PlanError, Problem, build_problem, read_previous
 from citylive.planner.greedy import place_fixed, refill, repair_one_city, scorer_for
-from citylive.planner.model import Item, solve_slots
+from citylive.planner.model import Item, SolveResult, solve_slots
 from citylive.planner.reasons import unplaced_reason
 from citylive.planner.state import Placed, State
 
@@ -108,9 +108,11 @@ def plan(
     t_prep = time.monotonic() - t0
     # what follows the solver (refill, reasons, the document) takes a few seconds at city size
     budget = time_limit - t_prep - min(0.15 * time_limit, 1.0 + len(items) / 800)
-    result = solve_slots(
-        p, base, items, hint, time_limit=max(0.5, budget), workers=workers, seed=seed
-    )
+    if budget >= 1.0 + len(items) / 1500:
+        result = solve_slots(p, base, items, hint, time_limit=budget, workers=workers, seed=seed)
+    else:
+        # no time left to build and solve the model: the warm start is the schedule
+        result = SolveResult({}, "NOT RUN (time limit)", None, None, None, 0.0, 0)
     if result.placements:
         state = _pinned_state(p)
         for k, (v, g) in sorted(result.placements.items()):
@@ -126,7 +128,7 @@ def plan(
     # 5: repair, refill, studios, ids, reasons
     scorer = scorer_for(state)
     repair_one_city(state, scorer)
-    refilled = refill(state, scorer)
+    refilled = refill(state, scorer, deadline=t0 + time_limit - min(1.0, 0.05 * time_limit))
     _number_studios(p, state)
     _give_ids(festival.id, p, state)
     old_platform = {o.id: o.platform for o in p.old}

@@ -6,6 +6,7 @@ Each session goes to the legal (venue, slot) that scores best right now on the s
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -119,8 +120,14 @@ def place_fixed(
     return left
 
 
-def refill(state: State, scorer: Scorer, enterprises: list[str] | None = None) -> int:
-    """Place what is still asked for wherever a legal spot is left, highest value first."""
+def refill(
+    state: State,
+    scorer: Scorer,
+    enterprises: list[str] | None = None,
+    deadline: float | None = None,
+) -> int:
+    """Place what is still asked for wherever a legal spot is left, the towns furthest
+    behind first, then highest value; stops at `deadline` (time.monotonic())."""
     p = state.p
     ents = p.festival.enterprise
     req: dict[str, int] = defaultdict(int)
@@ -137,6 +144,8 @@ def refill(state: State, scorer: Scorer, enterprises: list[str] | None = None) -
     added = 0
     possible: dict[str, bool] = {}
     for e in order:
+        if deadline is not None and time.monotonic() > deadline:
+            break
         town = ents[e].town
         while state.remaining(e) > 0:
             if town not in possible:

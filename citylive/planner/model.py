@@ -28,9 +28,9 @@ Item = tuple[str, str, int, tuple[str, int] | None, str | None]
 class SolveResult:
     placements: dict[int, tuple[str, int]]  # item index -> (venue, g)
     status: str
-    objective: float
+    objective: float | None
     bound: float | None
-    hint_objective: int
+    hint_objective: int | None
     seconds: float
     variables: int
 
