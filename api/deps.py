@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -38,9 +38,15 @@ def get_app_engine(request: Request) -> Engine:
     return engine
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    with Session(get_app_engine(request), expire_on_commit=False) as session:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    # An async dependency: its teardown (which hands the connection back to the pool) runs on
+    # the event loop.  A sync one would wait for a free worker thread, and under load every
+    # thread can be waiting for a connection that only such a teardown would free.
+    session = Session(get_app_engine(request), expire_on_commit=False)
+    try:
         yield session
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
@@ -62,8 +68,9 @@ def _principal(db: Session, token: str | None) -> Principal:
             field="Authorization",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    if db.dirty:
-        db.commit()  # last_used_at, when it was due
+    # End the transaction (writing last_used_at when it was due) so that the connection goes
+    # back to the pool while the request waits for a worker thread for its endpoint.
+    db.commit()
     return principal
 
 

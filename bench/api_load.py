@@ -154,7 +154,9 @@ def prepare(url: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, port: int, workers: int, receipts: bool = True
+) -> subprocess.Popen[bytes]:
     env = os.environ | {"CITYLIVE_DATABASE_URL": url, "PREFECT_API_URL": ""}
     env.pop("PREFECT_API_URL")
     proc = subprocess.Popen(
@@ -162,7 +164,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
             str(ROOT / ".venv/bin/python"),
             "-m",
             "uvicorn",
-            "api.main:app",
+            "api.main:app" if receipts else "bench.api_app_no_receipts:app",
             "--host",
             "127.0.0.1",
             "--port",
@@ -172,6 +174,8 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--timeout-keep-alive",
+            "120",
         ],
         cwd=ROOT,
         env=env,
@@ -211,6 +215,7 @@ async def run_load(base: str, setup: dict[str, Any], args: argparse.Namespace) -
     outcomes: Counter[str] = Counter()
     codes: Counter[int] = Counter()
     read_lat: list[float] = []
+    read_errors: list[int] = []
     done = asyncio.Event()
 
     limits = httpx.Limits(max_connections=args.coordinators + args.readers + 10)
@@ -224,9 +229,18 @@ async def run_load(base: str, setup: dict[str, Any], args: argparse.Namespace) -
                     action = intended[sid]
                     body = {"reason": "主播档期冲突"} if action == "decline" else None
                     t0 = time.perf_counter()
-                    r = await client.post(
-                        f"/api/v1/sessions/{sid}/{action}", headers=headers, json=body
-                    )
+                    for attempt in range(3):
+                        # A dropped connection is retried, as a client would: decisions are
+                        # idempotent, so a retry of an applied one answers `unchanged`.
+                        try:
+                            r = await client.post(
+                                f"/api/v1/sessions/{sid}/{action}", headers=headers, json=body
+                            )
+                            break
+                        except httpx.TransportError:
+                            codes[0] += 1
+                            if attempt == 2:
+                                raise
                     latencies.append(time.perf_counter() - t0)
                     codes[r.status_code] += 1
                     outcomes[r.json().get("outcome", "?")] += 1
@@ -236,12 +250,19 @@ async def run_load(base: str, setup: dict[str, Any], args: argparse.Namespace) -
             offset = 0
             while not done.is_set():
                 t0 = time.perf_counter()
-                r = await client.get(
-                    f"/api/v1/festivals/{setup['festival']}/sessions",
-                    params={"limit": 100, "offset": offset},
-                    headers=headers,
-                )
+                try:
+                    r = await client.get(
+                        f"/api/v1/festivals/{setup['festival']}/sessions",
+                        params={"limit": 100, "offset": offset},
+                        headers=headers,
+                    )
+                except httpx.HTTPError:
+                    read_errors.append(1)
+                    continue
                 read_lat.append(time.perf_counter() - t0)
+                if r.status_code != 200:
+                    read_errors.append(r.status_code)
+                    continue
                 count = r.json()["count"]
                 offset = (offset + 100) % max(count, 1)
 
@@ -283,6 +304,7 @@ async def run_load(base: str, setup: dict[str, Any], args: argparse.Namespace) -
         "outcomes": outcomes,
         "codes": codes,
         "read_lat": read_lat,
+        "read_errors": len(read_errors),
         "town": town,
         "town_sessions": n_town,
         "api_lat": api_lat,
@@ -333,6 +355,12 @@ def main() -> None:
     ap.add_argument("--plan-seconds", type=float, default=30.0)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema")
+    ap.add_argument(
+        "--receipts",
+        choices=["on", "off"],
+        default="on",
+        help="off: the outbox receipt is skipped, to measure the API's own share",
+    )
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
 
@@ -345,12 +373,14 @@ def main() -> None:
             f"(plan {setup['plan_seconds']:.1f}s), stored by {setup['stored_by']}",
             flush=True,
         )
-        server = start_server(url, args.port, args.workers)
+        load_before = os.getloadavg()
+        server = start_server(url, args.port, args.workers, receipts=args.receipts == "on")
         try:
             res = asyncio.run(run_load(f"http://127.0.0.1:{args.port}", setup, args))
         finally:
             server.terminate()
             server.wait(timeout=30)
+        load_after = os.getloadavg()
         check = verify(url, res["intended"])
     finally:
         if not args.keep:
@@ -372,6 +402,7 @@ def main() -> None:
         "outcomes": dict(res["outcomes"]),
         "status_codes": {str(k): v for k, v in res["codes"].items()},
         "reader_requests": len(res["read_lat"]),
+        "reader_errors": res["read_errors"],
         "reader_p50_ms": round(pct([x * 1000 for x in res["read_lat"]], 50), 1),
         "reader_p99_ms": round(pct([x * 1000 for x in res["read_lat"]], 99), 1),
         "town": res["town"],
@@ -386,6 +417,8 @@ def main() -> None:
         "applied_audit_rows": check["applied_rows"],
         "audit_rows": check["audit_rows"],
         "workers": args.workers,
+        "receipts": args.receipts,
+        "loadavg_1m_before_after": [round(load_before[0], 1), round(load_after[0], 1)],
         "statistics_mean_ms": round(statistics.fmean(lat), 1),
     }
     print(json.dumps(figures, indent=2, ensure_ascii=False))

@@ -1,0 +1,14 @@
+"""The API app with decision receipts switched off, for measuring the API's own share of a
+decision (bench/api_load.py --receipts off).  Never used by the product."""
+
+import citylive.notify.outbox as _outbox
+from api.main import app
+
+
+def _no_receipt(*, db: object, decision_id: int) -> int:
+    return 0
+
+
+_outbox.enqueue_decision_receipt = _no_receipt  # type: ignore[assignment]
+
+__all__ = ["app"]
