@@ -28,6 +28,7 @@ from citylive.planner.state import Placed, State
 __all__ = ["PlanError", "plan", "schedule_stats"]
 
 FORMAT = "citylive/schedule@1"
+FLOW_ARCS = 200_000
 
 
 def _pinned_state(problem: Problem) -> State:
@@ -72,8 +73,13 @@ def plan(
     base = _pinned_state(p)
     proposed_old = [o for o in p.old if o.status == "proposed"]
     keep = Counter((o.enterprise, o.streamer, d_of(o.g)) for o in proposed_old)
-    # under a short time limit (a quick re-plan) the flow offers each enterprise a shortlist
-    triples = assign_days(p, base, keep, None if time_limit >= 20 else 16)
+    # the flow offers each enterprise a shortlist of its fitting streamers under a short time
+    # limit (a quick re-plan) and on very large festivals (arcs stay about FLOW_ARCS)
+    open_e = sum(1 for e in festival.enterprises if base.remaining(e.id) > 0)
+    shortlist = max(12, FLOW_ARCS // max(1, open_e * p.n_days))
+    if time_limit < 20:
+        shortlist = min(shortlist, 16)
+    triples = assign_days(p, base, keep, shortlist)
     pool: dict[tuple[str, str, int], list] = defaultdict(list)
     for o in proposed_old:
         pool[(o.enterprise, o.streamer, d_of(o.g))].append(o)
