@@ -23,6 +23,7 @@ from citylive.auth import revoke_token
 from citylive.db import init_db, make_engine
 
 API = "/api/v1"
+ROOT_DIR = Path(__file__).resolve().parent.parent
 SHAXI_SID = sid(5)  # a session of town shaxi
 GUZHEN_SID = sid(1)
 
@@ -428,14 +429,14 @@ def test_schedule_workbook(api: Api) -> None:
     assert towns[1:] == [("guzhen", "古镇镇", 2, 1, 0)]
 
 
-def test_plan_launch_reports_its_run(api: Api) -> None:
+def test_plan_launch_stores_a_new_version(api: Api) -> None:
     r = api.client.post(
         f"{API}/festivals/{FID}/plan", headers=bearer(api.organiser), json={"time_limit": 2}
     )
     assert r.status_code == 202
     run = r.json()
     assert run["festival"] == FID and run["status"] in ("scheduled", "running")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         state = api.client.get(
             f"{API}/festivals/{FID}/plan/{run['id']}", headers=bearer(api.organiser)
@@ -443,8 +444,12 @@ def test_plan_launch_reports_its_run(api: Api) -> None:
         if state["status"] in ("completed", "failed"):
             break
         time.sleep(0.2)
-    assert state["status"] in ("completed", "failed")
-    assert state["finished_at"] is not None and state["message"]
+    assert state["status"] == "completed", state
+    assert (state["version"], state["message"]) == (2, "stored schedule version 2")
+    with Session(api.engine) as db:
+        assert db.get(models.Festival, FID).current_version == 2  # type: ignore[union-attr]
+        versions = db.exec(select(models.ScheduleVersion.version)).all()
+        assert versions == [2]
 
 
 def test_openapi_documents_every_route_with_models(api: Api) -> None:
@@ -461,3 +466,46 @@ def test_openapi_documents_every_route_with_models(api: Api) -> None:
             if "application/json" in content:
                 assert content["application/json"]["schema"], (method, path)
             assert "401" in op["responses"], (method, path)
+
+
+def test_serve_command_answers_on_its_port(data_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    import httpx
+    from factories import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "citylive"), "serve", "--port", str(port)],
+        cwd=ROOT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/festivals", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.2)
+        assert r.status_code == 401 and r.json()["field"] == "Authorization"
+        assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code == 200
+        assert (data_dir / "citylive.db").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_session_event_without_prefect_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.events import emit_session_event
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert (
+        emit_session_event(
+            "citylive.session.declined", session_id=sid(1), festival_id=FID, town="guzhen"
+        )
+        is False
+    )
