@@ -54,7 +54,7 @@ def session_id(festival: Festival, n: int) -> str:
     return f"{festival.id}-s{n:05d}"
 
 
-def _doc_session(festival: Festival, s: S) -> dict[str, Any]:
+def doc_session(festival: Festival, s: S) -> dict[str, Any]:
     ref = SlotRef(s.day, s.slot)
     return {
         "id": session_id(festival, s.n),
@@ -83,7 +83,7 @@ def release(
         "format": "citylive/schedule@1",
         "festival": festival.id,
         "version": version,
-        "sessions": [_doc_session(festival, s) for s in sessions],
+        "sessions": [doc_session(festival, s) for s in sessions],
         "unplaced": [],
         "stats": {},
     }

@@ -212,3 +212,40 @@ def test_requeue_puts_failed_rows_back(db: Session) -> None:
     db.commit()
     assert {(n.status, n.attempts) for n in rows(db).values()} == {("pending", 0)}
     assert all(n.next_attempt_at <= datetime.now(UTC) for n in rows(db).values())
+
+
+def test_store_schedule_queues_assignments_then_change_notices_in_its_transaction(
+    db: Session,
+) -> None:
+    from notify_factories import doc_session
+
+    from citylive.schedule import store_schedule
+
+    f = store_festival(db)
+
+    def document(sessions: list[S]) -> dict:
+        return {
+            "format": "citylive/schedule@1",
+            "festival": f.id,
+            "version": 0,
+            "sessions": [doc_session(f, s) for s in sessions],
+            "unplaced": [],
+            "stats": {},
+        }
+
+    store_schedule(db=db, festival=f, document=document(SMALL_V1))
+    db.commit()
+    assert len([k for k in rows(db) if k.startswith("assignment:small-2020:v1:")]) == 12
+    moved = [s for s in SMALL_V1 if s.n != 5] + [
+        S(5, "ruiang", "ren-jing", "douyin", "shaxi-base", 1, 3)
+    ]
+    store_schedule(db=db, festival=f, document=document(moved))
+    db.rollback()  # not committed: the version and its messages go together
+    assert not [k for k in rows(db) if k.startswith("change:")]
+    store_schedule(db=db, festival=f, document=document(moved))
+    db.commit()
+    assert sorted(k for k in rows(db) if k.startswith("change:")) == [
+        "change:small-2020:v2:coordinator:shaxi",
+        "change:small-2020:v2:enterprise:ruiang",
+        "change:small-2020:v2:streamer:ren-jing",
+    ]

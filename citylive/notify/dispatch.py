@@ -45,7 +45,7 @@ import models
 from citylive.db import get_engine, init_db
 from citylive.notify.routing import Routes, Target, routes_from_settings
 from citylive.notify.settings import NotifySettings, get_notify_settings
-from models._types import utcnow
+from models._types import UTCDateTime, utcnow
 
 log = logging.getLogger("citylive.notify")
 N = models.Notification
@@ -132,7 +132,10 @@ def _claim(engine: Engine, worker: str, n: int, settings: NotifySettings) -> lis
     now = utcnow()
     due = sa.or_(
         sa.and_(col(N.status) == "pending", col(N.next_attempt_at) <= now),
-        sa.and_(col(N.status) == "sending", col(N.claimed_until) < now),
+        # another worker's expired lease: it died (its own queued rows a worker never retakes)
+        sa.and_(
+            col(N.status) == "sending", col(N.claimed_until) < now, col(N.claimed_by) != worker
+        ),
     )
     pick = select(N.id).where(due).order_by(col(N.next_attempt_at), col(N.id)).limit(n)
     if engine.dialect.name == "postgresql":
@@ -227,11 +230,16 @@ def _send(
     row: models.Notification,
     target: Target,
     start_at: float,
+    lease_margin: timedelta,
 ) -> _Outcome:
     assert row.id is not None
     delay = start_at - time.monotonic()
     if delay > 0:
         time.sleep(delay)
+    if row.claimed_until is not None and utcnow() + lease_margin >= row.claimed_until:
+        # Too little of the lease is left to finish a send: another dispatcher may take the
+        # row once it runs out, so hand it back untried rather than risk sending it twice.
+        return _Outcome(row.id, False, "lease ran out before sending", deferred_until=utcnow())
     try:
         ap = channels.get(target)
         plugin = ap[0]
@@ -277,53 +285,74 @@ def _record(
     settings: NotifySettings,
     tally: DispatchResult,
 ) -> None:
+    """Write outcomes: one UPDATE for all the sent rows, one executemany for the rest.
+
+    Every statement is limited to rows this worker still holds (`claimed_by`), so a worker
+    whose lease ran out and was taken over never overwrites the new owner's outcome.
+    """
     if not outcomes:
         return
     now = utcnow()
+    sent = [o.row_id for o in outcomes if o.ok]
+    rest = [o for o in outcomes if not o.ok]
     with engine.begin() as conn:
+        if sent:
+            n = conn.execute(
+                sa.update(N)
+                .where(col(N.id).in_(sent), col(N.claimed_by) == worker)
+                .values(
+                    status="sent", sent_at=now, last_error=None, claimed_by=None, claimed_until=None
+                )
+            ).rowcount
+            tally.sent += n
+            if n != len(sent):
+                log.warning("%d sent notification(s) had lost their lease", len(sent) - n)
+        if not rest:
+            return
         attempts: dict[int, int] = dict(
             conn.execute(
-                select(N.id, N.attempts).where(col(N.id).in_([o.row_id for o in outcomes]))
-            ).all()
+                select(N.id, N.attempts).where(col(N.id).in_([o.row_id for o in rest]))
+            ).all()  # type: ignore[arg-type]
         )
-        for o in outcomes:
-            mine = sa.and_(col(N.id) == o.row_id, col(N.claimed_by) == worker)
-            done = {"claimed_by": None, "claimed_until": None}
-            if o.deferred_until is not None:
-                values = {
-                    **done,
-                    "status": "pending",
-                    "next_attempt_at": o.deferred_until,
-                    "attempts": N.attempts - 1,
-                }
-            elif o.ok:
-                values = {**done, "status": "sent", "sent_at": now, "last_error": None}
-            elif attempts.get(o.row_id, 0) >= settings.max_attempts:
-                values = {
-                    **done,
-                    "status": "failed",
-                    "last_error": f"after {attempts.get(o.row_id)} attempts: {o.reason}",
-                }
+        params = []
+        failed = retried = 0
+        for o in rest:
+            tries = attempts.get(o.row_id, 1)
+            if o.deferred_until is not None:  # released untried: the claim's attempt is undone
+                params.append(
+                    {
+                        "rid": o.row_id,
+                        "st": "pending",
+                        "err": None,
+                        "nxt": o.deferred_until,
+                        "dec": 1,
+                    }
+                )
+            elif tries >= settings.max_attempts:
+                failed += 1
+                err = f"after {tries} attempts: {o.reason}"
+                params.append({"rid": o.row_id, "st": "failed", "err": err, "nxt": now, "dec": 0})
             else:
-                wait_s = _backoff(settings, attempts.get(o.row_id, 1))
-                values = {
-                    **done,
-                    "status": "pending",
-                    "last_error": o.reason,
-                    "next_attempt_at": now + timedelta(seconds=wait_s),
-                }
-            changed = conn.execute(sa.update(N).where(mine).values(**values)).rowcount
-            if not changed:
-                log.warning("notification %s: lease lost before its outcome was written", o.row_id)
-                continue
-            if o.deferred_until is not None:
-                continue
-            if o.ok:
-                tally.sent += 1
-            elif values["status"] == "failed":
-                tally.failed += 1
-            else:
-                tally.retried += 1
+                retried += 1
+                nxt = now + timedelta(seconds=_backoff(settings, tries))
+                params.append(
+                    {"rid": o.row_id, "st": "pending", "err": o.reason, "nxt": nxt, "dec": 0}
+                )
+        stmt = (
+            sa.update(N)
+            .where(col(N.id) == sa.bindparam("rid"), col(N.claimed_by) == worker)
+            .values(
+                status=sa.bindparam("st"),
+                last_error=sa.func.coalesce(sa.bindparam("err", type_=sa.String()), N.last_error),
+                next_attempt_at=sa.bindparam("nxt", type_=UTCDateTime()),
+                attempts=N.attempts - sa.bindparam("dec", type_=sa.Integer()),
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+        conn.execute(stmt, params)
+        tally.failed += failed
+        tally.retried += retried
 
 
 def pending_count(engine: Engine) -> int:
@@ -368,6 +397,7 @@ def dispatch(
     channels = _Channels()
     deadline = time.monotonic() + wait_for_retries
     handled = 0
+    margin = timedelta(seconds=min(settings.request_timeout, settings.claim_seconds / 4))
     in_flight: set[Future[_Outcome]] = set()
 
     def drain(until: int) -> None:
@@ -415,7 +445,7 @@ def dispatch(
                     deferred.append(_Outcome(row.id, False, deferred_until=later))
                     continue
                 assert routes is not None
-                in_flight.add(pool.submit(_send, channels, routes, row, target, start_at))
+                in_flight.add(pool.submit(_send, channels, routes, row, target, start_at, margin))
             _record(engine, worker, deferred, settings, tally)
         drain(0)
     tally.pending = pending_count(engine)
