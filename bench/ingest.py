@@ -172,8 +172,24 @@ def prepare(url: str) -> None:
     engine.dispose()
 
 
+def _ticks(stat: str) -> float:
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of a local process (a PostgreSQL backend)."""
+    try:
+        return _ticks(Path(f"/proc/{pid}/stat").read_text())
+    except OSError:
+        return 0.0
+
+
 def child(url: str, path: Path) -> dict:
-    """The measured part, in its own process."""
+    """The measured part, in its own process.  CPU seconds are measured beside wall time
+    (client: this process; server: its PostgreSQL backends), as wall time on a shared machine
+    depends on what else runs."""
+    import sqlalchemy as sa
     from sqlmodel import Session
 
     from citylive.db import make_engine
@@ -182,20 +198,41 @@ def child(url: str, path: Path) -> dict:
     from citylive.sales.ingest import ingest_files
 
     engine = make_engine(url)
-    t0 = time.perf_counter()
+    backends: list[int] = []
+
+    @sa.event.listens_for(engine, "connect")
+    def _pid(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        cur = dbapi_conn.cursor()
+        cur.execute("select pg_backend_pid()")
+        backends.append(cur.fetchone()[0])
+        cur.close()
+
+    def server_cpu() -> float:
+        return sum(proc_cpu(pid) for pid in backends)
+
+    t0, c0 = time.perf_counter(), time.process_time()
     result = ingest_files(
         engine=engine, festival_id="small-2020", paths=[path], enterprise_id="huayi"
     )
-    t_ingest = time.perf_counter() - t0
+    t_ingest, c_ingest, s_ingest = time.perf_counter() - t0, time.process_time() - c0, server_cpu()
     queries = {}
     with Session(engine) as db:
         for by in GROUPINGS:
-            t = time.perf_counter()
+            t, before = time.perf_counter(), server_cpu()
             rows = summary(db=db, festival_id="small-2020", by=by)
-            queries[by] = (round(time.perf_counter() - t, 3), len(rows))
-        t = time.perf_counter()
+            queries[by] = (
+                round(time.perf_counter() - t, 3),
+                len(rows),
+                round(server_cpu() - before, 2),
+            )
+        t, before = time.perf_counter(), server_cpu()
         flags = flag_sessions(db=db, festival_id="small-2020")
-        queries["flags"] = (round(time.perf_counter() - t, 3), len(flags))
+        queries["flags"] = (
+            round(time.perf_counter() - t, 3),
+            len(flags),
+            round(server_cpu() - before, 2),
+        )
+        db.commit()
     total = time.perf_counter() - t0
     return {
         "line": result.summary_line(),
@@ -203,27 +240,33 @@ def child(url: str, path: Path) -> dict:
         "ingest_s": round(t_ingest, 2),
         "figures_s": round(total - t_ingest, 2),
         "total_s": round(total, 2),
+        "client_cpu_ingest_s": round(c_ingest, 2),
+        "server_cpu_ingest_s": round(s_ingest, 2),
+        "client_cpu_figures_s": round(time.process_time() - c0 - c_ingest, 2),
+        "server_cpu_figures_s": round(server_cpu() - s_ingest, 2),
         "queries": queries,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "load": os.getloadavg(),
     }
 
 
-def bare_copy(schema: str, path: Path) -> float:
+def bare_copy(schema: str, path: Path) -> tuple[float, float]:
+    """Wall time and the backend's CPU seconds of `psql \\copy` into a bare text table."""
     url = PG_URL.replace("postgresql+psycopg://", "postgresql://")
     cols = ", ".join(f"c{i} text" for i in range(len(HEADERS)))
     subprocess.run(["psql", url, "-q", "-c", f'CREATE TABLE "{schema}".bare ({cols})'], check=True)
+    stat = "select pg_read_file('/proc/self/stat')"
+    copy = f"\\copy \"{schema}\".bare FROM '{path}' WITH (FORMAT csv, HEADER true, ENCODING 'GBK')"
     t = time.perf_counter()
-    subprocess.run(
-        [
-            "psql",
-            url,
-            "-q",
-            "-c",
-            f"\\copy \"{schema}\".bare FROM '{path}' WITH (FORMAT csv, HEADER true, ENCODING 'GBK')",
-        ],
+    out = subprocess.run(
+        ["psql", url, "-q", "-A", "-t", "-c", stat, "-c", copy, "-c", stat],
         check=True,
+        capture_output=True,
+        text=True,
     )
-    return round(time.perf_counter() - t, 2)
+    wall = round(time.perf_counter() - t, 2)
+    before, after = [ln for ln in out.stdout.splitlines() if ln.strip()][:2]
+    return wall, round(_ticks(after) - _ticks(before), 2)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             text=True,
         )
         res = json.loads(out.stdout.strip().splitlines()[-1])
-        floor = bare_copy(schema, path)
+        floor, floor_cpu = bare_copy(schema, path)
     finally:
         if not args.keep:
             drop_schema(schema)
@@ -266,8 +309,14 @@ def main(argv: list[str] | None = None) -> int:
         f"end to end: {res['total_s']} s; bare psql \\copy: {floor} s; ratio {res['total_s'] / floor:.1f}x"
     )
     print(f"peak memory: {res['peak_rss_mb']} MB")
-    for name, (secs, n) in res["queries"].items():
-        print(f"  summary by {name:<10} {secs:>6.3f} s  ({n} rows)")
+    print(
+        f"CPU seconds: ingest client {res['client_cpu_ingest_s']} + server "
+        f"{res['server_cpu_ingest_s']}; figures client {res['client_cpu_figures_s']} + server "
+        f"{res['server_cpu_figures_s']}; bare copy server {floor_cpu}"
+    )
+    print(f"load average at the end of the measured part: {res['load']}")
+    for name, (secs, n, cpu) in res["queries"].items():
+        print(f"  {name:<10} {secs:>7.3f} s wall, {cpu:>6.2f} s server CPU  ({n} rows)")
     return 0
 
 
