@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import platform
 import random
 import socket
@@ -214,7 +215,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         clean_rate=round(recipients / clean_s),
         clean_receiver=s,
         clean_cpu_ms_per_msg=round(clean_cpu * 1000 / recipients, 2),
-        load_before=round(__import__("os").getloadavg()[0], 1),
+        load_1min=round(os.getloadavg()[0], 1),
         clean_exactly_once=exactly_once,
     )
 
