@@ -11,7 +11,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -424,7 +424,7 @@ def sniff_encoding(path: Path) -> str:
         return "gb18030"  # a superset of GBK and GB2312
 
 
-def _csv_rows(path: Path, encoding: str, position: Position) -> Iterator[list[Any]]:
+def _csv_rows(path: Path, encoding: str, position: Position) -> Generator[list[Any], None, None]:
     position.total = path.stat().st_size
     raw = _CountingReader(path.open("rb"), position)
     # A bad byte fails the file naming it; errors="replace" would silently change ids.
@@ -432,7 +432,7 @@ def _csv_rows(path: Path, encoding: str, position: Position) -> Iterator[list[An
         yield from csv.reader(fh)
 
 
-def _xlsx_rows(path: Path, position: Position) -> Iterator[list[Any]]:
+def _xlsx_rows(path: Path, position: Position) -> Generator[list[Any], None, None]:
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
@@ -480,6 +480,7 @@ def open_export(path: Path, *, platform: str | None = None) -> ExportFile:
         seen.append(headers)
         if number >= HEADER_SEARCH_ROWS:
             break
+    source.close()
     first = next((h for h in seen if any(h)), [])
     shown = ", ".join(h for h in first if h)[:300] or "(empty file)"
     if wanted:
