@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -38,15 +40,31 @@ def get_app_engine(request: Request) -> Engine:
     return engine
 
 
+# At most this many requests of one process hold a database session at a time; the others
+# wait on the event loop, holding neither a connection nor a worker thread.  Kept below both
+# the connection pool (20 + 20 overflow) and the worker threads (40), so a request that holds
+# a connection never waits for a thread that is itself waiting for a connection.
+DB_SLOTS = 32
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _slots_for_loop() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        slots = _slots[loop] = asyncio.Semaphore(DB_SLOTS)
+    return slots
+
+
 async def get_db(request: Request) -> AsyncIterator[Session]:
-    # An async dependency: its teardown (which hands the connection back to the pool) runs on
-    # the event loop.  A sync one would wait for a free worker thread, and under load every
-    # thread can be waiting for a connection that only such a teardown would free.
-    session = Session(get_app_engine(request), expire_on_commit=False)
-    try:
-        yield session
-    finally:
-        session.close()
+    async with _slots_for_loop():
+        session = Session(get_app_engine(request), expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            session.close()  # on the event loop: never waits for a worker thread
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
@@ -68,9 +86,8 @@ def _principal(db: Session, token: str | None) -> Principal:
             field="Authorization",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    # End the transaction (writing last_used_at when it was due) so that the connection goes
-    # back to the pool while the request waits for a worker thread for its endpoint.
-    db.commit()
+    if db.dirty:
+        db.commit()  # last_used_at, when it was due (once in a few minutes per token)
     return principal
 
 

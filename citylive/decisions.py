@@ -52,6 +52,7 @@ class DecisionResult:
     outcome: Outcome
     message: str
     decision_id: int | None = None
+    timezone: str | None = None  # the festival's, for showing the session's times
 
 
 def find_session_for(
@@ -105,14 +106,14 @@ def decide(
     target = TARGET[action]
     S, F = models.FestivalSession, models.Festival
     found = db.exec(
-        select(S, F.confirmation_deadline)
+        select(S, F.confirmation_deadline, F.timezone)
         .join(F, col(F.id) == col(S.festival_id))
         .where(col(S.id) == session_id)
         .execution_options(populate_existing=True)
     ).first()
     if found is None:
         raise SessionNotFound(session_id)
-    row, deadline = found
+    row, deadline, timezone = found
     if Role(role) != Role.organiser and row.town != town:
         raise SessionNotFound(session_id)
     if festival_id is not None and row.festival_id != festival_id:
@@ -172,7 +173,13 @@ def decide(
     db.flush()
     if outcome == "applied":
         _enqueue_receipt(db, decision.id)
-    return DecisionResult(session=row, outcome=outcome, message=message, decision_id=decision.id)
+    return DecisionResult(
+        session=row,
+        outcome=outcome,
+        message=message,
+        decision_id=decision.id,
+        timezone=timezone,
+    )
 
 
 def _enqueue_receipt(db: Session, decision_id: int | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse
@@ -106,7 +107,8 @@ def _decide(
     )
     db.commit()
     row = result.session
-    public = session_public(row, festival_zone(db, row.festival_id))
+    tz = ZoneInfo(result.timezone) if result.timezone else festival_zone(db, row.festival_id)
+    public = session_public(row, tz)
     if result.outcome in ("conflict", "refused"):
         body = ConflictPublic(
             message=result.message, field="status", outcome=result.outcome, session=public
