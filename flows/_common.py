@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from typing import Any
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from sqlmodel import col, func, select
 
-import flows  # noqa: F401 - Prefect's defaults first
 import models
 from citylive.db import session_scope
+
+
+def run_logger() -> Any:
+    """The run's logger inside a flow or task; a plain logger when a task's `.fn` is called."""
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("citylive.flows")
 
 
 def artifact_key(*parts: str) -> str:

@@ -1,8 +1,9 @@
 """Prefect's configuration for CityLive, applied before `prefect` is imported.
 
 Prefect reads its settings from the environment once, when it is first imported, so this module
-only touches `os.environ` and must be imported first: `flows/__init__.py` does that, and every
-flow module imports `flows` before `prefect`.  Each value is a default: a variable already set in
+only touches `os.environ` and must run first: `flows/__init__.py` imports it, and Python runs a
+package's `__init__` before any of its modules, so `import flows.plan_festival` configures
+Prefect before that module imports it.  Each value is a default: a variable already set in
 the environment wins.  docs/orchestration.md explains each one and the measurements behind it.
 """
 

@@ -15,11 +15,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 
-import flows  # noqa: F401 - Prefect's defaults first
 from citylive.config import get_settings
 from citylive.db import get_engine, init_db, session_scope
+from flows._common import run_logger
 
 EXPORT_SUFFIXES = {".csv", ".xlsx", ".txt", ".tsv"}
 
@@ -57,7 +57,7 @@ def store_viewer_figures(festival_id: str, path: str) -> dict[str, Any]:
         with session_scope() as db:
             stored = store_figures(db=db, festival_id=festival_id, rows=rows, reported_by=p.name)
     except FiguresError as exc:
-        get_run_logger().warning("%s refused: %s", p.name, exc)
+        run_logger().warning("%s refused: %s", p.name, exc)
         moved = _move(p, "refused")
         moved.with_name(moved.name + ".why.txt").write_text(f"{exc}\n", encoding="utf-8")
         return {"file": p.name, "refused": str(exc), "sessions": 0}
@@ -117,7 +117,7 @@ def _one(
         raise  # the disk or the database: the task's retries are for this
     except Exception as exc:  # noqa: BLE001 - reported, the file stays in the inbox
         if not isinstance(exc, error):
-            get_run_logger().warning(
+            run_logger().warning(
                 "%s could not be ingested (%s: %s); it stays in the inbox for the next run",
                 p.name,
                 exc.__class__.__name__,
@@ -132,7 +132,7 @@ def _one(
                 "quarantined": 0,
                 "duplicates": 0,
             }
-        get_run_logger().warning("%s refused: %s", p.name, exc)
+        run_logger().warning("%s refused: %s", p.name, exc)
         if move:
             moved = _move(p, "refused")
             moved.with_name(moved.name + ".why.txt").write_text(f"{exc}\n", encoding="utf-8")
@@ -194,7 +194,7 @@ def collect_sales(festival_id: str | None = None, paths: list[str] | None = None
     }
     refused = [r for r in results if r["refused"]]
     failed = [r for r in results if r.get("failed")]
-    get_run_logger().info(
+    run_logger().info(
         "%s files: read=%s stored=%s quarantined=%s duplicates=%s, %s refused",
         len(files),
         totals["read"],

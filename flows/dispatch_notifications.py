@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from sqlmodel import col, func, select
 
-import flows  # noqa: F401 - Prefect's defaults first
 import models
 from citylive.db import session_scope
-from flows._common import artifact_key
+from flows._common import artifact_key, run_logger
 
 
 @task(retries=2, retry_delay_seconds=[2, 10])
@@ -48,7 +47,7 @@ def outbox_problems(festival_id: str | None) -> list[dict[str, Any]]:
                     sa.and_(col(N.status) == "pending", col(N.last_error).is_not(None)),
                 )
             )
-            .group_by(N.status, N.recipient, N.last_error)
+            .group_by(N.status, N.recipient, col(N.last_error))
             .order_by(N.recipient)
         )
         if festival_id is not None:
@@ -72,7 +71,7 @@ def dispatch_notifications(
     wait_for_retries: float = 0.0,
 ) -> dict[str, Any]:
     """Send the outbox; report (never raise on) targets that failed."""
-    logger = get_run_logger()
+    logger = run_logger()
     counts = send_due(limit, wait_for_retries)
     problems = outbox_problems(festival_id)
     if problems:
@@ -86,7 +85,7 @@ def dispatch_notifications(
                 "%s message(s) to %s %s: %s",
                 p["messages"],
                 p["recipient"],
-                p["status"],
+                p["state"],
                 p["reason"],
             )
     logger.info("sent=%s failed=%s pending=%s", counts["sent"], counts["failed"], counts["pending"])

@@ -14,12 +14,12 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from sqlmodel import func, select
 
-import flows  # noqa: F401 - Prefect's defaults first
 import models
 from citylive.db import session_scope
+from flows._common import run_logger
 from flows.collect_sales import collect_sales, waiting_files
 from flows.dispatch_notifications import dispatch_notifications
 from flows.plan_festival import plan_festival
@@ -89,7 +89,7 @@ def festival_lifecycle(
     locale: str = "zh-CN",
 ) -> dict[str, Any]:
     """Run a festival from its file to its report; returns what happened at each step."""
-    logger = get_run_logger()
+    logger = run_logger()
     planned = plan_festival(festival_file=festival_file, time_limit=time_limit)
     fid = planned["festival_id"]
     told = dispatch_notifications(festival_id=fid)

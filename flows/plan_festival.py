@@ -11,17 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from sqlmodel import col, select
 
-import flows  # noqa: F401 - Prefect's defaults first
 import models
 from citylive.capacity import capacity_report
 from citylive.db import session_scope
 from citylive.festival import FestivalFileError, load_festival
 from citylive.store import import_festival, load_stored_festival
-from flows._common import publish_schedule_artifacts, version_counts
+from flows._common import publish_schedule_artifacts, run_logger, version_counts
 
 
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -41,7 +40,7 @@ def import_festival_file(path: str) -> str:
     festival = load_festival(Path(path))
     with session_scope() as db:
         result = import_festival(db, festival)
-    get_run_logger().info(
+    run_logger().info(
         "festival %s %s",
         result.festival_id,
         "stored" if result.created else ("updated" if result.changed else "unchanged"),
@@ -55,7 +54,7 @@ def check_capacity(festival_id: str) -> dict[str, Any]:
     with session_scope() as db:
         festival = load_stored_festival(db, festival_id)
     report = capacity_report(festival)
-    logger = get_run_logger()
+    logger = run_logger()
     # expected on a real festival; the planner gives each unplaced request its reason
     for line in report.shortages:
         logger.info("capacity: %s", line)
@@ -119,9 +118,7 @@ def release_version(festival_id: str, document: dict[str, Any], solved_against: 
             select(models.Festival).where(models.Festival.id == festival_id).with_for_update()
         ).one()
         if row.current_version != solved_against:
-            get_run_logger().info(
-                "version %s was released meanwhile; keeping it", row.current_version
-            )
+            run_logger().info("version %s was released meanwhile; keeping it", row.current_version)
             return int(row.current_version or 0)
         festival = load_stored_festival(db, festival_id)
         version = store_schedule(db=db, festival=festival, document=document)
@@ -146,7 +143,7 @@ def plan_festival(
     assert festival_id is not None
     capacity = check_capacity(festival_id)
     state = planning_state(festival_id)
-    logger = get_run_logger()
+    logger = run_logger()
     if state["stale"]:
         document = solve(
             festival_id, time_limit, workers, from_current=state["current_version"] is not None

@@ -16,14 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from sqlmodel import col, func, select
 
-import flows  # noqa: F401 - Prefect's defaults first
 import models
 from citylive.db import session_scope
 from citylive.store import load_stored_festival
-from flows._common import publish_schedule_artifacts, version_counts
+from flows._common import publish_schedule_artifacts, run_logger, version_counts
 from models._types import utcnow
 from models.enums import DecisionAction, SessionStatus
 
@@ -132,7 +131,7 @@ def replan_festival(
     time_limit: float = 30.0,
 ) -> dict[str, Any]:
     """Re-plan the declined sessions of a festival; at the deadline, settle silence first."""
-    logger = get_run_logger()
+    logger = run_logger()
     silence: dict[str, Any] = {}
     if at_deadline:
         silence = settle_silence(festival_id)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from sqlmodel import col, select
 
-import flows  # noqa: F401 - Prefect's defaults first
 import models
 from citylive.db import session_scope
+from flows._common import run_logger
 from flows.dispatch_notifications import dispatch_notifications
 from models._types import utcnow
 
@@ -48,6 +48,6 @@ def send_reminders(festival_id: str | None = None, now: datetime | None = None) 
     now = now or utcnow()
     ids = [festival_id] if festival_id else running_festivals(now)
     queued = {fid: queue_reminders(fid, now) for fid in ids}
-    get_run_logger().info("reminders queued: %s", queued or "none due")
+    run_logger().info("reminders queued: %s", queued or "none due")
     sent = dispatch_notifications(festival_id=festival_id) if any(queued.values()) else None
     return {"queued": queued, "dispatch": sent}

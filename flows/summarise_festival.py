@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 
-import flows  # noqa: F401 - Prefect's defaults first
 from citylive.config import get_settings
 from citylive.db import session_scope
-from flows._common import artifact_key
+from flows._common import artifact_key, run_logger
 from flows.dispatch_notifications import dispatch_notifications
 
 
@@ -72,5 +71,5 @@ def summarise_festival(
     )
     queued = queue_summaries(festival_id, report, figures["totals"])
     sent = dispatch_notifications(festival_id=festival_id) if send else None
-    get_run_logger().info("report %s; %s summaries queued", report, queued)
+    run_logger().info("report %s; %s summaries queued", report, queued)
     return {"report": report, "figures": figures, "queued": queued, "dispatch": sent}
