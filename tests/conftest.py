@@ -123,3 +123,21 @@ def example_path() -> Path:
 @pytest.fixture
 def small_path() -> Path:
     return EXAMPLES / "small.yaml"
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[str]:
+    """One Prefect test server (a temporary database) for the session's flow tests; heartbeats
+    off, so a sync flow does not wait for its last one.  Yields the server's API URL."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
+    from prefect.testing.utilities import prefect_test_harness
+
+    import flows  # noqa: F401 - CityLive's Prefect defaults, before prefect is imported
+
+    with prefect_test_harness(server_startup_timeout=180):
+        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield str(PREFECT_API_URL.value())
