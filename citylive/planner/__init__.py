@@ -28,7 +28,7 @@ from citylive.planner.state import Placed, State
 __all__ = ["PlanError", "plan", "schedule_stats"]
 
 FORMAT = "citylive/schedule@1"
-FLOW_ARCS = 200_000
+FLOW_ARCS = 600_000
 
 
 def _pinned_state(problem: Problem) -> State:
