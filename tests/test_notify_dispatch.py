@@ -388,11 +388,11 @@ def test_secrets_stay_out_of_logs_and_database(
         vendor.stop()
 
 
-@pytest.mark.postgres
-def test_two_dispatchers_at_once_never_double_send(pg_engine: Engine, hook: Receiver) -> None:
+def test_two_dispatchers_at_once_never_double_send(engine: Engine, hook: Receiver) -> None:
+    # PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the claim UPDATE under the writer lock
     import threading
 
-    with Session(pg_engine) as db:
+    with Session(engine) as db:
         keys = outbox_rows(db, 300)
     s = fast(batch_size=10, workers=4)
     routes = load_routes_text(
@@ -401,7 +401,7 @@ def test_two_dispatchers_at_once_never_double_send(pg_engine: Engine, hook: Rece
     results = {}
 
     def run(name: str) -> None:
-        results[name] = dispatch(engine=pg_engine, routes=routes, settings=s, worker_id=name)
+        results[name] = dispatch(engine=engine, routes=routes, settings=s, worker_id=name)
 
     threads = [threading.Thread(target=run, args=(n,)) for n in ("w1", "w2")]
     for t in threads:
