@@ -148,6 +148,31 @@ def test_dispatch_fans_out_one_row_per_channel(engine: Engine) -> None:
         b.stop()
 
 
+def test_dispatch_copy_for_a_removed_channel_is_not_rerouted(
+    engine: Engine, hook: Receiver
+) -> None:
+    with Session(engine) as db:
+        db.add(
+            models.Notification(
+                event="assignment",
+                recipient="coordinator:guzhen",
+                subject="s",
+                key="assignment:f:v1:coordinator:guzhen~0123456789",
+                target="json://gone/x",
+            )
+        )
+        db.commit()
+    s = fast()
+    routes = load_routes_text(
+        f"urls:\n  - json://127.0.0.1:{hook.port}/h:\n      tag: default\n", settings=s
+    )
+    result = dispatch(engine=engine, routes=routes, settings=s)
+    assert (result.sent, result.undeliverable) == (0, 1)
+    (row,) = all_rows(engine)
+    assert row.last_error == "channel json://gone/x is no longer in <config>"
+    assert hook.accepted == []
+
+
 def test_dispatch_mail_chinese_subject_body_and_attached_report(
     engine: Engine, tmp_path: Path
 ) -> None:

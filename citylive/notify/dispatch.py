@@ -176,8 +176,13 @@ def _route(
         reason = NO_CONFIG
         if routes is not None:
             known = routes.by_name.get(row.target) if row.target else None
-            targets = [known] if known else routes.resolve(row.recipient, town)
-            if not targets:
+            if row.target and known is None and "~" in row.key:
+                # A copy made for one extra channel that the config no longer has: routing
+                # it again would send the recipient's first channel a second message.
+                reason = f"channel {row.target} is no longer in {routes.source}"
+            else:
+                targets = [known] if known else routes.resolve(row.recipient, town)
+            if not targets and reason == NO_CONFIG:
                 tried = ", ".join(repr(t) for t in routes.candidates(row.recipient, town))
                 reason = f"no channel in {routes.source} for this recipient (tags tried: {tried})"
         if not targets:
