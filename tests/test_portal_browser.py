@@ -3,7 +3,6 @@ against a real uvicorn server.  Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,6 +166,3 @@ def test_organiser_overview_in_browser(browser_page, site) -> None:  # type: ign
     assert rows.nth(0).locator("td.num").all_inner_texts() == ["3", "0", "0", "3"]
     assert page.locator("#confirmations tfoot th.num").all_inner_texts() == ["6", "0", "0", "6"]
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
-
-
-_ = shutil

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentUser, SessionDep, check_festival_scope, scope_town
+from api.deps import CurrentUser, SessionDep, scope_town
 from api.events import emit_session_event
 from api.routes.festivals import ERRORS, get_festival_row
 from api.schemas import (
-    SESSION_EXAMPLE,
     ConfirmBody,
     ConflictPublic,
     DecisionOutcome,
@@ -193,6 +192,3 @@ def read_festival_decisions(
         db=db, festival_id=fid, town=scope_town(user, town), limit=limit, offset=offset
     )
     return DecisionsPublic(data=[DecisionPublic.model_validate(r) for r in rows], count=count)
-
-
-_ = (check_festival_scope, SESSION_EXAMPLE)
