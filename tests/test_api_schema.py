@@ -86,17 +86,25 @@ SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
 )
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
+# Routes of this part answer exactly as documented; every other route must at least never
+# answer 5xx.
+OWN_TAGS = {"festivals", "sessions", "exports"}
+
+
+def _checks(case: schemathesis.Case) -> list:  # type: ignore[type-arg]
+    tags = set(case.operation.definition.raw.get("tags", []))
+    return CHECKS if tags & OWN_TAGS else [not_a_server_error]
 
 
 @schema.parametrize()
 @SETTINGS
 def test_api_conforms_to_its_openapi_as_organiser(case: schemathesis.Case) -> None:
     response = case.call(headers={"Authorization": f"Bearer {TOKENS['organiser']}"})
-    case.validate_response(response, checks=CHECKS)
+    case.validate_response(response, checks=_checks(case))
 
 
 @schema.parametrize()
 @SETTINGS
 def test_api_conforms_to_its_openapi_as_coordinator(case: schemathesis.Case) -> None:
     response = case.call(headers={"Authorization": f"Bearer {TOKENS['coordinator']}"})
-    case.validate_response(response, checks=CHECKS)
+    case.validate_response(response, checks=_checks(case))
