@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 06:03:36.385572
+Create Date: 2026-11-26 07:37:11.358062
 """
 from collections.abc import Sequence
 
@@ -146,6 +146,32 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['festival_id'], ['festival.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('festival_id', 'id')
     )
+    op.create_table('order_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('festival_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('file_id', sa.Integer(), nullable=True),
+    sa.Column('enterprise_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('order_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('line_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('paid_at', models._types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('amount_fen', sa.Integer(), nullable=False),
+    sa.Column('refund_fen', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('after_sale', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('stands', sa.Boolean(), nullable=False),
+    sa.Column('streamer_account', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+    sa.Column('buyer', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('session_id', sqlmodel.sql.sqltypes.AutoString(length=96), nullable=True),
+    sa.ForeignKeyConstraint(['festival_id'], ['festival.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('festival_id', 'platform', 'order_id', 'line_id', name='uq_order_line')
+    )
+    with op.batch_alter_table('order_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_line_session_id'), ['session_id'], unique=False)
+
     op.create_table('sales_file',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('festival_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -237,34 +263,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['festival_id'], ['festival.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('festival_id', 'id')
     )
-    op.create_table('order_line',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('festival_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('file_id', sa.Integer(), nullable=True),
-    sa.Column('enterprise_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('order_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('line_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('paid_at', models._types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('amount_fen', sa.Integer(), nullable=False),
-    sa.Column('refund_fen', sa.Integer(), nullable=False),
-    sa.Column('quantity', sa.Integer(), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('after_sale', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-    sa.Column('stands', sa.Boolean(), nullable=False),
-    sa.Column('streamer_account', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
-    sa.Column('buyer', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
-    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('session_id', sqlmodel.sql.sqltypes.AutoString(length=96), nullable=True),
-    sa.ForeignKeyConstraint(['festival_id'], ['festival.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['file_id'], ['sales_file.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('festival_id', 'platform', 'order_id', 'line_id', name='uq_order_line')
-    )
-    with op.batch_alter_table('order_line', schema=None) as batch_op:
-        batch_op.create_index('ix_order_line_attr', ['festival_id', 'enterprise_id', 'platform', 'paid_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_order_line_session_id'), ['session_id'], unique=False)
-
     op.create_table('quarantined_row',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('festival_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -289,11 +287,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_quarantined_row_festival_id'))
 
     op.drop_table('quarantined_row')
-    with op.batch_alter_table('order_line', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_order_line_session_id'))
-        batch_op.drop_index('ix_order_line_attr')
-
-    op.drop_table('order_line')
     op.drop_table('venue')
     op.drop_table('town')
     op.drop_table('streamer')
@@ -310,6 +303,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sales_file_festival_id'))
 
     op.drop_table('sales_file')
+    with op.batch_alter_table('order_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_line_session_id'))
+
+    op.drop_table('order_line')
     op.drop_table('industry')
     with op.batch_alter_table('festival_session', schema=None) as batch_op:
         batch_op.drop_index('ix_session_festival_venue_start')
