@@ -644,7 +644,9 @@ def _check_semantics(doc: FestivalDocument) -> list[str]:  # noqa: C901 - one li
     # streamers
     for i, st in enumerate(doc.streamers):
         if st.town not in towns:
-            errors.append(f"streamers[{i}].town: unknown town {st.town!r}{_suggest(st.town, towns)}")
+            errors.append(
+                f"streamers[{i}].town: unknown town {st.town!r}{_suggest(st.town, towns)}"
+            )
         for j, x in enumerate(st.industries):
             if x not in industries:
                 errors.append(
