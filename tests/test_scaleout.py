@@ -81,12 +81,12 @@ class Processes:
         return proc
 
     def stop_all(self) -> None:
+        """Last started first, each gone before the next (workers before their server)."""
         for proc in reversed(self.started):
             if proc.poll() is None:
                 proc.terminate()
-        for proc in self.started:
             try:
-                proc.wait(timeout=20)
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
