@@ -80,14 +80,17 @@ def _sum_if(cond: Any, value: Any) -> Any:
 
 def _hour_key(db: Session, ol: Any, tz: ZoneInfo) -> Any:
     if db.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone(tz.key, ol.c.paid_at), "YYYY-MM-DD HH24:00")
+        # date_trunc of the local time, named in Python: a third of to_char's cost per line
+        return sa.func.date_trunc(
+            "hour", sa.func.timezone(tz.key, ol.c.paid_at), type_=sa.DateTime()
+        )
     # SQLite keeps UTC text; group by the UTC hour and name it in local time afterwards.
     return sa.func.strftime("%Y-%m-%d %H:00", ol.c.paid_at)
 
 
-def _local_hour(key: str, tz: ZoneInfo, dialect: str) -> str:
+def _local_hour(key: Any, tz: ZoneInfo, dialect: str) -> str:
     if dialect == "postgresql":
-        return key
+        return str(key.strftime("%Y-%m-%d %H:00"))  # a local wall-clock hour
     utc = datetime.strptime(key, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("UTC"))
     return utc.astimezone(tz).strftime("%Y-%m-%d %H:00")
 
@@ -405,6 +408,28 @@ def _label(db: Session, festival_id: str, by: str, rows: list[dict[str, Any]]) -
             r["label"] = "场外销售 (off-session)" if by in ("session", "streamer", "venue") else "—"
         else:
             r["label"] = names.get(r["key"], str(r["key"]))
+
+
+def festival_refund_rate(*, db: Session, festival_id: str) -> float:
+    """`totals(...)["refund_rate"]` of the whole festival, from one grouping of lines by order.
+
+    Orders are (platform, order id) among paid lines; refunded when any line no longer stands.
+    """
+    ol = ORDER_LINE
+    per_order = (
+        sa.select(sa.func.max(sa.case((sa.not_(ol.c.stands), 1), else_=0)).label("refunded"))
+        .where(ol.c.festival_id == festival_id, ol.c.paid_at.is_not(None))
+        .group_by(ol.c.platform, ol.c.order_id)
+        .subquery("o")
+    )
+    conn = db.connection()
+    if db.get_bind().dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+    row = conn.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(per_order.c.refunded), 0))
+    ).one()
+    orders, refunded = int(row[0]), int(row[1])
+    return (_ratio(refunded, orders) if orders else 0.0) or 0.0
 
 
 def totals(*, db: Session, festival_id: str, town: str | None = None) -> dict[str, Any]:
