@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from citylive.config import Settings, get_settings
 from citylive.sales._tables import ENTERPRISE, FESTIVAL_SESSION, ORDER_LINE
-from citylive.sales.figures import summary, totals, yuan
+from citylive.sales.figures import festival_refund_rate, summary, yuan
 
 BRUSHING_WORDS = ("刷单", "补单", "刷销量")
 KINDS = ("refund", "buyers", "conversion", "claim", "brushing")
@@ -60,7 +60,7 @@ def flag_sessions(
     cfg = settings or get_settings()
     sessions = _sessions(db, festival_id)
     rows = [r for r in summary(db=db, festival_id=festival_id, by="session", town=town) if r["key"]]
-    festival_rate = totals(db=db, festival_id=festival_id)["refund_rate"] or 0.0
+    festival_rate = festival_refund_rate(db=db, festival_id=festival_id)
     flags: list[Flag] = []
 
     def make(kind: str, sid: str, message: str, evidence: dict[str, Any]) -> Flag:
@@ -155,16 +155,22 @@ def _top_buyers(
 ) -> dict[str, tuple[list[tuple[str, int]], int]]:
     """Per session: its top-n buyer accounts with their order counts (where buyers are known)."""
     ol = ORDER_LINE
-    stmt = (
-        sa.select(ol.c.session_id, ol.c.buyer, sa.func.count(sa.distinct(ol.c.order_id)).label("n"))
+    # distinct orders per (session, buyer) as two hashable GROUP BYs, not COUNT(DISTINCT)
+    orders = (
+        sa.select(ol.c.session_id, ol.c.buyer)
         .where(
             ol.c.festival_id == festival_id,
             ol.c.session_id.is_not(None),
             ol.c.buyer.is_not(None),
             ol.c.paid_at.is_not(None),
         )
-        .group_by(ol.c.session_id, ol.c.buyer)
-        .having(sa.func.count(sa.distinct(ol.c.order_id)) > 1)
+        .group_by(ol.c.session_id, ol.c.buyer, ol.c.order_id)
+        .subquery("o")
+    )
+    stmt = (
+        sa.select(orders.c.session_id, orders.c.buyer, sa.func.count().label("n"))
+        .group_by(orders.c.session_id, orders.c.buyer)
+        .having(sa.func.count() > 1)
     )
     multi: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for r in db.connection().execute(stmt):
