@@ -273,18 +273,22 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="1M douyin lines, GBK CSV, on PostgreSQL")
     p.add_argument("--lines", type=int, default=1_000_000)
     p.add_argument("--keep", action="store_true", help="keep the schema and the file")
+    p.add_argument(
+        "--file", type=Path, help="reuse this export (written there first if missing), kept"
+    )
     p.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child[0], Path(args.child[1]))))
         return 0
     tmp = Path(tempfile.mkdtemp(prefix="citylive-bench-"))
-    path = tmp / "huayi_douyin_1m.csv"
-    t = time.perf_counter()
-    write_file(path, args.lines)
-    print(
-        f"wrote {args.lines} lines ({path.stat().st_size / 1e6:.0f} MB, GBK) in {time.perf_counter() - t:.1f} s"
-    )
+    path = args.file or tmp / "huayi_douyin_1m.csv"
+    if not path.exists():
+        t = time.perf_counter()
+        write_file(path, args.lines)
+        print(
+            f"wrote {args.lines} lines ({path.stat().st_size / 1e6:.0f} MB, GBK) in {time.perf_counter() - t:.1f} s"
+        )
     schema, url = fresh_schema_url()
     try:
         prepare(url)
@@ -299,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             drop_schema(schema)
-            path.unlink(missing_ok=True)
+            if not args.file:
+                path.unlink(missing_ok=True)
             tmp.rmdir()
     rate = round(args.lines / res["ingest_s"])
     print(res["line"], f"attributed={res['attributed']}")
