@@ -30,7 +30,7 @@ ACTIVE = ("proposed", "confirmed")
 class _Directory:
     """Names and places of a festival, read from its tables (cheap for 10,000 recipients)."""
 
-    festival: models.Festival
+    festival: models.Festival | _FestivalHead
     tz: ZoneInfo
     towns: dict[str, str]
     venues: dict[str, str]
@@ -122,6 +122,75 @@ def _directory(db: Session, festival_id: str) -> _Directory:
         locale=normal_locale(get_settings().locale),
         info=info,
     )
+
+
+@dataclass(frozen=True)
+class _FestivalHead:
+    """The few festival columns a single message needs (not the whole document)."""
+
+    id: str
+    name: str
+    timezone: str
+    confirmation_deadline: datetime | None
+
+
+def _receipt_directory(
+    db: Session, decision: models.Decision
+) -> tuple[_Directory, models.FestivalSession | None]:
+    """A directory holding only what one decision's receipt names: the festival's head and
+    portal, the town, and the session's venue, enterprise and streamer.  Two indexed queries
+    instead of every enterprise and streamer of the festival."""
+    F, T = models.Festival, models.Town
+    fid = decision.festival_id
+    portal = F.document[("festival", "portal_url")].as_string()  # type: ignore[index]
+    conn = db.connection()  # Core rows: more columns than sqlmodel's select() types allow
+    head: Any = conn.execute(
+        sa.select(
+            col(F.id),
+            col(F.name),
+            col(F.timezone),
+            col(F.confirmation_deadline),
+            portal,
+            col(T.name),
+        )
+        .outerjoin(T, sa.and_(col(T.festival_id) == col(F.id), col(T.id) == decision.town))
+        .where(col(F.id) == fid)
+    ).first()
+    if head is None:
+        raise FestivalNotFound(fid)
+    f_id, f_name, f_tz, f_deadline, portal_url, town_name = head
+    session = db.get(models.FestivalSession, decision.session_id)
+    venues: dict[str, str] = {}
+    enterprises: dict[str, tuple[str, str]] = {}
+    streamers: dict[str, tuple[str, str]] = {}
+    if session is not None:
+        V, E, S = models.Venue, models.Enterprise, models.Streamer
+        names: Any = conn.execute(
+            sa.select(col(V.name), col(E.name), col(E.town_id), col(S.name), col(S.town_id))
+            .select_from(sa.select(sa.literal(1).label("one")).subquery())
+            .outerjoin(V, sa.and_(col(V.festival_id) == fid, col(V.id) == session.venue))
+            .outerjoin(E, sa.and_(col(E.festival_id) == fid, col(E.id) == session.enterprise))
+            .outerjoin(S, sa.and_(col(S.festival_id) == fid, col(S.id) == session.streamer))
+        ).one()
+        v_name, e_name, e_town, s_name, s_town = names
+        if v_name is not None:
+            venues[session.venue] = v_name
+        if e_name is not None:
+            enterprises[session.enterprise] = (e_name, e_town)
+        if s_name is not None:
+            streamers[session.streamer] = (s_name, s_town)
+    festival = _FestivalHead(id=f_id, name=f_name, timezone=f_tz, confirmation_deadline=f_deadline)
+    d = _Directory(
+        festival=festival,
+        tz=ZoneInfo(f_tz),
+        towns={decision.town: town_name} if town_name is not None else {},
+        venues=venues,
+        enterprises=enterprises,
+        streamers=streamers,
+        locale=normal_locale(get_settings().locale),
+        info={"portal_url": portal_url} if portal_url else {},
+    )
+    return d, session
 
 
 def _base_context(d: _Directory, recipient: str) -> dict[str, Any]:
@@ -302,8 +371,7 @@ def enqueue_decision_receipt(*, db: Session, decision_id: int) -> int:
     decision = db.get(models.Decision, decision_id)
     if decision is None:
         raise LookupError(f"no decision {decision_id}")
-    d = _directory(db, decision.festival_id)
-    session: models.FestivalSession | None = db.get(models.FestivalSession, decision.session_id)
+    d, session = _receipt_directory(db, decision)
     recipient = f"coordinator:{decision.town}"
     ctx = _base_context(d, recipient)
     ctx.update(
