@@ -2,7 +2,8 @@
 
 Each instance runs in a fresh child process with a fresh data folder (embedded SQLite, Prefect
 in embedded mode).  The lifecycle runs without waiting for people: no answers by the deadline
-(the silence rule applies), no exports in the inbox.  Work = the time spent inside the leaf
+(the silence rule applies); the platforms' exports (bench/exports.py, 20-60 orders per
+session) are written to the inbox by a thread once version 1 is out.  Work = the time spent inside the leaf
 tasks, as Prefect recorded them (start to end of each task run); Prefect's overhead = the flow
 call's wall time minus that work (task and flow run bookkeeping, the API calls, subflows,
 artifacts).  The temporary server's start-up is reported apart.
@@ -26,22 +27,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
-import json, resource, sys, time
+import json, resource, sys, threading, time
 t0 = time.monotonic()
 import flows
 from flows import _prefect
+from flows.demo import _current_version, _exports_writer, _wait_for
+from flows.collect_sales import inbox_of
 from flows.lifecycle import festival_lifecycle
+from citylive.db import get_engine
+from citylive.festival import load_festival
+
+fid = load_festival(sys.argv[1]).id
+
+def platforms():  # the exports arrive once version 1 is out
+    _wait_for(lambda: _current_version(fid) >= 1, timeout=1200)
+    _exports_writer()(engine=get_engine(), festival_id=fid, out_dir=inbox_of(fid), seed=2020)
+
+threading.Thread(target=platforms, daemon=True).start()
 from prefect.client.orchestration import get_client
 with get_client(sync_client=True) as c:  # starts the temporary server
     c.hello()
 started = time.monotonic()
 state = festival_lifecycle(festival_file=sys.argv[1], time_limit=float(sys.argv[2]),
-                           decision_window=0.0, sales_window=0.0, return_state=True)
+                           decision_window=0.0, sales_window=1200.0, return_state=True)
 ended = time.monotonic()
 state.result()
-fid = str(state.state_details.flow_run_id)
-recorded = _prefect.wait_until_recorded([fid])
-print(json.dumps({"flow_run": fid, "server_start": started - t0, "flow_wall": ended - started,
+run_id = str(state.state_details.flow_run_id)
+recorded = _prefect.wait_until_recorded([run_id])
+print(json.dumps({"flow_run": run_id, "server_start": started - t0, "flow_wall": ended - started,
                   "recorded": recorded, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -97,6 +110,12 @@ def run(instance: str, time_limit: float, prefect_db: Path | None) -> dict:
         with sqlite3.connect(home / "prefect.db") as db:
             leaves = db.execute(LEAVES, {"root": out["flow_run"]}).fetchall()
         work = sum(_seconds(a, b) for _, a, b in leaves if a and b)
+        waiting = sum(_seconds(a, b) for n, a, b in leaves if a and b and n.startswith("await_"))
+        by_task: dict[str, float] = {}
+        for n, a, b in leaves:
+            if a and b:
+                key = n.rsplit("-", 1)[0]
+                by_task[key] = by_task.get(key, 0.0) + _seconds(a, b)
         if prefect_db is not None and not prefect_db.exists():
             prefect_db.parent.mkdir(parents=True, exist_ok=True)
             with sqlite3.connect(home / "prefect.db") as src, sqlite3.connect(prefect_db) as dst:
@@ -108,11 +127,15 @@ def run(instance: str, time_limit: float, prefect_db: Path | None) -> dict:
             "server_start_s": round(out["server_start"], 1),
             "flow_wall_s": round(out["flow_wall"], 1),
             "work_s": round(work, 1),
+            "of_which_waiting_for_exports_s": round(waiting, 1),
             "prefect_overhead_s": round(overhead, 1),
             "overhead_pct": round(100 * overhead / out["flow_wall"], 1),
             "task_runs": len(leaves),
             "recorded": out["recorded"],
             "peak_rss_mib": round(out["peak_rss_mib"]),
+            "largest_tasks_s": {
+                k: round(v, 1) for k, v in sorted(by_task.items(), key=lambda kv: -kv[1])[:6]
+            },
         }
 
 
