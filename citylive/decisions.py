@@ -69,15 +69,6 @@ def find_session_for(
     return row
 
 
-def _reload(db: Session, session_id: str) -> models.FestivalSession:
-    row = db.exec(
-        select(models.FestivalSession)
-        .where(models.FestivalSession.id == session_id)
-        .execution_options(populate_existing=True)
-    ).one()
-    return row
-
-
 def decide(
     *,
     db: Session,
@@ -105,56 +96,58 @@ def decide(
     now = now or utcnow()
     target = TARGET[action]
     S, F = models.FestivalSession, models.Festival
-    found = db.exec(
-        select(S, F.confirmation_deadline, F.timezone)
-        .join(F, col(F.id) == col(S.festival_id))
-        .where(col(S.id) == session_id)
-        .execution_options(populate_existing=True)
+    coordinator = Role(role) != Role.organiser
+    conn = db.connection()
+
+    # The happy path is one statement: a compare-and-set on the status that also checks the
+    # caller's scope and the festival's deadline, and returns the changed row.
+    scope = [col(S.id) == session_id, col(S.status) == SessionStatus.proposed.value]
+    if coordinator:
+        scope.append(col(S.town) == town)
+    if festival_id is not None:
+        scope.append(col(S.festival_id) == festival_id)
+    open_festival = ~sa.exists().where(
+        col(F.id) == col(S.festival_id),
+        col(F.confirmation_deadline).is_not(None),
+        col(F.confirmation_deadline) < now,
+    )
+    zone = sa.select(col(F.timezone)).where(col(F.id) == col(S.festival_id)).scalar_subquery()
+    changed = conn.execute(
+        sa.update(S)
+        .where(*scope, open_festival)
+        .values(status=target.value, row_version=col(S.row_version) + 1, updated_at=now)
+        .returning(*_SESSION_COLUMNS, zone.label("timezone"))
     ).first()
-    if found is None:
-        raise SessionNotFound(session_id)
-    row, deadline, timezone = found
-    if Role(role) != Role.organiser and row.town != town:
-        raise SessionNotFound(session_id)
-    if festival_id is not None and row.festival_id != festival_id:
-        raise SessionNotFound(session_id)
 
     outcome: Outcome
-    for _attempt in range(5):
+    timezone: str | None
+    if changed is not None:
+        values = dict(changed._mapping)
+        timezone = values.pop("timezone")
+        row = _session_object(db, values)
+        outcome, message = "applied", f"session {row.id} is now {target.value}"
+    else:
+        row, deadline, timezone = _judge_read(db, session_id)
+        if coordinator and row.town != town:
+            raise SessionNotFound(session_id)
+        if festival_id is not None and row.festival_id != festival_id:
+            raise SessionNotFound(session_id)
         current = SessionStatus(row.status)
         if current == target:
             outcome, message = "unchanged", f"session {row.id} was already {current.value}"
-            break
-        if deadline is not None and now > deadline:
+        elif deadline is not None and now > deadline:
             outcome = "refused"
             message = (
                 f"the confirmation deadline ({deadline.isoformat()}) has passed; "
                 "ask the organisers to change the session"
             )
-            break
-        if current != SessionStatus.proposed:
+        elif current != SessionStatus.proposed:
             outcome = "conflict"
             message = (
                 f"session {row.id} is already {current.value}; it cannot be {target.value} now"
             )
-            break
-        seen = row.row_version
-        result = db.execute(
-            sa.update(S)
-            .where(col(S.id) == row.id, col(S.row_version) == seen, col(S.status) == current.value)
-            .values(status=target.value, row_version=seen + 1, updated_at=now)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            # The row now holds exactly these values: no need to read it back.
-            set_committed_value(row, "status", target.value)
-            set_committed_value(row, "row_version", seen + 1)
-            set_committed_value(row, "updated_at", now)
-            outcome, message = "applied", f"session {row.id} is now {target.value}"
-            break
-        # Someone else changed the row between our read and our write: read it, judge again.
-        row = _reload(db, session_id)
-    else:  # pragma: no cover - five lost races in a row on one session
-        outcome, message = "conflict", f"session {row.id} is changing too often; try again"
+        else:  # pragma: no cover - proposed and open, yet the compare-and-set missed it
+            outcome, message = "conflict", f"session {row.id} is changing; try again"
 
     decision = models.Decision(
         session_id=row.id,
@@ -169,10 +162,14 @@ def decide(
         outcome=outcome,
         at=now,
     )
-    db.add(decision)
-    db.flush()
+    values = decision.model_dump(exclude={"id"})
+    decision.id = conn.execute(
+        sa.insert(models.Decision).values(**values).returning(col(models.Decision.id))
+    ).scalar_one()
     if outcome == "applied":
-        _enqueue_receipt(db, decision.id)
+        from citylive.notify.outbox import enqueue_receipt_for
+
+        enqueue_receipt_for(db=db, decision=decision, session=row)
     return DecisionResult(
         session=row,
         outcome=outcome,
@@ -182,11 +179,40 @@ def decide(
     )
 
 
-def _enqueue_receipt(db: Session, decision_id: int | None) -> None:
-    from citylive.notify.outbox import enqueue_decision_receipt
+_SESSION_COLUMNS = tuple(models.FestivalSession.__table__.c)  # type: ignore[attr-defined]
 
-    assert decision_id is not None
-    enqueue_decision_receipt(db=db, decision_id=decision_id)
+
+def _session_object(db: Session, values: dict[str, object]) -> models.FestivalSession:
+    """The session as the ORM object this database session already holds (brought up to date),
+    or a detached one built from the row: no extra read."""
+    key = db.identity_key(models.FestivalSession, values["id"])
+    held = db.identity_map.get(key)
+    if isinstance(held, models.FestivalSession):
+        for name, value in values.items():
+            set_committed_value(held, name, value)
+        return held
+    return models.FestivalSession.model_construct(**values)  # type: ignore[arg-type]
+
+
+def _judge_read(
+    db: Session, session_id: str
+) -> tuple[models.FestivalSession, datetime | None, str | None]:
+    S, F = models.FestivalSession, models.Festival
+    found = (
+        db.connection()
+        .execute(
+            sa.select(*_SESSION_COLUMNS, col(F.confirmation_deadline), col(F.timezone))
+            .join(F, col(F.id) == col(S.festival_id))
+            .where(col(S.id) == session_id)
+        )
+        .first()
+    )
+    if found is None:
+        raise SessionNotFound(session_id)
+    values = dict(found._mapping)
+    deadline = values.pop("confirmation_deadline")
+    timezone = values.pop("timezone")
+    return _session_object(db, values), deadline, timezone
 
 
 def history(

@@ -135,8 +135,8 @@ class _FestivalHead:
 
 
 def _receipt_directory(
-    db: Session, decision: models.Decision
-) -> tuple[_Directory, models.FestivalSession | None]:
+    db: Session, decision: models.Decision, session: models.FestivalSession | None
+) -> _Directory:
     """A directory holding only what one decision's receipt names: the festival's head and
     portal, the town, and the session's venue, enterprise and streamer.  Two indexed queries
     instead of every enterprise and streamer of the festival."""
@@ -159,7 +159,6 @@ def _receipt_directory(
     if head is None:
         raise FestivalNotFound(fid)
     f_id, f_name, f_tz, f_deadline, portal_url, town_name = head
-    session = db.get(models.FestivalSession, decision.session_id)
     venues: dict[str, str] = {}
     enterprises: dict[str, tuple[str, str]] = {}
     streamers: dict[str, tuple[str, str]] = {}
@@ -190,7 +189,7 @@ def _receipt_directory(
         locale=normal_locale(get_settings().locale),
         info={"portal_url": portal_url} if portal_url else {},
     )
-    return d, session
+    return d
 
 
 def _base_context(d: _Directory, recipient: str) -> dict[str, Any]:
@@ -371,7 +370,16 @@ def enqueue_decision_receipt(*, db: Session, decision_id: int) -> int:
     decision = db.get(models.Decision, decision_id)
     if decision is None:
         raise LookupError(f"no decision {decision_id}")
-    d, session = _receipt_directory(db, decision)
+    session = db.get(models.FestivalSession, decision.session_id)
+    return enqueue_receipt_for(db=db, decision=decision, session=session)
+
+
+def enqueue_receipt_for(
+    *, db: Session, decision: models.Decision, session: models.FestivalSession | None
+) -> int:
+    """enqueue_decision_receipt for a decision (with its id) and session already in hand."""
+    decision_id = decision.id
+    d = _receipt_directory(db, decision, session)
     recipient = f"coordinator:{decision.town}"
     ctx = _base_context(d, recipient)
     ctx.update(
