@@ -344,6 +344,44 @@ def verify(url: str, intended: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def inprocess(url: str, setup: dict[str, Any], n: int, receipts: bool) -> dict[str, Any]:
+    """CPU per decision with the app in this process, one request at a time (FastAPI's
+    TestClient): robust to other load on the machine, unlike wall-clock rates."""
+    os.environ["CITYLIVE_DATABASE_URL"] = url
+    from citylive.config import get_settings
+
+    get_settings.cache_clear()
+    if receipts:
+        from api.main import app
+    else:
+        from bench.api_app_no_receipts import app  # type: ignore[no-redef]
+    from fastapi.testclient import TestClient
+
+    rng = random.Random(11)
+    chosen = rng.sample(setup["sessions"], min(n + 20, len(setup["sessions"])))
+    cpu: list[float] = []
+    wall: list[float] = []
+    with TestClient(app) as client:
+        for i, (sid, town) in enumerate(chosen):
+            headers = {"Authorization": f"Bearer {setup['tokens'][town]}"}
+            c0, t0 = time.process_time(), time.perf_counter()
+            r = client.post(f"/api/v1/sessions/{sid}/confirm", headers=headers)
+            c1, t1 = time.process_time(), time.perf_counter()
+            assert r.status_code == 200 and r.json()["outcome"] == "applied", r.text
+            if i >= 20:  # after warming up
+                cpu.append((c1 - c0) * 1000)
+                wall.append((t1 - t0) * 1000)
+    return {
+        "decisions": len(cpu),
+        "receipts": "on" if receipts else "off",
+        "cpu_ms_mean": round(statistics.fmean(cpu), 2),
+        "cpu_ms_p50": round(pct(cpu, 50), 2),
+        "wall_ms_p50": round(pct(wall, 50), 2),
+        "wall_ms_p99": round(pct(wall, 99), 2),
+        "loadavg_1m": round(os.getloadavg()[0], 1),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -362,7 +400,26 @@ def main() -> None:
         help="off: the outbox receipt is skipped, to measure the API's own share",
     )
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument(
+        "--inprocess",
+        type=int,
+        metavar="N",
+        help="instead of the load: N decisions one at a time in this process; CPU per decision",
+    )
     args = ap.parse_args()
+
+    if args.inprocess:
+        schema, url = fresh_schema()
+        try:
+            setup = prepare(url, args)
+            figures = inprocess(url, setup, args.inprocess, args.receipts == "on")
+        finally:
+            if not args.keep:
+                drop_schema(schema)
+        print(json.dumps(figures, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2))
+        return
 
     schema, url = fresh_schema()
     try:
