@@ -9,6 +9,11 @@ def _no_receipt(*, db: object, decision_id: int) -> int:
     return 0
 
 
+def _no_receipt_for(*, db: object, decision: object, session: object) -> int:
+    return 0
+
+
 _outbox.enqueue_decision_receipt = _no_receipt  # type: ignore[assignment]
+_outbox.enqueue_receipt_for = _no_receipt_for  # type: ignore[assignment]
 
 __all__ = ["app"]
