@@ -16,6 +16,7 @@ from sqlmodel import Session
 from api.errors import ApiError
 from citylive.auth import Principal, verify_token
 from citylive.db import get_engine, init_db
+from citylive.decisions import DecisionResult, decide
 from models.enums import Role
 
 bearer = HTTPBearer(
@@ -147,3 +148,29 @@ def check_festival_scope(user: Principal, festival_id: str) -> None:
     """A token made for one festival does not open the others (they answer 404)."""
     if user.festival_id is not None and user.festival_id != festival_id:
         raise ApiError(404, f"no festival {festival_id!r}", field="fid")
+
+
+def decide_as(
+    *,
+    db: Session,
+    user: Principal,
+    request: Request,
+    session_id: str,
+    action: str,
+    reason: str | None,
+) -> DecisionResult:
+    """A coordinator's or organiser's decision, from the API or the portal, committed."""
+    result = decide(
+        db=db,
+        session_id=session_id,
+        action=action,
+        actor=user.name,
+        role=user.role,
+        town=user.town,
+        reason=reason,
+        remote_addr=request.client.host if request.client else None,
+        token_id=user.token_id,
+        festival_id=user.festival_id,
+    )
+    db.commit()
+    return result

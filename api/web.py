@@ -16,10 +16,10 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 import models
-from api.deps import COOKIE, SessionDep, portal_user
+from api.deps import COOKIE, SessionDep, decide_as, portal_user
 from api.events import emit_session_event
 from citylive.auth import Principal, verify_token
-from citylive.decisions import DecisionInvalid, SessionNotFound, decide
+from citylive.decisions import DecisionInvalid, SessionNotFound
 from citylive.exports import names_of
 from citylive.sessions import (
     SessionFilter,
@@ -361,19 +361,9 @@ def portal_decide(
     if not _same_origin(request) or action not in ("confirm", "decline"):
         return _render(request, "missing.html", lang, 403, what=sid)
     try:
-        result = decide(
-            db=db,
-            session_id=sid,
-            action=action,
-            actor=user.name,
-            role=user.role,
-            town=user.town,
-            reason=reason,
-            remote_addr=request.client.host if request.client else None,
-            token_id=user.token_id,
-            festival_id=user.festival_id,
+        result = decide_as(
+            db=db, user=user, request=request, session_id=sid, action=action, reason=reason
         )
-        db.commit()
         row = result.session
         message = t[result.outcome].format(sid=sid, status=t[row.status])
         if result.outcome == "applied":

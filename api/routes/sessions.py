@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentUser, SessionDep, scope_town
+from api.deps import CurrentUser, SessionDep, decide_as, scope_town
 from api.events import emit_session_event
 from api.routes.festivals import ERRORS, get_festival_row
 from api.schemas import (
@@ -20,7 +20,7 @@ from api.schemas import (
     ErrorPublic,
 )
 from citylive.auth import Principal
-from citylive.decisions import decide, find_session_for, history
+from citylive.decisions import find_session_for, history
 from citylive.sessions import SessionFilter, festival_zone, list_sessions, session_public
 from models import DecisionPublic, DecisionsPublic, SessionPublic, SessionsPublic
 from models.enums import SessionStatus
@@ -92,19 +92,9 @@ def _decide(
     action: str,
     reason: str | None,
 ) -> Any:
-    result = decide(
-        db=db,
-        session_id=sid,
-        action=action,
-        actor=user.name,
-        role=user.role,
-        town=user.town,
-        reason=reason,
-        remote_addr=request.client.host if request.client else None,
-        token_id=user.token_id,
-        festival_id=user.festival_id,
+    result = decide_as(
+        db=db, user=user, request=request, session_id=sid, action=action, reason=reason
     )
-    db.commit()
     row = result.session
     tz = ZoneInfo(result.timezone) if result.timezone else festival_zone(db, row.festival_id)
     public = session_public(row, tz)
