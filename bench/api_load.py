@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import models  # noqa: E402
+from bench import _pg  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from citylive.auth import create_token  # noqa: E402
 from citylive.db import init_db, make_engine  # noqa: E402
@@ -55,20 +55,11 @@ def pct(values: list[float], q: float) -> float:
 
 
 def fresh_schema() -> tuple[str, str]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in PG_URL else "?"
-    return schema, f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    return _pg.fresh_schema(PG_URL)
 
 
 def drop_schema(schema: str) -> None:
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    _pg.drop_schema(PG_URL, schema)
 
 
 def store_sessions(db: Session, festival: Festival, document: dict[str, Any]) -> str:

@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -32,25 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import _pg  # noqa: E402
+from bench.exports import HEADERS as EXPORT_HEADERS  # noqa: E402
+
 PG_URL = os.environ.get(
     "CITYLIVE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-HEADERS = [
-    "主订单编号",
-    "子订单编号",
-    "选购商品",
-    "商品ID",
-    "商品数量",
-    "订单应付金额",
-    "支付完成时间",
-    "订单状态",
-    "售后状态",
-    "达人ID",
-    "达人昵称",
-    "流量来源",
-    "商家备注",
-    "买家昵称",
-]
+HEADERS = EXPORT_HEADERS["douyin"]
 PRODUCTS = [
     "LED吸顶灯 客厅卧室",
     "水晶吊灯 轻奢",
@@ -110,24 +97,11 @@ def write_file(path: Path, lines: int, seed: int = 7) -> None:
 
 
 def fresh_schema_url() -> tuple[str, str]:
-    import sqlalchemy as sa
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in PG_URL else "?"
-    return schema, f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    return _pg.fresh_schema(PG_URL)
 
 
 def drop_schema(schema: str) -> None:
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    _pg.drop_schema(PG_URL, schema)
 
 
 def prepare(url: str) -> None:
