@@ -31,13 +31,12 @@ class PlanLauncher(Protocol):
 
 def plan_and_store(*, festival_id: str, time_limit: float, engine: Engine | None = None) -> int:
     """Plan the stored festival (from its current schedule, if any) and store the version."""
-    from citylive import schedule  # the planner part
+    from citylive.actions.planning import plan_and_release
 
     with session_scope(engine) as db:
-        version = schedule.replan_stored(
+        return plan_and_release(
             db=db, festival_id=festival_id, time_limit=time_limit, reason="api"
-        )
-        return int(version.version)
+        ).version
 
 
 class ThreadLauncher:

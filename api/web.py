@@ -20,7 +20,7 @@ from api.deps import COOKIE, SessionDep, decide_as, portal_user
 from api.events import emit_session_event
 from citylive.auth import Principal, verify_token
 from citylive.decisions import DecisionInvalid, SessionNotFound
-from citylive.exports import names_of
+from citylive.schedule.publish import names_of
 from citylive.sessions import (
     SessionFilter,
     confirmations_by_town,

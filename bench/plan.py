@@ -28,9 +28,9 @@ TIME_LIMITS = {"example": 20.0, "city": 50.0, "xl": 240.0}
 def _child(args: argparse.Namespace) -> None:
     """Run one measured step and print its figures as JSON (the parent reads them)."""
     from bench.baselines import flow_value_bound, greedy_floor, streamer_flow_bound
-    from citylive.check import check_schedule
     from citylive.festival import load_festival
     from citylive.planner import plan, schedule_stats
+    from citylive.schedule.checker import check_schedule
 
     festival = load_festival(args.festival)
     t0 = time.monotonic()

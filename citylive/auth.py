@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 import models
+from citylive.errors import Invalid, NotFound
 from models._types import utcnow
 from models.enums import Role
 
@@ -25,11 +26,11 @@ TOKEN_PREFIX = "clv_"
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
-class TokenError(ValueError):
+class TokenError(Invalid):
     """A token request that cannot be honoured; the message says what to change."""
 
 
-class TokenNotFound(LookupError):
+class TokenNotFound(NotFound):
     def __init__(self, token_id: int):
         super().__init__(f"no token with id {token_id}; `citylive token list` shows them")
         self.token_id = token_id

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     )
     attribution_grace_minutes: int = 30
 
+    # Limits on every input (docs/security.md lists each with what it protects).
+    festival_max_bytes: int = Field(default=20 * 2**20, description="a festival file's size")
+    festival_max_depth: int = Field(default=32, description="nesting of a festival file")
+    festival_max_nodes: int = Field(
+        default=2_000_000, description="values in a festival file, YAML aliases expanded"
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 import models  # noqa: F401 - registers every table on SQLModel.metadata
 from citylive.config import get_settings
@@ -77,6 +77,27 @@ def init_db(engine: Engine | None = None) -> Engine:
         migrate(engine)
         _migrated.add(key)
     return engine
+
+
+def lock_festival(db: Session, festival_id: str) -> int | None:
+    """Take the festival's write lock for the rest of `db`'s transaction; returns the festival's
+    current schedule version (None: no such festival).
+
+    PostgreSQL locks the festival's row (`FOR NO KEY UPDATE`: decisions, which only reference
+    the row, are not held up).  SQLite has one writer at a time: the transaction starts
+    `BEGIN IMMEDIATE`, so what it reads next cannot change before it commits.
+    """
+    conn = db.connection()
+    F = models.Festival
+    query = sa.select(col(F.current_version)).where(col(F.id) == festival_id)
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        query = query.with_for_update(key_share=True)
+    found = conn.execute(query).first()
+    return None if found is None else int(found[0] or 0)
 
 
 @contextmanager

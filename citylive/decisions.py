@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 import models
+from citylive.errors import Invalid, NotFound
 from models._types import utcnow
 from models.enums import DecisionAction, Role, SessionStatus
 
@@ -31,7 +32,7 @@ TARGET = {"confirm": SessionStatus.confirmed, "decline": SessionStatus.declined}
 MAX_REASON = 2000
 
 
-class SessionNotFound(LookupError):
+class SessionNotFound(NotFound):
     """No such session, or (for a coordinator) not one of their town's: the same answer, so
     that nothing about other towns' sessions can be learnt from the error."""
 
@@ -40,7 +41,7 @@ class SessionNotFound(LookupError):
         self.session_id = session_id
 
 
-class DecisionInvalid(ValueError):
+class DecisionInvalid(Invalid):
     def __init__(self, message: str, field: str):
         super().__init__(message)
         self.field = field

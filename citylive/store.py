@@ -10,11 +10,12 @@ from typing import Any
 from sqlmodel import Session, col, delete, func, select
 
 import models
+from citylive.errors import Conflict, NotFound
 from citylive.festival import Festival, parse_festival
 from models._types import utcnow
 
 
-class FestivalNotFound(LookupError):
+class FestivalNotFound(NotFound):
     def __init__(self, festival_id: str):
         super().__init__(
             f"no festival {festival_id!r} is stored; import it first with `citylive import FILE`"
@@ -22,7 +23,7 @@ class FestivalNotFound(LookupError):
         self.festival_id = festival_id
 
 
-class ImportRefused(ValueError):
+class ImportRefused(Conflict):
     pass
 
 

@@ -16,9 +16,11 @@ from prefect.cache_policies import NO_CACHE
 from sqlmodel import col, select
 
 import models
-from citylive.capacity import capacity_report
+from citylive.actions.planning import StaleSchedule, release_version, solve_stored
 from citylive.db import session_scope
 from citylive.festival import FestivalFileError, load_festival
+from citylive.planner.capacity import capacity_report
+from citylive.schedule import ScheduleDocument
 from citylive.store import import_festival, load_stored_festival
 from flows._common import publish_schedule_artifacts, run_logger, version_counts
 
@@ -86,43 +88,29 @@ def planning_state(festival_id: str) -> dict[str, Any]:
 
 
 @task(cache_policy=NO_CACHE)
-def solve(festival_id: str, time_limit: float, workers: int, from_current: bool) -> dict[str, Any]:
+def solve(festival_id: str, time_limit: float, workers: int) -> tuple[ScheduleDocument, int]:
     """Run the planner; from the stored schedule when the festival already has one."""
-    from citylive.planner import plan
-
     with session_scope() as db:
-        festival = load_stored_festival(db, festival_id)
-        previous = None
-        if from_current:
-            from citylive.schedule import current_document
-
-            previous = current_document(db=db, festival_id=festival_id)
-    return plan(festival, previous=previous, time_limit=time_limit, workers=workers)
-
-
-def _stamped(document: dict[str, Any], source_sha256: str) -> dict[str, Any]:
-    return {**document, "source_sha256": source_sha256}
+        return solve_stored(
+            db=db, festival_id=festival_id, time_limit=time_limit, workers=workers, reason="plan"
+        )
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
-def release_version(festival_id: str, document: dict[str, Any], solved_against: int | None) -> int:
+def release(festival_id: str, document: ScheduleDocument, solved_against: int) -> int:
     """Store the schedule as the next version and queue its messages, in one transaction.
 
     When another run released a version since this one read `solved_against`, that version
     stands and this document is dropped: one release per change, never two.
     """
-    from citylive.schedule import store_schedule
-
     with session_scope() as db:
-        row = db.exec(
-            select(models.Festival).where(models.Festival.id == festival_id).with_for_update()
-        ).one()
-        if row.current_version != solved_against:
-            run_logger().info("version %s was released meanwhile; keeping it", row.current_version)
-            return int(row.current_version or 0)
-        festival = load_stored_festival(db, festival_id)
-        version = store_schedule(db=db, festival=festival, document=document)
-        return int(version.version)
+        try:
+            return release_version(
+                db=db, festival_id=festival_id, document=document, expected_version=solved_against
+            ).version
+        except StaleSchedule as exc:
+            run_logger().info("version %s was released meanwhile; keeping it", exc.details)
+            return int(exc.details["current_version"])
 
 
 @flow(name="plan-festival", log_prints=True)
@@ -145,12 +133,8 @@ def plan_festival(
     state = planning_state(festival_id)
     logger = run_logger()
     if state["stale"]:
-        document = solve(
-            festival_id, time_limit, workers, from_current=state["current_version"] is not None
-        )
-        version = release_version(
-            festival_id, _stamped(document, state["source_sha256"]), state["current_version"]
-        )
+        document, against = solve(festival_id, time_limit, workers)
+        version = release(festival_id, document, against)
     else:
         version = int(state["current_version"])
         logger.info("schedule version %s is current for %s; nothing to solve", version, festival_id)

@@ -20,7 +20,7 @@ from prefect import flow, task
 from sqlmodel import col, func, select
 
 import models
-from citylive.db import session_scope
+from citylive.db import lock_festival, session_scope
 from citylive.store import load_stored_festival
 from flows._common import publish_schedule_artifacts, run_logger, version_counts
 from models._types import utcnow
@@ -109,18 +109,18 @@ def pending_declines(festival_id: str) -> dict[str, Any]:
 @task(retries=1, retry_delay_seconds=[5])
 def replan(festival_id: str, time_limit: float, reason: str, expected_version: int) -> int:
     """Plan again from the stored schedule and release the next version (with its notices)."""
-    from citylive.schedule import replan_stored
+    from citylive.actions.planning import StaleSchedule, plan_and_release
 
     with session_scope() as db:
-        row = db.exec(
-            select(models.Festival).where(models.Festival.id == festival_id).with_for_update()
-        ).one()
-        if row.current_version != expected_version:  # another run answered these declines
-            return int(row.current_version or 0)
-        version = replan_stored(
-            db=db, festival_id=festival_id, time_limit=time_limit, reason=reason
-        )
-        return int(version.version)
+        if lock_festival(db, festival_id) != expected_version:
+            return int(lock_festival(db, festival_id) or 0)  # another run answered them
+        db.rollback()
+        try:
+            return plan_and_release(
+                db=db, festival_id=festival_id, time_limit=time_limit, reason=reason
+            ).version
+        except StaleSchedule as exc:
+            return int(exc.details["current_version"])
 
 
 @flow(name="replan-festival", log_prints=True)

@@ -15,6 +15,13 @@ class SessionStatus(StrEnum):
     cancelled = "cancelled"
 
 
+# Sessions still in play: held, or waiting for the town's answer.  Declined and cancelled
+# ones take no studio, streamer or slot.
+LIVE_STATUSES: frozenset[SessionStatus] = frozenset(
+    {SessionStatus.proposed, SessionStatus.confirmed}
+)
+
+
 class Role(StrEnum):
     organiser = "organiser"
     coordinator = "coordinator"

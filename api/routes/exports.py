@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.deps import FeedUser, SessionDep, check_festival_scope, scope_town
 from api.routes.festivals import ERRORS
-from citylive.exports import calendar_ics, schedule_workbook
+from citylive.schedule.publish import calendar_ics, schedule_workbook
 from citylive.sessions import SessionFilter, festival_brief
 from citylive.store import FestivalNotFound
 from models.enums import SessionStatus

@@ -25,8 +25,8 @@ from api.schemas import (
     PlanRunPublic,
     TownConfirmationPublic,
 )
-from citylive.capacity import capacity_report
 from citylive.festival import FestivalFileError, load_festival_text, parse_festival
+from citylive.planner.capacity import capacity_report
 from citylive.sessions import confirmations_by_town, festival_brief
 from citylive.store import (
     FestivalNotFound,

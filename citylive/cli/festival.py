@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from citylive.capacity import CapacityReport, capacity_report
 from citylive.cli.app import app, console, err_console, fail
 from citylive.festival import Festival, FestivalFileError, load_festival
+from citylive.planner.capacity import CapacityReport, capacity_report
 
 
 def load_or_fail(path: Path) -> Festival:

@@ -9,9 +9,11 @@ import typer
 
 from citylive.cli.app import app, console, err_console, fail
 from citylive.cli.festival import load_or_fail
+from citylive.schedule import ScheduleDocument
 
 
-def _summary(doc: dict) -> None:
+def _summary(document: ScheduleDocument) -> None:
+    doc = document.dump()
     st = doc["stats"]
     err_console.print(
         f"placed {st['placed']} of {st['requested']} sessions, value {st['value']:,} CNY, "
@@ -61,10 +63,10 @@ def plan(
     ),
 ) -> None:
     """Plan a festival into a `citylive/schedule@1` file (re-plan with --previous)."""
-    from citylive.capacity import capacity_report
-    from citylive.planner import PlanError
-    from citylive.planner import plan as run_plan
-    from citylive.schedule import ScheduleFileError, read_schedule, write_schedule
+    from citylive.actions.planning import plan_and_release, plan_file
+    from citylive.errors import CityLiveError
+    from citylive.planner.capacity import capacity_report
+    from citylive.schedule import read_schedule, write_schedule
 
     if time_limit <= 0:
         fail(f"--time-limit must be more than 0 seconds, got {time_limit:g}")
@@ -72,49 +74,38 @@ def plan(
         fail(f"--workers must be at least 1, got {workers}")
     if (file is None) == (festival_id is None):
         fail("give either a festival FILE or --festival ID (an imported festival)")
-    prev_doc = None
-    if previous is not None:
-        try:
-            prev_doc = read_schedule(previous)
-        except ScheduleFileError as exc:
-            fail(str(exc))
-    if file is not None:
-        festival = load_or_fail(file)
-        for line in capacity_report(festival).shortages:
-            err_console.print(f"shortage: {line}", highlight=False, markup=False)
-        try:
-            doc = run_plan(festival, previous=prev_doc, time_limit=time_limit, workers=workers)
-        except PlanError as exc:
-            fail(str(exc))
-        write_schedule(out, doc)
-        _summary(doc)
-        console.print(f"wrote {out} (version {doc['version']})", highlight=False)
-        return
-
-    from citylive.db import session_scope
-    from citylive.schedule import ScheduleRefused, current_document, store_schedule
-    from citylive.store import FestivalNotFound, load_stored_festival
-
-    assert festival_id is not None
     try:
-        with session_scope() as db:
-            festival = load_stored_festival(db, festival_id)
+        prev_doc = read_schedule(previous) if previous is not None else None
+        if file is not None:
+            festival = load_or_fail(file)
             for line in capacity_report(festival).shortages:
                 err_console.print(f"shortage: {line}", highlight=False, markup=False)
-            if prev_doc is None:
-                current = current_document(db=db, festival_id=festival_id)
-                prev_doc = current if current["sessions"] else None
-            doc = run_plan(festival, previous=prev_doc, time_limit=time_limit, workers=workers)
-            release = store_schedule(db=db, festival=festival, document=doc)
-            doc = release.document
-            changes = {k: len(v) for k, v in release.changes.items()}
-    except (FestivalNotFound, PlanError, ScheduleRefused) as exc:
+            doc = plan_file(
+                festival=festival, previous=prev_doc, time_limit=time_limit, workers=workers
+            )
+            write_schedule(out, doc)
+            _summary(doc)
+            console.print(f"wrote {out} (version {doc.version})", highlight=False)
+            return
+        from citylive.db import session_scope
+
+        assert festival_id is not None
+        with session_scope() as db:
+            release = plan_and_release(
+                db=db,
+                festival_id=festival_id,
+                time_limit=time_limit,
+                workers=workers,
+                previous=prev_doc,
+                reason="citylive plan",
+            )
+    except CityLiveError as exc:
         fail(str(exc))
-    write_schedule(out, doc)
-    _summary(doc)
+    write_schedule(out, release.document)
+    _summary(release.document)
     console.print(
-        f"released version {doc['version']} of {festival_id}: "
-        + ", ".join(f"{k} {n}" for k, n in changes.items()),
+        f"released version {release.version} of {festival_id}: "
+        + ", ".join(f"{k} {n}" for k, n in release.changes.items()),
         highlight=False,
     )
     console.print(f"wrote {out}", highlight=False)
@@ -128,7 +119,7 @@ def check(
     """Check a schedule against every hard rule; exit 1 with one line per breach."""
     import json
 
-    from citylive.check import check_schedule
+    from citylive.schedule.checker import check_schedule
 
     festival = load_or_fail(file)
     try:

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from apprise import Apprise, AppriseAsset, AppriseConfig
 
+from citylive.errors import Invalid
 from citylive.notify import vendors
 from citylive.notify.settings import NotifySettings, get_notify_settings
 
@@ -37,7 +38,7 @@ REDACTED = "***"
 SECRET_RESOLVERS: dict[str, Callable[[str], str]] = {}
 
 
-class NotifyConfigError(ValueError):
+class NotifyConfigError(Invalid):
     """The notification config cannot be used; the message names the place and the fix."""
 
 

@@ -22,10 +22,12 @@ from citylive.planner.assign import FAIR_SHARE, assign_days, session_value
 from citylive.planner.data import PlanError, Problem, build_problem, read_previous
 from citylive.planner.greedy import place_fixed, refill, repair_one_city, scorer_for
 from citylive.planner.model import Item, SolveResult, solve_slots
+from citylive.planner.progress import ProgressCallback, SolveProgress
 from citylive.planner.reasons import unplaced_reason
 from citylive.planner.state import Placed, State
+from citylive.schedule.document import ScheduleDocument, load_schedule
 
-__all__ = ["PlanError", "plan", "schedule_stats"]
+__all__ = ["PlanError", "ProgressCallback", "SolveProgress", "plan", "schedule_stats"]
 
 FORMAT = "citylive/schedule@1"
 FLOW_ARCS = 600_000
@@ -52,12 +54,28 @@ def _pinned_state(problem: Problem) -> State:
 def plan(
     festival: Festival,
     *,
-    previous: dict | None = None,
+    previous: ScheduleDocument | None = None,
     time_limit: float = 30.0,
     workers: int = 2,
     seed: int = 1,
+    progress: ProgressCallback | None = None,
+) -> ScheduleDocument:
+    """Plan (or re-plan from `previous`) and return the schedule document; `progress` hears
+    of the best schedule so far while the solver runs."""
+    return load_schedule(
+        _plan(festival, previous=previous, time_limit=time_limit, workers=workers, seed=seed),
+        "the planner's schedule",
+    )
+
+
+def _plan(
+    festival: Festival,
+    *,
+    previous: ScheduleDocument | None,
+    time_limit: float,
+    workers: int,
+    seed: int,
 ) -> dict:
-    """Plan (or re-plan from `previous`) and return the schedule document."""
     t0 = time.monotonic()
     if not time_limit > 0:
         raise PlanError(f"the time limit must be more than 0 seconds, got {time_limit}")
@@ -65,7 +83,7 @@ def plan(
         raise PlanError(f"workers must be at least 1, got {workers}")
     problem = build_problem(festival)
     if previous is not None:
-        read_previous(problem, previous)
+        read_previous(problem, previous.dump())
     p = problem
     d_of = p.day_of
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from citylive.errors import Invalid
 from citylive.festival import Enterprise, Festival, SlotRef, Streamer
 
 # S7: a proposed session that stays where the previous schedule put it (and keeps its
@@ -20,7 +21,7 @@ from citylive.festival import Enterprise, Festival, SlotRef, Streamer
 STAY = 1000
 
 
-class PlanError(ValueError):
+class PlanError(Invalid):
     """A request to plan that cannot be honoured (bad previous schedule, bad time limit)."""
 
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 import models
+from citylive.errors import Invalid
 from citylive.sales._tables import (
     ENTERPRISE,
     FESTIVAL_SESSION,
@@ -39,7 +40,7 @@ GROUPINGS = ("session", "streamer", "enterprise", "town", "industry", "platform"
 OFF_SESSION = None  # the key of lines that count for no session (off-session sales)
 
 
-class UnknownGrouping(ValueError):
+class UnknownGrouping(Invalid):
     def __init__(self, by: str):
         super().__init__(f"unknown grouping {by!r}; use one of: {', '.join(GROUPINGS)}")
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from citylive.errors import Invalid
 from citylive.festival import Festival
 from citylive.sales._tables import ORDER_LINE, QUARANTINED_ROW, SALES_FILE
 from citylive.sales.attribution import KeyWindows, SessionWindows
@@ -49,7 +50,7 @@ STAGE_COLUMNS = (
 )
 
 
-class IngestError(ValueError):
+class IngestError(Invalid):
     """A file the ingest cannot take as it is; the message says what to do."""
 
 

@@ -18,6 +18,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from citylive.errors import Invalid
+
 # How far down a file a header row may start (some exports put a title line above it).
 HEADER_SEARCH_ROWS = 10
 # How many distinct texts per column the reader remembers parsed (times, prices, quantities).
@@ -182,7 +184,7 @@ _TIME_FORMATS = (
 _MONEY_STRIP = re.compile(r"[¥￥,，\s]|元$")
 
 
-class UnknownExport(ValueError):
+class UnknownExport(Invalid):
     """A file whose header row matches no platform's export."""
 
 

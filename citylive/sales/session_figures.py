@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import models
+from citylive.errors import Invalid
 from citylive.sales.readers import clean_text, normalise_header, parse_money_fen, sniff_encoding
 from models._types import utcnow
 
@@ -27,7 +28,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-class FiguresError(ValueError):
+class FiguresError(Invalid):
     """Figures that cannot be stored; the message lists every problem with its place."""
 
 

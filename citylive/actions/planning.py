@@ -1,0 +1,142 @@
+"""Planning and releasing schedule versions: the one owner of both actions.
+
+`plan_and_release` is what the command line (`citylive plan --festival`), the API's planning
+jobs and the Prefect flows run; `release_version` is its last step, and what a caller with a
+document already in hand (a flow that solved in another task) uses.  Both take the festival's
+write lock and check the version the plan was made against, so two planners never release
+twice and a decision taken while the solver ran is never lost: the late release is refused
+(StaleSchedule), and the caller plans again from the new state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+import models
+from citylive.db import lock_festival
+from citylive.errors import Conflict
+from citylive.festival import Festival
+from citylive.planner import ProgressCallback, plan
+from citylive.schedule import ScheduleDocument, current_document, store_schedule
+from citylive.store import FestivalNotFound, load_stored_festival
+
+
+class StaleSchedule(Conflict):
+    """The festival's schedule changed since this plan was made against it."""
+
+
+@dataclass
+class Release:
+    festival_id: str
+    version: int
+    document: ScheduleDocument
+    changes: dict[str, int] = field(default_factory=dict)
+    released: bool = True  # False: the version was already current, nothing was written
+
+
+def release_version(
+    *, db: Session, festival_id: str, document: ScheduleDocument, expected_version: int
+) -> Release:
+    """Release `document` as the next version, if the festival is still at `expected_version`.
+
+    Takes the festival's write lock, checks the version, stores the sessions and their
+    changes, queues the messages, and commits.  StaleSchedule when another version was
+    released meanwhile (nothing is written).
+    """
+    current = lock_festival(db, festival_id)
+    if current is None:
+        db.rollback()
+        raise FestivalNotFound(festival_id)
+    if current != expected_version:
+        db.rollback()
+        raise StaleSchedule(
+            f"festival {festival_id!r} is at schedule version {current}, not "
+            f"{expected_version}: another plan was released meanwhile; plan again from it",
+            details={"current_version": current},
+        )
+    festival = load_stored_festival(db, festival_id)
+    stored = store_schedule(db=db, festival=festival, document=document)
+    changes = {k: len(v) for k, v in (stored.changes or {}).items()}
+    released = ScheduleDocument.model_validate(stored.document)
+    db.commit()
+    return Release(festival_id, stored.version, released, changes)
+
+
+def solve_stored(
+    *,
+    db: Session,
+    festival_id: str,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    previous: ScheduleDocument | None = None,
+    reason: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> tuple[ScheduleDocument, int]:
+    """Plan the stored festival (from its current schedule, or `previous`); returns the
+    document and the version it was planned against.  Writes nothing, and ends the read
+    transaction before the solver starts, so no lock or snapshot is held while it runs."""
+    row = db.get(models.Festival, festival_id)
+    if row is None:
+        raise FestivalNotFound(festival_id)
+    festival = load_stored_festival(db, festival_id)
+    against = int(row.current_version or 0)
+    source_sha256 = row.source_sha256
+    if previous is None and against:
+        current = current_document(db=db, festival_id=festival_id)
+        previous = current if current.sessions else None
+    db.rollback()
+    document = _solve(festival, previous, time_limit, workers, progress)
+    document.reason = reason
+    document.source_sha256 = source_sha256
+    return document, against
+
+
+def plan_and_release(
+    *,
+    db: Session,
+    festival_id: str,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    previous: ScheduleDocument | None = None,
+    reason: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> Release:
+    """Plan the stored festival again from its current schedule and release the result."""
+    document, against = solve_stored(
+        db=db,
+        festival_id=festival_id,
+        time_limit=time_limit,
+        workers=workers,
+        previous=previous,
+        reason=reason,
+        progress=progress,
+    )
+    return release_version(
+        db=db, festival_id=festival_id, document=document, expected_version=against
+    )
+
+
+def plan_file(
+    *,
+    festival: Festival,
+    previous: ScheduleDocument | None = None,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    progress: ProgressCallback | None = None,
+) -> ScheduleDocument:
+    """Plan a festival file into a schedule document (nothing is stored)."""
+    return _solve(festival, previous, time_limit, workers, progress)
+
+
+def _solve(
+    festival: Festival,
+    previous: ScheduleDocument | None,
+    time_limit: float,
+    workers: int,
+    progress: ProgressCallback | None,
+) -> ScheduleDocument:
+    return plan(
+        festival, previous=previous, time_limit=time_limit, workers=workers, progress=progress
+    )

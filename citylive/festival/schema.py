@@ -1,0 +1,272 @@
+"""The `citylive/festival@1` schema: field types and ranges (pydantic).
+
+Ranges are the product's limits, not the format's: every value a file may carry fits the
+database's columns and the planner's arithmetic, so a file that validates also imports and
+plans (see docs/security.md).  Rules that relate one part of the file to another live in
+validation.py.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+FORMAT = "citylive/festival@1"
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+SLOT_REF_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?$")
+
+# The soft goals' weights, in the spec's order S1..S8 (festival-file.md, "Soft goals").
+DEFAULT_WEIGHTS: dict[str, int] = {
+    "value": 1000,  # S1, per CNY-thousand of expected GMV, plus a per-session bonus
+    "prime": 100,  # S2
+    "clash": 400,  # S3, per same-industry pair in one slot in one town or neighbours
+    "showcase": 300,  # S4, per main-venue duplicate; and per town present each day
+    "fairness": 200,  # S5, per percent of the lowest town's share
+    "fit": 10,  # S6
+    "stability": 50,  # S7, per moved session
+    "freshness": 50,  # S8, per repeat (same enterprise twice a day, same industry in a row)
+}
+
+# Limits of the product (see the module docstring); each is far above any real festival.
+MAX_ID = 64
+MAX_NAME = 200
+MAX_WEIGHT = 1_000_000
+MAX_GMV = 1_000_000_000  # CNY per session
+MAX_STUDIOS = 500
+MAX_SESSIONS = 1_000
+MAX_SKUS = 1_000_000
+MAX_SLOTS = 48
+MAX_DAYS = 366
+MAX_TOWNS = 1_000
+MAX_ENTERPRISES = 50_000
+MAX_STREAMERS = 20_000
+MAX_MARKS = 2_000  # unavailable or closed marks on one entry
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+
+Id = str
+Name = str
+
+
+def as_str(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+def check_time(v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool):
+        raise ValueError(f'got the number {v}; write times as quoted strings like "10:00"')
+    if not isinstance(v, str) or not TIME_RE.match(v):
+        raise ValueError(f'{v!r} is not a time of day; write it as "HH:MM", e.g. "19:00"')
+    return v
+
+
+def to_time(s: str) -> time:
+    if s == "24:00":
+        return time(23, 59, 59, 999999)
+    h, m = s.split(":")
+    return time(int(h), int(m))
+
+
+def _in_years(value: date | datetime) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"{value.isoformat()} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
+
+
+class _Strict(BaseModel):
+    # Ids like the platform `1688` come out of YAML as integers; they are names.
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+
+class Slot(_Strict):
+    start: str
+    end: str
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _time(cls, v: Any) -> Any:
+        return check_time(v)
+
+    @property
+    def start_time(self) -> time:
+        return to_time(self.start)
+
+    @property
+    def end_time(self) -> time:
+        return to_time(self.end)
+
+
+class FestivalInfo(_Strict):
+    id: str = Field(max_length=MAX_ID)
+    name: str = Field(max_length=MAX_NAME)
+    timezone: str = Field(default="Asia/Shanghai", max_length=64)
+    days: list[date] = Field(min_length=1, max_length=MAX_DAYS)
+    slots: list[Slot] = Field(min_length=1, max_length=MAX_SLOTS)
+    prime_slots: list[str] = Field(default_factory=list, max_length=MAX_SLOTS)
+    min_skus_per_session: int = Field(default=1, ge=1, le=10_000)
+    # Optional settings that the product adds to the format.
+    confirmation_deadline: datetime | None = None
+    silence: Literal["decline", "remind"] = "remind"
+    reminder_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    portal_url: str | None = Field(default=None, max_length=500)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, v: Any) -> Any:
+        v = as_str(v)
+        if isinstance(v, str) and not ID_RE.match(v):
+            raise ValueError(f"{v!r} may use only a-z, 0-9 and '-'")
+        return v
+
+    @field_validator("prime_slots", mode="before")
+    @classmethod
+    def _prime(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [check_time(x) for x in v]
+        return v
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: list[date]) -> list[date]:
+        for d in v:
+            _in_years(d)
+        return v
+
+    @field_validator("confirmation_deadline")
+    @classmethod
+    def _deadline(cls, v: datetime | None) -> datetime | None:
+        if v is not None:
+            _in_years(v)
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {v!r}; use an IANA name like 'Asia/Shanghai'"
+            ) from None
+        return v
+
+
+class _Entity(_Strict):
+    id: str = Field(max_length=MAX_ID)
+    name: str = Field(max_length=MAX_NAME)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, v: Any) -> Any:
+        v = as_str(v)
+        if isinstance(v, str) and not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+
+def _str_keys(v: Any) -> Any:
+    # Mapping keys are platforms (`1688: ...` is an integer key in YAML).
+    if isinstance(v, dict):
+        return {str(k): x for k, x in v.items()}
+    return v
+
+
+class Town(_Entity):
+    neighbours: list[str] = Field(default_factory=list, max_length=MAX_TOWNS)
+
+
+class Industry(_Entity):
+    pass
+
+
+class Venue(_Entity):
+    kind: Literal["main", "sub"]
+    town: str = Field(max_length=MAX_ID)
+    studios: int = Field(ge=1, le=MAX_STUDIOS)
+    closed: list[str] = Field(default_factory=list, max_length=MAX_MARKS)
+
+
+class Enterprise(_Entity):
+    town: str = Field(max_length=MAX_ID)
+    industry: str = Field(max_length=MAX_ID)
+    sessions: int = Field(ge=0, le=MAX_SESSIONS)
+    skus: int = Field(ge=0, le=MAX_SKUS)
+    platforms: list[str] = Field(min_length=1, max_length=50)
+    expected_gmv: int = Field(ge=0, le=MAX_GMV)
+    unavailable: list[str] = Field(default_factory=list, max_length=MAX_MARKS)
+    shops: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+    @field_validator("shops", mode="before")
+    @classmethod
+    def _shops(cls, v: Any) -> Any:
+        return _str_keys(v)
+
+
+class Streamer(_Entity):
+    agency: str | None = Field(default=None, max_length=MAX_NAME)
+    town: str = Field(max_length=MAX_ID)
+    industries: list[str] = Field(min_length=1, max_length=200)
+    platforms: list[str] = Field(min_length=1, max_length=50)
+    max_sessions_per_day: int = Field(default=1, ge=1, le=MAX_SLOTS)
+    unavailable: list[str] = Field(default_factory=list, max_length=MAX_MARKS)
+    employer: str | None = Field(default=None, max_length=MAX_ID)
+    accounts: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+    @field_validator("accounts", mode="before")
+    @classmethod
+    def _accounts(cls, v: Any) -> Any:
+        return _str_keys(v)
+
+
+class Theme(_Entity):
+    """A themed showcase block at the main venue (festival-file.md, "Themed showcase blocks")."""
+
+    industries: list[str] = Field(min_length=1, max_length=200)
+    slots: list[str] = Field(min_length=1, max_length=MAX_DAYS * MAX_SLOTS)
+    studios: int = Field(ge=1, le=MAX_STUDIOS)
+
+
+class Fairness(_Strict):
+    min_share: float | None = Field(default=None, ge=0, le=1)
+
+
+class SalesWindows(_Strict):
+    before_days: int = Field(default=28, ge=0, le=MAX_DAYS)
+    after_days: int = Field(default=28, ge=0, le=MAX_DAYS)
+
+
+class FestivalDocument(_Strict):
+    format: str
+    festival: FestivalInfo
+    towns: list[Town] = Field(min_length=1, max_length=MAX_TOWNS)
+    industries: list[Industry] = Field(min_length=1, max_length=1_000)
+    platforms: list[str] = Field(min_length=1, max_length=50)
+    venues: list[Venue] = Field(min_length=1, max_length=MAX_TOWNS + 1)
+    enterprises: list[Enterprise] = Field(default_factory=list, max_length=MAX_ENTERPRISES)
+    streamers: list[Streamer] = Field(default_factory=list, max_length=MAX_STREAMERS)
+    weights: dict[str, int] = Field(default_factory=dict)
+    fairness: Fairness = Field(default_factory=Fairness)
+    themes: list[Theme] = Field(default_factory=list, max_length=1_000)
+    sales_windows: SalesWindows = Field(default_factory=SalesWindows)
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, v: str) -> str:
+        if v != FORMAT:
+            raise ValueError(f"expected {FORMAT!r}, got {v!r}")
+        return v
+
+    @field_validator("platforms")
+    @classmethod
+    def _platforms(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if len(p) > 32:
+                raise ValueError(f"platform {p[:40]!r} is longer than 32 characters")
+        return v

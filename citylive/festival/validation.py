@@ -1,0 +1,256 @@
+"""The rules that relate one part of a festival file to another: ids known and unique, the
+slot grid in order, marks that name festival days and slots, one main venue, themes that fit.
+
+Every problem is collected, each naming its place (`enterprises[12].town: unknown town
+'shaxii' (did you mean 'shaxi'?)`), so the organiser fixes a file in one round.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import ValidationError
+
+from citylive.festival.schema import (
+    DEFAULT_WEIGHTS,
+    MAX_WEIGHT,
+    SLOT_REF_RE,
+    FestivalDocument,
+)
+
+
+def place(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def suggest(value: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def schema_errors(exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        loc = place(err["loc"])
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        if err["type"] == "missing":
+            msg = "missing; this field is required"
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif err["type"] == "date_from_datetime_parsing" or err["type"].startswith("date_"):
+            msg = f"{str(err.get('input'))[:40]!r} is not a date; write it as YYYY-MM-DD"
+        out.append(f"{loc}: {msg}")
+    return out
+
+
+def check_document(doc: FestivalDocument) -> list[str]:
+    """Every cross-reference problem of a schema-valid document, in file order."""
+    checker = _Checker(doc)
+    checker.unique_ids()
+    checker.grid()
+    checker.towns()
+    checker.venues()
+    checker.enterprises()
+    checker.streamers()
+    checker.weights()
+    checker.themes()
+    return checker.errors
+
+
+class _Checker:
+    def __init__(self, doc: FestivalDocument):
+        self.doc = doc
+        self.errors: list[str] = []
+        info = doc.festival
+        self.town_ids = {t.id for t in doc.towns}
+        self.industry_ids = {x.id for x in doc.industries}
+        self.platforms = set(doc.platforms)
+        self.enterprise_ids = {e.id for e in doc.enterprises}
+        self.starts = {s.start for s in info.slots}
+        self.day_set = {d.isoformat() for d in info.days}
+
+    def add(self, line: str) -> None:
+        self.errors.append(line)
+
+    def known(self, where: str, what: str, value: str, ids: set[str]) -> None:
+        if value not in ids:
+            self.add(f"{where}: unknown {what} {value!r}{suggest(value, ids)}")
+
+    def marks(self, where: str, marks: list[str]) -> None:
+        starts = ", ".join(sorted(self.starts))
+        for i, mark in enumerate(marks):
+            m = SLOT_REF_RE.match(mark)
+            if not m:
+                self.add(
+                    f"{where}[{i}]: {mark[:40]!r} is neither a day (YYYY-MM-DD) nor a slot start "
+                    "(YYYY-MM-DDTHH:MM)"
+                )
+            elif m.group(1) not in self.day_set:
+                self.add(
+                    f"{where}[{i}]: {m.group(1)} is not a festival day "
+                    f"({', '.join(sorted(self.day_set))})"
+                )
+            elif m.group(2) is not None and m.group(2) not in self.starts:
+                self.add(f"{where}[{i}]: no slot starts at {m.group(2)} (slots start at {starts})")
+
+    def unique_ids(self) -> None:
+        doc = self.doc
+        for kind, ids in (
+            ("towns", [t.id for t in doc.towns]),
+            ("industries", [x.id for x in doc.industries]),
+            ("venues", [v.id for v in doc.venues]),
+            ("enterprises", [e.id for e in doc.enterprises]),
+            ("streamers", [s.id for s in doc.streamers]),
+            ("themes", [t.id for t in doc.themes]),
+        ):
+            seen: dict[str, int] = {}
+            for i, x in enumerate(ids):
+                if x in seen:
+                    self.add(f"{kind}[{i}].id: duplicate id {x!r} (first at {kind}[{seen[x]}])")
+                else:
+                    seen[x] = i
+        seen_p: set[str] = set()
+        for i, p in enumerate(doc.platforms):
+            if p in seen_p:
+                self.add(f"platforms[{i}]: duplicate platform {p!r}")
+            seen_p.add(p)
+
+    def grid(self) -> None:
+        info = self.doc.festival
+        for i, d in enumerate(info.days):
+            if i and d <= info.days[i - 1]:
+                self.add(
+                    f"festival.days[{i}]: {d.isoformat()} is not after "
+                    f"{info.days[i - 1].isoformat()}; list each day once, in order"
+                )
+        for i, s in enumerate(info.slots):
+            if s.end_time <= s.start_time:
+                self.add(f"festival.slots[{i}]: end {s.end} is not after start {s.start}")
+            if i:
+                prev = info.slots[i - 1]
+                if s.start_time < prev.start_time:
+                    self.add(
+                        f"festival.slots[{i}]: starts {s.start}, before slot {i - 1} "
+                        f"({prev.start}); list slots in time order"
+                    )
+                elif s.start_time < prev.end_time:
+                    self.add(
+                        f"festival.slots[{i}]: {s.start}-{s.end} overlaps slot {i - 1} "
+                        f"({prev.start}-{prev.end})"
+                    )
+        for i, p in enumerate(info.prime_slots):
+            if p not in self.starts:
+                self.add(
+                    f"festival.prime_slots[{i}]: {p!r} is the start of no slot "
+                    f"(slots start at {', '.join(sorted(self.starts))})"
+                )
+
+    def towns(self) -> None:
+        for i, t in enumerate(self.doc.towns):
+            for j, n in enumerate(t.neighbours):
+                if n == t.id:
+                    self.add(f"towns[{i}].neighbours[{j}]: a town is not its own neighbour")
+                else:
+                    self.known(f"towns[{i}].neighbours[{j}]", "town", n, self.town_ids)
+
+    def venues(self) -> None:
+        venues = self.doc.venues
+        mains = [i for i, v in enumerate(venues) if v.kind == "main"]
+        if not mains:
+            self.add("venues: no venue has `kind: main`; mark exactly one as the main venue")
+        for i in mains[1:]:
+            self.add(
+                f"venues[{i}].kind: a second main venue (venues[{mains[0]}] is main); "
+                "exactly one venue may be `kind: main`"
+            )
+        sub_of: dict[str, int] = {}
+        for i, v in enumerate(venues):
+            self.known(f"venues[{i}].town", "town", v.town, self.town_ids)
+            if v.kind == "sub":
+                if v.town in sub_of:
+                    self.add(
+                        f"venues[{i}].town: town {v.town!r} already has a sub-venue "
+                        f"(venues[{sub_of[v.town]}]); a town has at most one"
+                    )
+                else:
+                    sub_of[v.town] = i
+            self.marks(f"venues[{i}].closed", v.closed)
+
+    def enterprises(self) -> None:
+        for i, e in enumerate(self.doc.enterprises):
+            where = f"enterprises[{i}]"
+            self.known(f"{where}.town", "town", e.town, self.town_ids)
+            self.known(f"{where}.industry", "industry", e.industry, self.industry_ids)
+            for j, p in enumerate(e.platforms):
+                self.known(f"{where}.platforms[{j}]", "platform", p, self.platforms)
+            for p in e.shops:
+                self.known(f"{where}.shops.{p}", "platform", p, self.platforms)
+            self.marks(f"{where}.unavailable", e.unavailable)
+
+    def streamers(self) -> None:
+        for i, st in enumerate(self.doc.streamers):
+            where = f"streamers[{i}]"
+            self.known(f"{where}.town", "town", st.town, self.town_ids)
+            for j, x in enumerate(st.industries):
+                self.known(f"{where}.industries[{j}]", "industry", x, self.industry_ids)
+            for j, p in enumerate(st.platforms):
+                self.known(f"{where}.platforms[{j}]", "platform", p, self.platforms)
+            for p in st.accounts:
+                self.known(f"{where}.accounts.{p}", "platform", p, self.platforms)
+            if st.employer is not None:
+                self.known(f"{where}.employer", "enterprise", st.employer, self.enterprise_ids)
+            self.marks(f"{where}.unavailable", st.unavailable)
+
+    def weights(self) -> None:
+        for k, w in self.doc.weights.items():
+            if k not in DEFAULT_WEIGHTS:
+                self.add(
+                    f"weights.{k}: unknown weight{suggest(k, DEFAULT_WEIGHTS)}; "
+                    f"known: {', '.join(DEFAULT_WEIGHTS)}"
+                )
+            elif w < 0:
+                self.add(f"weights.{k}: {w} is negative; weights are 0 or more")
+            elif w > MAX_WEIGHT:
+                self.add(f"weights.{k}: {w} is more than {MAX_WEIGHT:,}; weights are relative")
+
+    def themes(self) -> None:
+        main = next((v for v in self.doc.venues if v.kind == "main"), None)
+        closed = set(main.closed) if main else set()
+        taken: dict[str, int] = {}
+        for i, theme in enumerate(self.doc.themes):
+            where = f"themes[{i}]"
+            for j, x in enumerate(theme.industries):
+                self.known(f"{where}.industries[{j}]", "industry", x, self.industry_ids)
+            self.marks(f"{where}.slots", theme.slots)
+            for j, mark in enumerate(theme.slots):
+                if "T" not in mark:
+                    self.add(
+                        f"{where}.slots[{j}]: {mark[:40]!r} is a whole day; a block names slot "
+                        "starts (YYYY-MM-DDTHH:MM)"
+                    )
+            if main is not None and theme.studios > main.studios:
+                self.add(
+                    f"{where}.studios: {theme.studios} studios, but the main venue "
+                    f"{main.id!r} has {main.studios}"
+                )
+            for j, mark in enumerate(theme.slots):
+                if mark in closed or mark[:10] in closed:
+                    self.add(f"{where}.slots[{j}]: the main venue is closed at {mark}")
+                taken[mark] = taken.get(mark, 0) + theme.studios
+        if main is not None:
+            for mark, studios in sorted(taken.items()):
+                if studios > main.studios:
+                    self.add(
+                        f"themes: the blocks at {mark} take {studios} studios; the main venue "
+                        f"{main.id!r} has {main.studios}"
+                    )

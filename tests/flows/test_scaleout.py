@@ -1,0 +1,219 @@
+"""Scale-out on one machine: a Prefect server on PostgreSQL, two process workers on the
+`citylive` pool, the deployments from prefect.yaml, the API as its own process.
+
+plan-festival runs through its deployment; a coordinator declines a session through the API;
+the API's event fires the debounced trigger and replan-festival runs on a worker.  Everything
+started here is stopped here, and the two databases it created are dropped.
+
+Run alone with `pytest -m scaleout` (a few minutes: the server migrates a fresh database).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SMALL = ROOT / "examples" / "small.yaml"
+
+pytestmark = [pytest.mark.scaleout, pytest.mark.postgres, pytest.mark.xdist_group("scaleout")]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(what: str, check, timeout: float, poll: float = 1.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            got = check()
+        except (httpx.HTTPError, OSError):
+            got = None
+        if got:
+            return got
+        time.sleep(poll)
+    raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+
+
+@pytest.fixture
+def databases(pg_url: str) -> Iterator[tuple[str, str]]:
+    """Two fresh PostgreSQL databases: Prefect's and CityLive's."""
+    suffix = uuid.uuid4().hex[:10]
+    names = (f"prefect_ci_{suffix}", f"citylive_ci_{suffix}")
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    base = pg_url.rsplit("/", 1)[0].split("://", 1)[1]
+    try:
+        yield (f"postgresql+asyncpg://{base}/{names[0]}", f"postgresql+psycopg://{base}/{names[1]}")
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class Processes:
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("wb")
+        proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        self.started.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        """Last started first, each gone before the next (workers before their server)."""
+        for proc in reversed(self.started):
+            if proc.poll() is None:
+                proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def test_scaleout_decline_through_api_triggers_replan_on_a_worker(
+    databases: tuple[str, str], tmp_path: Path
+) -> None:
+    prefect_db, citylive_db = databases
+    port, api_port = _free_port(), _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CITYLIVE_"))}
+    base |= {
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    server_env = base | {"PREFECT_API_DATABASE_CONNECTION_URL": prefect_db}
+    city_env = base | {
+        "PREFECT_API_URL": api_url,
+        "CITYLIVE_DATABASE_URL": citylive_db,
+        "CITYLIVE_DATA_DIR": str(tmp_path / "data"),
+    }
+    procs = Processes(tmp_path)
+    try:
+        procs.start(
+            "server",
+            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            server_env,
+        )
+        _wait(
+            "the Prefect server",
+            lambda: httpx.get(f"{api_url}/health", timeout=5).status_code == 200,
+            240,
+        )
+        run = lambda *a: subprocess.run(  # noqa: E731
+            [str(BIN / "prefect"), "--no-prompt", *a],
+            env=city_env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        made = run("work-pool", "create", "citylive", "--type", "process")
+        assert made.returncode == 0, made.stdout + made.stderr
+        deployed = run("deploy", "--all")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        for n in (1, 2):
+            procs.start(
+                f"worker{n}",
+                [str(BIN / "prefect"), "worker", "start", "--pool", "citylive", "--name", f"w{n}"],
+                city_env,
+            )
+        client = httpx.Client(base_url=api_url, timeout=30)
+        plan = client.get("/deployments/name/plan-festival/citylive").json()
+        flow_run = client.post(
+            f"/deployments/{plan['id']}/create_flow_run",
+            json={"parameters": {"festival_file": str(SMALL), "time_limit": 3}},
+        ).json()
+
+        def finished(run_id: str) -> str | None:
+            state = client.get(f"/flow_runs/{run_id}").json()["state"]["type"]
+            return state if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+        assert (
+            _wait("plan-festival through its deployment", lambda: finished(flow_run["id"]), 240)
+            == "COMPLETED"
+        )
+
+        # a coordinator declines through the API (its own process, emitting Prefect events)
+        token = subprocess.run(
+            [str(BIN / "citylive"), "token", "create", "--role", "coordinator", "--town", "guzhen"],
+            env=city_env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert token.returncode == 0, token.stderr
+        bearer = {"Authorization": f"Bearer {token.stdout.strip().splitlines()[-1]}"}
+        procs.start(
+            "api",
+            [str(BIN / "citylive"), "serve", "--host", "127.0.0.1", "--port", str(api_port)],
+            city_env,
+        )
+        web = f"http://127.0.0.1:{api_port}/api/v1"
+        sessions = _wait(
+            "the CityLive API",
+            lambda: httpx.get(
+                f"{web}/festivals/small-2020/sessions", headers=bearer, timeout=5
+            ).json()["data"],
+            60,
+        )
+        declined = httpx.post(
+            f"{web}/sessions/{sessions[0]['id']}/decline",
+            json={"reason": "the streamer is ill"},
+            headers=bearer,
+            timeout=30,
+        )
+        assert declined.status_code == 200, declined.text
+
+        def replan_run() -> dict | None:
+            runs = client.post(
+                "/flow_runs/filter",
+                json={"flows": {"name": {"any_": ["replan-festival"]}}, "limit": 5},
+            ).json()
+            return runs[0] if runs else None
+
+        triggered = _wait("the trigger's replan-festival run", replan_run, 120)
+        assert triggered["parameters"]["festival_id"] == "small-2020"
+        assert (
+            _wait("replan-festival on a worker", lambda: finished(triggered["id"]), 180)
+            == "COMPLETED"
+        )
+        engine = sa.create_engine(citylive_db)
+        with engine.connect() as conn:
+            versions = (
+                conn.execute(
+                    sa.text(
+                        "select version from schedule_version where festival_id = 'small-2020' order by version"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        engine.dispose()
+        assert versions == [1, 2]
+    finally:
+        procs.stop_all()

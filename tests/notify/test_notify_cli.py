@@ -1,0 +1,128 @@
+"""`citylive notify dispatch`, `citylive notifications [--failed]` and the organisers' API route."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+from support.notify_factories import SMALL_V1, outbox_rows, release, store_festival
+from support.notify_receivers import Receiver
+from typer.testing import CliRunner
+
+import models
+from citylive.cli import app
+from citylive.db import session_scope
+from citylive.notify.outbox import enqueue_schedule_release
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def queued(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The embedded default database with the small festival's 12 assignments queued."""
+    monkeypatch.delenv("CITYLIVE_NOTIFY_CONFIG", raising=False)
+    with session_scope() as db:
+        f = store_festival(db)
+        release(db, f, SMALL_V1)
+        enqueue_schedule_release(db=db, festival_id=f.id, version=1)
+    return data_dir
+
+
+def last_line(output: str) -> str:
+    return output.strip().splitlines()[-1]
+
+
+def test_notify_dispatch_without_config_leaves_rows_undeliverable(queued: Path) -> None:
+    result = runner.invoke(app, ["notify", "dispatch"])
+    assert result.exit_code == 0, result.output
+    assert last_line(result.output) == "sent=0 failed=0 pending=0"
+    assert "undeliverable=12" in result.output
+    with session_scope() as db:
+        rows = db.exec(select(models.Notification)).all()
+    assert {r.status for r in rows} == {"undeliverable"}
+    listing = runner.invoke(app, ["notifications", "--failed"])
+    assert listing.exit_code == 0
+    assert last_line(listing.output) == "pending=0 sending=0 sent=0 failed=0 undeliverable=12"
+    assert "CITYLIVE_NOTIFY_CONFIG" in listing.output
+
+
+def test_notify_dispatch_with_config_sends_to_webhook(
+    queued: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook = Receiver().start()
+    try:
+        config = tmp_path / "notify.yaml"
+        config.write_text(
+            f"urls:\n  - json://127.0.0.1:{hook.port}/h:\n      tag: default\n", encoding="utf-8"
+        )
+        monkeypatch.setenv("CITYLIVE_NOTIFY_CONFIG", str(config))
+        from citylive import config as cfg
+
+        cfg.get_settings.cache_clear()
+        result = runner.invoke(app, ["notify", "dispatch"])
+        assert result.exit_code == 0, result.output
+        assert last_line(result.output) == "sent=12 failed=0 pending=0"
+        assert len(hook.accepted) == 12
+        listing = runner.invoke(app, ["notifications"])
+        assert last_line(listing.output) == "pending=0 sending=0 sent=12 failed=0 undeliverable=0"
+    finally:
+        hook.stop()
+
+
+def test_notify_dispatch_config_missing_secret_names_line_and_variable(
+    queued: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "notify.yaml"
+    config.write_text(
+        "version: 1\nurls:\n  - dingtalk://{{ env.CITYLIVE_SECRET_NOT_SET }}:\n      tag: default\n",
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("CITYLIVE_SECRET_NOT_SET", raising=False)
+    monkeypatch.setenv("CITYLIVE_NOTIFY_CONFIG", str(config))
+    from citylive import config as cfg
+
+    cfg.get_settings.cache_clear()
+    result = runner.invoke(app, ["notify", "dispatch"])
+    assert result.exit_code == 1
+    assert f"{config}, line 3: environment variable CITYLIVE_SECRET_NOT_SET is not set" in " ".join(
+        result.output.split()
+    )
+    with session_scope() as db:
+        assert {r.status for r in db.exec(select(models.Notification))} == {"pending"}
+
+
+def test_notifications_route_lists_failed_for_organisers_only(data_dir: Path) -> None:
+    from api.main import app as api_app
+    from citylive.auth import create_token
+
+    with session_scope() as db:
+        store_festival(db)
+        outbox_rows(db, 3)
+        first = db.exec(select(models.Notification).order_by(models.Notification.id)).first()
+        assert first is not None
+        first.status = "failed"  # type: ignore[assignment]
+        first.last_error = "after 6 attempts: HTTP 500"
+        db.add(first)
+        _, organiser = create_token(db=db, role="organiser", name="organiser")
+        _, coordinator = create_token(db=db, role="coordinator", town="guzhen", name="guzhen")
+    client = TestClient(api_app)
+    everything = client.get(
+        "/api/v1/notifications", headers={"Authorization": f"Bearer {organiser}"}
+    )
+    assert everything.status_code == 200
+    assert everything.json()["count"] == 3
+    failed = client.get(
+        "/api/v1/notifications?failed=true", headers={"Authorization": f"Bearer {organiser}"}
+    )
+    body = failed.json()
+    assert body["count"] == 1
+    assert (body["data"][0]["status"], body["data"][0]["last_error"]) == (
+        "failed",
+        "after 6 attempts: HTTP 500",
+    )
+    assert "body_text" not in body["data"][0]
+    denied = client.get("/api/v1/notifications", headers={"Authorization": f"Bearer {coordinator}"})
+    assert denied.status_code == 403
+    assert client.get("/api/v1/notifications").status_code == 401

@@ -1,0 +1,253 @@
+"""Queuing messages: one row per recipient per event, idempotent keys, change notices only
+to those affected, receipts, reminders, digest and summary (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+from support.notify_factories import SMALL_V1, S, outbox_rows, release, session_id, store_festival
+
+import models
+from citylive.festival import SlotRef
+from citylive.notify.outbox import (
+    enqueue_daily_digest,
+    enqueue_decision_receipt,
+    enqueue_reminders,
+    enqueue_schedule_release,
+    enqueue_summary,
+    requeue,
+)
+
+
+def rows(db: Session) -> dict[str, models.Notification]:
+    return {
+        n.key: n for n in db.exec(select(models.Notification).order_by(col(models.Notification.id)))
+    }
+
+
+def test_schedule_release_v1_one_assignment_per_recipient(db: Session) -> None:
+    f = store_festival(db)
+    release(db, f, SMALL_V1)
+    assert enqueue_schedule_release(db=db, festival_id=f.id, version=1) == 12
+    db.commit()
+    got = rows(db)
+    assert sorted(k.split(":v1:")[1] for k in got) == sorted(
+        ["coordinator:guzhen", "coordinator:henglan", "coordinator:shaxi"]
+        + [f"enterprise:{e}" for e in ("huayi", "juhao", "henglan-light", "ruiang", "shaxi-denim")]
+        + [f"streamer:{s}" for s in ("huayi-host", "li-ming", "chen-hua", "ren-jing")]
+    )
+    guzhen = got["assignment:small-2020:v1:coordinator:guzhen"]
+    assert guzhen.subject == "【小型直播节】直播场次安排（3 场），请确认"
+    assert guzhen.status == "pending"
+    assert guzhen.context == {"town": "guzhen", "locale": "zh-CN"}
+    # one message with a table of the town's three sessions, in start order
+    lines = [ln for ln in guzhen.body_text.splitlines() if ln.startswith("small-2020-s")]
+    assert [ln.split()[0] for ln in lines] == [session_id(f, 3), session_id(f, 1), session_id(f, 2)]
+    assert "请登录协调员门户逐场确认或拒绝：http://127.0.0.1:8000" in guzhen.body_text
+    assert guzhen.body_markdown.count("| small-2020-s") == 3
+    assert guzhen.body_html.count("<tr><td>small-2020-s") == 3
+    streamer = got["assignment:small-2020:v1:streamer:chen-hua"]
+    assert streamer.subject == "【小型直播节】直播场次安排（3 场）"
+    assert streamer.context["town"] == "henglan"
+
+
+def test_schedule_release_twice_queues_nothing_new(db: Session) -> None:
+    f = store_festival(db)
+    release(db, f, SMALL_V1)
+    assert enqueue_schedule_release(db=db, festival_id=f.id, version=1) == 12
+    assert enqueue_schedule_release(db=db, festival_id=f.id, version=1) == 0
+    db.commit()
+    assert len(rows(db)) == 12
+
+
+def test_schedule_release_v2_tells_only_those_changed(db: Session) -> None:
+    f = store_festival(db)
+    release(db, f, SMALL_V1)
+    enqueue_schedule_release(db=db, festival_id=f.id, version=1)
+    # v2: session 5 (ruiang / ren-jing) moves from day 0 19:00 to day 1 21:00; session 7 is cancelled
+    v2 = [s for s in SMALL_V1 if s.n not in (5, 7)] + [
+        S(5, "ruiang", "ren-jing", "douyin", "shaxi-base", 1, 3)
+    ]
+    changes = {
+        "new": [],
+        "moved": [session_id(f, 5)],
+        "cancelled": [session_id(f, 7)],
+        "unchanged": [session_id(f, n) for n in (1, 2, 3, 4, 6)],
+    }
+    release(db, f, v2, version=2, changes=changes, cancelled=[7])
+    assert enqueue_schedule_release(db=db, festival_id=f.id, version=2) == 5
+    db.commit()
+    changed = {k.split(":v2:")[1]: n for k, n in rows(db).items() if k.startswith("change:")}
+    assert sorted(changed) == [
+        "coordinator:shaxi",
+        "enterprise:ruiang",
+        "enterprise:shaxi-denim",
+        "streamer:chen-hua",
+        "streamer:ren-jing",
+    ]
+    ren = changed["streamer:ren-jing"]
+    assert ren.subject == "【小型直播节】排期变更（第 2 版，1 场有变化）"
+    moved_line = next(ln for ln in ren.body_text.splitlines() if ln.startswith("调整"))
+    assert moved_line.split()[1:5] == [session_id(f, 5), "2020-06-07", "21:00-23:00", "沙溪分会场"]
+    assert moved_line.endswith("2020-06-06 19:00 沙溪分会场 #1 任静")
+    denim = changed["enterprise:shaxi-denim"]
+    assert "取消" in denim.body_text and "您目前没有安排场次。" in denim.body_text
+
+
+def test_decision_receipt_goes_to_the_town_coordinator(db: Session) -> None:
+    f = store_festival(db)
+    release(db, f, SMALL_V1)
+    decision = models.Decision(
+        session_id=session_id(f, 5),
+        festival_id=f.id,
+        town="shaxi",
+        action="decline",
+        reason="主播档期冲突",
+        actor="沙溪协调员",
+        role="coordinator",
+        outcome="applied",
+    )
+    db.add(decision)
+    db.flush()
+    assert decision.id is not None
+    assert enqueue_decision_receipt(db=db, decision_id=decision.id) == 1
+    assert enqueue_decision_receipt(db=db, decision_id=decision.id) == 0
+    db.commit()
+    (row,) = rows(db).values()
+    assert row.key == f"receipt:small-2020:d{decision.id}:coordinator:shaxi"
+    assert row.subject == f"【小型直播节】回执：场次 {session_id(f, 5)} 已拒绝"
+    assert "原因：主播档期冲突" in row.body_text
+
+
+def test_reminders_within_lead_time_never_twice(db: Session) -> None:
+    f = store_festival(db)
+    release(db, f, SMALL_V1)
+    # day 0, 19:00 Asia/Shanghai: sessions 1 (guzhen) and 5 (shaxi) start then; lead 60 min
+    start = f.slot_start(SlotRef(0, 2))
+    now = start - timedelta(minutes=45)
+    assert enqueue_reminders(db=db, festival_id=f.id, now=now) == 6
+    assert enqueue_reminders(db=db, festival_id=f.id, now=now + timedelta(minutes=10)) == 0
+    assert enqueue_reminders(db=db, festival_id=f.id, now=start - timedelta(minutes=61)) == 0
+    db.commit()
+    keys = sorted(rows(db))
+    stamp = start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+    assert keys == sorted(
+        [
+            f"reminder:small-2020:{session_id(f, 1)}:enterprise:huayi",
+            f"reminder:small-2020:{session_id(f, 1)}:streamer:huayi-host",
+            f"reminder:small-2020:{session_id(f, 5)}:enterprise:ruiang",
+            f"reminder:small-2020:{session_id(f, 5)}:streamer:ren-jing",
+            f"reminder:small-2020:{stamp}:coordinator:guzhen",
+            f"reminder:small-2020:{stamp}:coordinator:shaxi",
+        ]
+    )
+
+
+def test_daily_digest_counts_towns_and_failed_notifications(db: Session) -> None:
+    f = store_festival(db)
+    release(
+        db,
+        f,
+        [
+            *SMALL_V1[:4],
+            S(5, "ruiang", "ren-jing", "douyin", "shaxi-base", 0, 2, status="confirmed"),
+            *SMALL_V1[5:],
+        ],
+    )
+    outbox_rows(db, 2, prefix="x")
+    for n in db.exec(select(models.Notification)):
+        n.festival_id = f.id
+        n.status = "failed"  # type: ignore[assignment]
+        n.last_error = "after 6 attempts: HTTP 500"
+        db.add(n)
+    db.commit()
+    assert enqueue_daily_digest(db=db, festival_id=f.id, day=date(2020, 6, 6)) == 1
+    db.commit()
+    digest = rows(db)["digest:small-2020:2020-06-06:organiser"]
+    assert digest.subject == "【小型直播节】每日简报 2020-06-06"
+    assert "发送失败的通知：2 条；无法投递（未配置渠道）：0 条" in digest.body_text
+    shaxi = next(ln for ln in digest.body_text.splitlines() if ln.startswith("沙溪镇"))
+    assert shaxi.split() == ["沙溪镇", "2", "1", "0", "0"]
+    total = next(ln for ln in digest.body_text.splitlines() if ln.startswith("合计"))
+    assert total.split() == ["合计", "6", "1", "0", "0"]
+
+
+def test_summary_to_organiser_and_coordinators_with_report(db: Session, tmp_path) -> None:
+    f = store_festival(db)
+    release(db, f, SMALL_V1)
+    report = tmp_path / "report.html"
+    report.write_text("<h1>报告</h1>", encoding="utf-8")
+    assert (
+        enqueue_summary(
+            db=db,
+            festival_id=f.id,
+            report_path=str(report),
+            figures={"GMV（元）": "12345.60", "订单": 321},
+        )
+        == 4
+    )
+    db.commit()
+    got = rows(db)
+    assert sorted(got) == [
+        "summary:small-2020:coordinator:guzhen",
+        "summary:small-2020:coordinator:henglan",
+        "summary:small-2020:coordinator:shaxi",
+        "summary:small-2020:organiser",
+    ]
+    org = got["summary:small-2020:organiser"]
+    assert org.attachments == [str(report)]
+    assert "http://127.0.0.1:8000/reports/small-2020/report.html" in org.body_text
+    assert "12345.60" in org.body_text
+
+
+def test_requeue_puts_failed_rows_back(db: Session) -> None:
+    outbox_rows(db, 3)
+    for n in db.exec(select(models.Notification)):
+        n.status = "undeliverable"  # type: ignore[assignment]
+        n.attempts = 2
+        db.add(n)
+    db.commit()
+    assert requeue(db=db) == 3
+    db.commit()
+    assert {(n.status, n.attempts) for n in rows(db).values()} == {("pending", 0)}
+    assert all(n.next_attempt_at <= datetime.now(UTC) for n in rows(db).values())
+
+
+def test_store_schedule_queues_assignments_then_change_notices_in_its_transaction(
+    db: Session,
+) -> None:
+    from support.notify_factories import doc_session
+
+    from citylive.schedule import ScheduleDocument, load_schedule, store_schedule
+
+    f = store_festival(db)
+
+    def document(sessions: list[S]) -> ScheduleDocument:
+        return load_schedule(
+            {
+                "format": "citylive/schedule@1",
+                "festival": f.id,
+                "version": 0,
+                "sessions": [doc_session(f, s) for s in sessions],
+                "unplaced": [],
+                "stats": {},
+            }
+        )
+
+    store_schedule(db=db, festival=f, document=document(SMALL_V1))
+    db.commit()
+    assert len([k for k in rows(db) if k.startswith("assignment:small-2020:v1:")]) == 12
+    moved = [s for s in SMALL_V1 if s.n != 5] + [
+        S(5, "ruiang", "ren-jing", "douyin", "shaxi-base", 1, 3)
+    ]
+    store_schedule(db=db, festival=f, document=document(moved))
+    db.rollback()  # not committed: the version and its messages go together
+    assert not [k for k in rows(db) if k.startswith("change:")]
+    store_schedule(db=db, festival=f, document=document(moved))
+    db.commit()
+    assert sorted(k for k in rows(db) if k.startswith("change:")) == [
+        "change:small-2020:v2:coordinator:shaxi",
+        "change:small-2020:v2:enterprise:ruiang",
+        "change:small-2020:v2:streamer:ren-jing",
+    ]
