@@ -19,8 +19,8 @@ demo: $(STAMP)
 	$(BIN)/citylive demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check citylive models flows api tests bench migrations
-	$(BIN)/ruff format --check citylive models flows api tests bench migrations
+	$(BIN)/ruff check citylive models flows api demo tests bench migrations
+	$(BIN)/ruff format --check citylive models flows api demo tests bench migrations
 
 typecheck: $(STAMP)
 	$(BIN)/mypy citylive models

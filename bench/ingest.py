@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import _pg  # noqa: E402
-from bench.exports import HEADERS as EXPORT_HEADERS  # noqa: E402
+from demo.exports import HEADERS as EXPORT_HEADERS  # noqa: E402
 
 PG_URL = os.environ.get(
     "CITYLIVE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

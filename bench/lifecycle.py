@@ -2,7 +2,7 @@
 
 Each instance runs in a fresh child process with a fresh data folder (embedded SQLite, Prefect
 in embedded mode).  The lifecycle runs without waiting for people: no answers by the deadline
-(the silence rule applies); the platforms' exports (bench/exports.py, 20-60 orders per
+(the silence rule applies); the platforms' exports (demo/exports.py, 20-60 orders per
 session) are written to the inbox by a thread once version 1 is out.  Work = the time spent inside the leaf
 tasks, as Prefect recorded them (start to end of each task run); Prefect's overhead = the flow
 call's wall time minus that work (task and flow run bookkeeping, the API calls, subflows,

@@ -197,15 +197,9 @@ def platforms(festival_id: str, first_version: int, inbox: Path, story: Story) -
 
 
 def _exports_writer() -> Callable[..., list[Path]]:
-    import importlib.util
+    from demo.exports import write_exports
 
-    spec = importlib.util.spec_from_file_location(
-        "citylive_bench_exports", ROOT / "bench" / "exports.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.write_exports  # type: ignore[no-any-return]
+    return write_exports
 
 
 def run(

@@ -1,6 +1,6 @@
 """Realistic platform order exports for the sessions a festival planned.
 
-    python bench/exports.py --festival zs-2020 --out /tmp/exports     # uses CITYLIVE_DATABASE_URL
+    python -m demo.exports --festival zs-2020 --out /tmp/exports     # uses CITYLIVE_DATABASE_URL
 
 One file per enterprise and platform, shaped as each back end writes it: douyin as GBK CSV
 (Excel on Chinese Windows) with tab-guarded ids, taobao as UTF-8 CSV with a BOM, jd as UTF-8
@@ -22,7 +22,6 @@ import argparse
 import csv
 import random
 import shutil
-import sys
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,13 +30,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import models  # noqa: E402
-from citylive.festival import Festival  # noqa: E402
-from citylive.store import load_stored_festival  # noqa: E402
+import models
+from citylive.festival import Festival
+from citylive.store import load_stored_festival
 
 FIGURES_FILE = Path("figures") / "session_figures.csv"
 
