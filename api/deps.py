@@ -14,9 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.errors import ApiError
-from citylive.auth import Principal, verify_token
+from citylive.auth import verify_token
 from citylive.db import get_engine, init_db
 from citylive.decisions import DecisionResult, decide
+from citylive.scope import Actor
 from models.enums import Role
 
 bearer = HTTPBearer(
@@ -71,7 +72,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
-def _principal(db: Session, token: str | None) -> Principal:
+def _principal(db: Session, token: str | None) -> Actor:
     if not token:
         raise ApiError(
             401,
@@ -95,36 +96,36 @@ def _principal(db: Session, token: str | None) -> Principal:
 def get_current_user(
     db: SessionDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
+) -> Actor:
     return _principal(db, creds.credentials if creds else None)
 
 
-CurrentUser = Annotated[Principal, Depends(get_current_user)]
+CurrentUser = Annotated[Actor, Depends(get_current_user)]
 
 
 def get_feed_user(
     request: Request,
     db: SessionDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
+) -> Actor:
     """Calendar apps cannot send headers, so feeds also take `?token=`."""
     token = creds.credentials if creds else request.query_params.get("token")
     return _principal(db, token)
 
 
-FeedUser = Annotated[Principal, Depends(get_feed_user)]
+FeedUser = Annotated[Actor, Depends(get_feed_user)]
 
 
-def require_organiser(user: CurrentUser) -> Principal:
+def require_organiser(user: CurrentUser) -> Actor:
     if user.role != Role.organiser:
         raise ApiError(403, "only organisers may do this", field="Authorization")
     return user
 
 
-OrganiserUser = Annotated[Principal, Depends(require_organiser)]
+OrganiserUser = Annotated[Actor, Depends(require_organiser)]
 
 
-def portal_user(request: Request, db: Session) -> Principal | None:
+def portal_user(request: Request, db: Session) -> Actor | None:
     """The web portal's sign-in: the same token, kept in an HttpOnly cookie."""
     token = request.cookies.get(COOKIE)
     if not token:
@@ -135,7 +136,7 @@ def portal_user(request: Request, db: Session) -> Principal | None:
     return principal
 
 
-def scope_town(user: Principal, town: str | None) -> str | None:
+def scope_town(user: Actor, town: str | None) -> str | None:
     """The town filter a request may use: a coordinator's own town, whatever it asked."""
     if user.role == Role.organiser:
         return town
@@ -144,7 +145,7 @@ def scope_town(user: Principal, town: str | None) -> str | None:
     return user.town
 
 
-def check_festival_scope(user: Principal, festival_id: str) -> None:
+def check_festival_scope(user: Actor, festival_id: str) -> None:
     """A token made for one festival does not open the others (they answer 404)."""
     if user.festival_id is not None and user.festival_id != festival_id:
         raise ApiError(404, f"no festival {festival_id!r}", field="fid")
@@ -153,7 +154,7 @@ def check_festival_scope(user: Principal, festival_id: str) -> None:
 def decide_as(
     *,
     db: Session,
-    user: Principal,
+    user: Actor,
     request: Request,
     session_id: str,
     action: str,

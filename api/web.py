@@ -18,9 +18,10 @@ from sqlmodel import Session, col, select
 import models
 from api.deps import COOKIE, SessionDep, decide_as, portal_user
 from api.events import emit_session_event
-from citylive.auth import Principal, verify_token
+from citylive.auth import verify_token
 from citylive.decisions import DecisionInvalid, SessionNotFound
 from citylive.schedule.publish import names_of
+from citylive.scope import Actor
 from citylive.sessions import (
     SessionFilter,
     confirmations_by_town,
@@ -170,9 +171,7 @@ def _fmt_time(value: datetime, tz: Any) -> str:
     return value.astimezone(tz).strftime("%H:%M")
 
 
-def _festival_for(
-    db: Session, user: Principal | None, requested: str | None
-) -> models.Festival | None:
+def _festival_for(db: Session, user: Actor | None, requested: str | None) -> models.Festival | None:
     if user is not None and user.festival_id is not None:
         return db.get(models.Festival, user.festival_id)
     if requested:

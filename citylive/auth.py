@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from sqlmodel import Session, col, select
 
 import models
 from citylive.errors import Invalid, NotFound
+from citylive.scope import Actor
 from models._types import utcnow
 from models.enums import Role
 
@@ -34,21 +34,6 @@ class TokenNotFound(NotFound):
     def __init__(self, token_id: int):
         super().__init__(f"no token with id {token_id}; `citylive token list` shows them")
         self.token_id = token_id
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is asking: the role decides what they may see, the town limits a coordinator."""
-
-    role: Role
-    town: str | None
-    token_id: int | None
-    name: str
-    festival_id: str | None = None
-
-    @property
-    def is_organiser(self) -> bool:
-        return self.role == Role.organiser
 
 
 def hash_token(token: str) -> str:
@@ -98,7 +83,7 @@ def create_token(
     return row, token
 
 
-def verify_token(*, db: Session, token: str) -> Principal | None:
+def verify_token(*, db: Session, token: str) -> Actor | None:
     """The principal a token stands for, or None for an unknown or revoked token."""
     if not token or len(token) > 200:
         return None
@@ -127,7 +112,7 @@ def verify_token(*, db: Session, token: str) -> Principal | None:
         if stored is not None:
             stored.last_used_at = now  # written with the caller's next commit
             db.add(stored)
-    return Principal(
+    return Actor(
         role=Role(row.role),
         town=row.town,
         token_id=row.id,

@@ -19,8 +19,8 @@ from api.schemas import (
     DeclineBody,
     ErrorPublic,
 )
-from citylive.auth import Principal
 from citylive.decisions import find_session_for, history
+from citylive.scope import Actor
 from citylive.sessions import SessionFilter, festival_zone, list_sessions, session_public
 from models import DecisionPublic, DecisionsPublic, SessionPublic, SessionsPublic
 from models.enums import SessionStatus
@@ -87,7 +87,7 @@ def _decide(
     request: Request,
     background: BackgroundTasks,
     db: SessionDep,
-    user: Principal,
+    user: Actor,
     sid: str,
     action: str,
     reason: str | None,
