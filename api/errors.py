@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from citylive.auth import TokenError
 from citylive.decisions import DecisionInvalid, SessionNotFound
 from citylive.festival import FestivalFileError
-from citylive.store import FestivalNotFound, ImportRefused
+from citylive.festival.storage import FestivalNotFound, ImportRefused
 
 log = logging.getLogger("citylive.api")
 

@@ -42,7 +42,7 @@ from bench.generate import generate  # noqa: E402
 from citylive.auth import create_token  # noqa: E402
 from citylive.db import init_db, make_engine  # noqa: E402
 from citylive.festival import Festival, SlotRef, parse_festival  # noqa: E402
-from citylive.store import import_festival  # noqa: E402
+from citylive.festival.storage import import_festival  # noqa: E402
 
 PG_URL = os.environ.get("CITYLIVE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -111,7 +111,7 @@ def prepare(url: str) -> None:
     import models
     from citylive.db import init_db, make_engine
     from citylive.festival import SlotRef, load_festival
-    from citylive.store import import_festival
+    from citylive.festival.storage import import_festival
 
     engine = make_engine(url)
     init_db(engine)

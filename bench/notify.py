@@ -124,7 +124,7 @@ def prepare(engine: Any, enterprises: int, streamers: int, seed: int) -> tuple[s
     from bench.generate import generate
     from citylive.festival import SlotRef, parse_festival
     from citylive.notify import outbox
-    from citylive.store import import_festival
+    from citylive.festival.storage import import_festival
 
     festival = parse_festival(
         generate("xl", enterprises=enterprises, streamers=streamers, seed=seed), "xl"

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     # Limits on every input (docs/security.md lists each with what it protects).
     festival_max_bytes: int = Field(default=20 * 2**20, description="a festival file's size")
     festival_max_depth: int = Field(default=32, description="nesting of a festival file")
+    max_request_bytes: int = Field(
+        default=21 * 2**20, description="a request's body, refused before it is read"
+    )
+    max_upload_bytes: int = Field(default=20 * 2**20, description="one uploaded file")
+    token_days: int = Field(default=180, ge=1, le=3660, description="an API token's lifetime")
+    feed_token_days: int = Field(
+        default=366, ge=1, le=3660, description="a calendar feed token's lifetime"
+    )
     festival_max_nodes: int = Field(
         default=2_000_000, description="values in a festival file, YAML aliases expanded"
     )

@@ -8,7 +8,7 @@
 - Every attempt, whatever its outcome, is written to the `decision` audit table in the same
   transaction as the change; applied ones also queue a receipt in the notification outbox.
 
-Nothing here commits: the caller owns the transaction.
+Nothing here commits: the use case (citylive/actions/decisions.py) owns the transaction.
 """
 
 from __future__ import annotations
@@ -23,12 +23,17 @@ from sqlmodel import Session, col, select
 
 import models
 from citylive.errors import Invalid, NotFound
+from citylive.scope import Actor, require_writer
 from models._types import utcnow
-from models.enums import DecisionAction, Role, SessionStatus
+from models.enums import DecisionAction, SessionStatus
 
 Outcome = Literal["applied", "unchanged", "conflict", "refused"]
 
-TARGET = {"confirm": SessionStatus.confirmed, "decline": SessionStatus.declined}
+TARGET = {
+    "confirm": SessionStatus.confirmed,
+    "decline": SessionStatus.declined,
+    "expire": SessionStatus.declined,  # silence at the deadline, under `silence: decline`
+}
 MAX_REASON = 2000
 
 
@@ -56,39 +61,22 @@ class DecisionResult:
     timezone: str | None = None  # the festival's, for showing the session's times
 
 
-def find_session_for(
-    *, db: Session, session_id: str, role: str, town: str | None, festival_id: str | None = None
-) -> models.FestivalSession:
-    """The session, if this role/town may see it; SessionNotFound otherwise."""
-    row = db.get(models.FestivalSession, session_id)
-    if row is None:
-        raise SessionNotFound(session_id)
-    if Role(role) != Role.organiser and row.town != town:
-        raise SessionNotFound(session_id)
-    if festival_id is not None and row.festival_id != festival_id:
-        raise SessionNotFound(session_id)
-    return row
-
-
-def decide(
+def apply_decision(
     *,
     db: Session,
+    actor: Actor,
     session_id: str,
     action: str,
-    actor: str,
-    role: str,
-    town: str | None,
     reason: str | None = None,
-    remote_addr: str | None = None,
-    token_id: int | None = None,
-    festival_id: str | None = None,
     now: datetime | None = None,
 ) -> DecisionResult:
-    """Confirm or decline one session on behalf of `actor`; see the module's docstring."""
-    if action not in TARGET:
+    """Confirm or decline one session on behalf of `actor` (or, for the system, expire it);
+    see the module's docstring.  Does not commit."""
+    if action not in TARGET or (action == "expire" and actor.kind != "system"):
         raise DecisionInvalid(f"action {action!r} is not one of: confirm, decline", "action")
+    require_writer(actor)
     reason = (reason or "").strip() or None
-    if action == "decline" and reason is None:
+    if action in ("decline", "expire") and reason is None:
         raise DecisionInvalid(
             "a decline needs a reason, so the organisers can re-plan well", "reason"
         )
@@ -97,7 +85,8 @@ def decide(
     now = now or utcnow()
     target = TARGET[action]
     S, F = models.FestivalSession, models.Festival
-    coordinator = Role(role) != Role.organiser
+    coordinator = not actor.is_organiser
+    town, festival_id = actor.town, actor.festival_id
     conn = db.connection()
 
     # The happy path is one statement: a compare-and-set on the status that also checks the
@@ -156,10 +145,10 @@ def decide(
         town=row.town,
         action=DecisionAction(action).value,
         reason=reason,
-        actor=actor,
-        role=Role(role).value,
-        remote_addr=remote_addr,
-        token_id=token_id,
+        actor=actor.name,
+        role=actor.role.value,
+        remote_addr=actor.remote_addr,
+        token_id=actor.token_id,
         outcome=outcome,
         at=now,
     )
@@ -168,7 +157,7 @@ def decide(
         sa.insert(models.Decision).values(**values).returning(col(models.Decision.id))
     ).scalar_one()
     if outcome == "applied":
-        from citylive.notify.outbox import enqueue_receipt_for
+        from citylive.notify import enqueue_receipt_for
 
         enqueue_receipt_for(db=db, decision=decision, session=row)
     return DecisionResult(

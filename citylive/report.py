@@ -22,7 +22,7 @@ import models
 from citylive.sales._tables import FESTIVAL_SESSION, QUARANTINED_ROW, SALES_FILE, TOWN, VENUE
 from citylive.sales.figures import summary, totals, yuan
 from citylive.sales.flags import flag_sessions
-from citylive.store import FestivalNotFound
+from citylive.festival.storage import FestivalNotFound
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
 LOCALES = ("zh-CN", "en")

@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 import models
 from citylive.festival import Festival
-from citylive.store import load_stored_festival
+from citylive.festival.storage import load_stored_festival
 
 FIGURES_FILE = Path("figures") / "session_figures.csv"
 

@@ -21,7 +21,7 @@ from citylive.db import session_scope
 from citylive.festival import FestivalFileError, load_festival
 from citylive.planner.capacity import capacity_report
 from citylive.schedule import ScheduleDocument
-from citylive.store import import_festival, load_stored_festival
+from citylive.festival.storage import import_festival, load_stored_festival
 from flows._common import publish_schedule_artifacts, run_logger, version_counts
 
 

@@ -21,7 +21,7 @@ from sqlmodel import col, func, select
 
 import models
 from citylive.db import lock_festival, session_scope
-from citylive.store import load_stored_festival
+from citylive.festival.storage import load_stored_festival
 from flows._common import publish_schedule_artifacts, run_logger, version_counts
 from models._types import utcnow
 from models.enums import DecisionAction, SessionStatus

@@ -16,6 +16,7 @@ from models.festival import (
     Venue,
 )
 from models.notification import Notification, NotificationPublic, NotificationsPublic
+from models.planning import PlanJob
 from models.sales import OrderLine, QuarantinedRow, SalesFile, SessionFigures
 from models.schedule import (
     FestivalSession,
@@ -41,6 +42,7 @@ __all__ = [
     "NotificationStatus",
     "NotificationsPublic",
     "OrderLine",
+    "PlanJob",
     "QuarantinedRow",
     "Role",
     "SalesFile",

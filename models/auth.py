@@ -17,6 +17,8 @@ class ApiToken(SQLModel, table=True):
     festival_id: str | None = Field(default=None, max_length=64)
     token_hash: str = Field(max_length=128, unique=True)
     prefix: str = Field(max_length=16)  # first characters, to tell tokens apart in lists
+    kind: str = Field(default="api", max_length=8, sa_column_kwargs={"server_default": "api"})
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

@@ -39,3 +39,15 @@ class NotificationStatus(StrEnum):
     sent = "sent"
     failed = "failed"
     undeliverable = "undeliverable"
+
+
+class PlanJobState(StrEnum):
+    scheduled = "scheduled"
+    running = "running"
+    completed = "completed"
+    failed = "failed"
+
+
+class TokenKind(StrEnum):
+    api = "api"  # the API and the portal, as its role and scope allow
+    feed = "feed"  # calendar feeds only: reads, never changes

@@ -21,6 +21,11 @@ class FestivalBase(SQLModel):
 
 class Festival(FestivalBase, table=True):
     document: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    # The file's `festival:` section (days, slot grid, settings): what pages and messages
+    # read, so they never load the whole document.
+    info: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONType, nullable=False, server_default="{}")
+    )
     source_sha256: str = Field(max_length=64)
     confirmation_deadline: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     current_version: int = 0

@@ -12,7 +12,7 @@ from api.deps import FeedUser, SessionDep, check_festival_scope, scope_town
 from api.routes.festivals import ERRORS
 from citylive.schedule.publish import calendar_ics, schedule_workbook
 from citylive.sessions import SessionFilter, festival_brief
-from citylive.store import FestivalNotFound
+from citylive.festival.storage import FestivalNotFound
 from models.enums import SessionStatus
 
 router = APIRouter(prefix="/festivals/{fid}", tags=["exports"])

@@ -28,7 +28,7 @@ from api.schemas import (
 from citylive.festival import FestivalFileError, load_festival_text, parse_festival
 from citylive.planner.capacity import capacity_report
 from citylive.sessions import confirmations_by_town, festival_brief
-from citylive.store import (
+from citylive.festival.storage import (
     FestivalNotFound,
     festival_public,
     import_festival,

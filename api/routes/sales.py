@@ -21,7 +21,7 @@ from citylive.sales.figures import Filters, summary
 from citylive.sales.flags import flag_sessions
 from citylive.sales.ingest import IngestError, ingest_files
 from citylive.sales.session_figures import FiguresError, parse_figures, store_figures
-from citylive.store import FestivalNotFound
+from citylive.festival.storage import FestivalNotFound
 from models import Enterprise, Festival, FestivalSession
 from models.enums import Role
 

@@ -20,7 +20,7 @@ from citylive.errors import Conflict
 from citylive.festival import Festival
 from citylive.planner import ProgressCallback, plan
 from citylive.schedule import ScheduleDocument, current_document, store_schedule
-from citylive.store import FestivalNotFound, load_stored_festival
+from citylive.festival.storage import FestivalNotFound, load_stored_festival
 
 
 class StaleSchedule(Conflict):

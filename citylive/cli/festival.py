@@ -68,7 +68,7 @@ def validate(file: Path = typer.Argument(..., help="festival file, YAML or JSON"
 def import_(file: Path = typer.Argument(..., help="festival file, YAML or JSON")) -> None:
     """Store a festival, or update the stored one with the same id in place; prints its id."""
     from citylive.db import session_scope
-    from citylive.store import ImportRefused, import_festival
+    from citylive.festival.storage import ImportRefused, import_festival
 
     festival = load_or_fail(file)
     try:
@@ -85,7 +85,7 @@ def import_(file: Path = typer.Argument(..., help="festival file, YAML or JSON")
 def festivals() -> None:
     """List the stored festivals."""
     from citylive.db import session_scope
-    from citylive.store import festival_public, list_festivals
+    from citylive.festival.storage import festival_public, list_festivals
 
     with session_scope() as db:
         rows = [festival_public(db, f) for f in list_festivals(db)]

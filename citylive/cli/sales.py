@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from citylive.cli.app import app, console, fail
 from citylive.db import init_db
-from citylive.store import FestivalNotFound
+from citylive.festival.storage import FestivalNotFound
 
 sales_app = typer.Typer(help="Post-event sales: ingest exports, viewer figures, summaries, flags.")
 app.add_typer(sales_app, name="sales")

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, func, select
 import models
 from citylive.config import get_settings
 from citylive.notify.messages import CHANGE_LABELS, STATUS_LABELS, normal_locale, render
-from citylive.store import FestivalNotFound
+from citylive.festival.storage import FestivalNotFound
 
 ACTIVE = ("proposed", "confirmed")
 

@@ -1,14 +1,18 @@
 """The schedule as calendar feeds (iCalendar) and as an Excel workbook.
 
 Exports take the same `SessionFilter` as the API, so a coordinator's export is exactly the
-sessions the coordinator may see.
+sessions the coordinator may see.  Names come from festival files and are untrusted: control
+characters are stripped, and a cell that starts like a formula (`= + - @`, a tab or a CR) is
+written as text, never as a live formula (CSV/formula injection).
 """
 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -18,13 +22,13 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
 import models
+from citylive.festival.storage import FestivalNotFound
 from citylive.sessions import (
     SessionFilter,
     confirmations_by_town,
     festival_brief,
     list_sessions,
 )
-from citylive.store import FestivalNotFound
 
 ICS_STATUS = {
     "proposed": "TENTATIVE",
@@ -38,6 +42,15 @@ STATUS_ZH = {
     "declined": "已拒绝",
     "cancelled": "已取消",
 }
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean_text(value: str) -> str:
+    """A name as it may appear in a calendar or a workbook: no control characters."""
+    return _CONTROL.sub("", value)
 
 
 @dataclass
@@ -60,7 +73,7 @@ def names_of(*, db: Session, festival_id: str) -> Names:
 
     def pairs(table: type) -> dict[str, str]:
         rows = db.exec(select(table.id, table.name).where(table.festival_id == festival_id))  # type: ignore[attr-defined]
-        return {i: n for i, n in rows}
+        return {i: clean_text(n) for i, n in rows}
 
     return Names(
         festival=row.name,
@@ -84,7 +97,7 @@ def calendar_ics(
     cal.add("prodid", "-//CityLive//festival schedule//ZH")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", title or names.festival)
+    cal.add("x-wr-calname", clean_text(title or names.festival))
     cal.add("x-wr-timezone", str(names.tz))
     for s in sessions:
         ev = Event()
@@ -95,17 +108,21 @@ def calendar_ics(
         ev.add("sequence", s.row_version - 1)
         ev.add(
             "summary",
-            f"{names.enterprises.get(s.enterprise, s.enterprise)} × "
-            f"{names.streamers.get(s.streamer, s.streamer)} ({s.platform})",
+            clean_text(
+                f"{names.enterprises.get(s.enterprise, s.enterprise)} × "
+                f"{names.streamers.get(s.streamer, s.streamer)} ({s.platform})"
+            ),
         )
-        ev.add("location", f"{names.venues.get(s.venue, s.venue)} · 直播间 {s.studio}")
+        ev.add("location", clean_text(f"{names.venues.get(s.venue, s.venue)} · 直播间 {s.studio}"))
         ev.add("status", ICS_STATUS[s.status])
         ev.add(
             "description",
-            f"session {s.id}\nstatus: {s.status}\ntown: {names.towns.get(s.town, s.town)}\n"
-            f"industry: {names.industries.get(s.industry, s.industry)}",
+            clean_text(
+                f"session {s.id}\nstatus: {s.status}\ntown: {names.towns.get(s.town, s.town)}\n"
+                f"industry: {names.industries.get(s.industry, s.industry)}"
+            ),
         )
-        ev.add("categories", [s.town, s.industry, s.platform])
+        ev.add("categories", [clean_text(x) for x in (s.town, s.industry, s.platform)])
         cal.add_component(ev)
     cal.add_missing_timezones()
     return cal.to_ical()
@@ -148,7 +165,8 @@ def schedule_workbook(*, db: Session, festival_id: str, filters: SessionFilter) 
     for s in sessions:
         start: datetime = s.start.astimezone(names.tz)
         end: datetime = s.end.astimezone(names.tz)
-        ws.append(
+        _append(
+            ws,
             [
                 s.id,
                 start.date(),
@@ -163,7 +181,7 @@ def schedule_workbook(*, db: Session, festival_id: str, filters: SessionFilter) 
                 s.platform,
                 f"{STATUS_ZH[s.status]} {s.status}",
                 s.version,
-            ]
+            ],
         )
         ws.cell(row=ws.max_row, column=2).number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
@@ -180,8 +198,18 @@ def schedule_workbook(*, db: Session, festival_id: str, filters: SessionFilter) 
         )
         towns.column_dimensions[get_column_letter(i)].width = 16
     for line in confirmations_by_town(db=db, festival_id=festival_id, town=filters.town):
-        towns.append([line.town, line.name, line.proposed, line.confirmed, line.declined])
+        _append(towns, [line.town, line.name, line.proposed, line.confirmed, line.declined])
     towns.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _append(ws: Any, values: list[Any]) -> None:
+    """A row whose text cells are plain text: cleaned, and never read as formulas."""
+    ws.append([clean_text(v) if isinstance(v, str) else v for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # what openpyxl would have stored as a formula stays text
+            if cell.value.startswith(FORMULA_START):
+                cell.quotePrefix = True  # and Excel shows it as typed, even when edited

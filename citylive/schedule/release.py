@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 import models
 from citylive.errors import Conflict
 from citylive.festival import Festival
+from citylive.festival.storage import FestivalNotFound
 from citylive.schedule.document import SCHEDULE_FORMAT, ScheduleDocument, ScheduledSession
-from citylive.store import FestivalNotFound
 from models._types import utcnow
 from models.enums import LIVE_STATUSES, SessionStatus
 
@@ -33,7 +33,7 @@ def store_schedule(
     *, db: Session, festival: Festival, document: ScheduleDocument
 ) -> models.ScheduleVersion:
     """Release `document` as the festival's next version (does not commit)."""
-    from citylive.notify.outbox import enqueue_schedule_release
+    from citylive.notify import enqueue_schedule_release
 
     row = db.get(models.Festival, festival.id)
     if row is None:

@@ -18,7 +18,7 @@ from bench.generate import generate
 from citylive.cli import app
 from citylive.festival import load_festival, parse_festival
 from citylive.planner.capacity import capacity_report
-from citylive.store import ImportRefused, import_festival, load_stored_festival
+from citylive.festival.storage import ImportRefused, import_festival, load_stored_festival
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()

@@ -16,7 +16,7 @@ from citylive.festival import load_festival
 from citylive.planner import plan
 from citylive.schedule import ScheduleDocument, ScheduleRefused, current_document, store_schedule
 from citylive.schedule.checker import check_schedule
-from citylive.store import import_festival
+from citylive.festival.storage import import_festival
 
 SMALL = Path(__file__).resolve().parents[2] / "examples" / "small.yaml"
 

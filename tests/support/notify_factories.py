@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 import models
 from citylive.festival import Festival, SlotRef, load_festival
-from citylive.store import import_festival
+from citylive.festival.storage import import_festival
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "examples" / "small.yaml"

@@ -1,4 +1,4 @@
-"""Storing festivals: import (create or update in place) and loading back."""
+"""Festivals in the database: import (create or update in place) and loading back."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, delete, func, select
 
 import models
 from citylive.errors import Conflict, NotFound
 from citylive.festival import Festival, parse_festival
 from models._types import utcnow
+from models.enums import LIVE_STATUSES, SessionStatus
 
 
 class FestivalNotFound(NotFound):
@@ -42,11 +45,15 @@ def _sha(doc: dict) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def import_festival(db: Session, festival: Festival) -> ImportResult:
-    """Store a validated festival, or update the stored one with the same id in place.
+def import_festival(db: Session, festival: Festival, *, force: bool = False) -> ImportResult:
+    """Store a validated festival, or update the stored one with the same id in place (does
+    not commit).
 
-    An update that would orphan sessions of the current schedule (their enterprise, streamer
-    or venue gone from the file) is refused: re-plan from the new file instead.
+    The stored data stays consistent with the file: a session follows its enterprise's town
+    and industry.  A file that drops an enterprise with sessions or orders, or a streamer or
+    venue with live sessions, is refused with the list (ImportRefused); `force` removes them
+    explicitly: the dropped enterprises' sessions and order lines are deleted (so every
+    summary still adds up), live sessions of dropped streamers and venues are cancelled.
     """
     doc = document_of(festival)
     sha = _sha(doc)
@@ -55,7 +62,7 @@ def import_festival(db: Session, festival: Festival) -> ImportResult:
     if row is not None and row.source_sha256 == sha:
         return ImportResult(festival.id, created=False, changed=False)
     if row is not None:
-        _refuse_orphans(db, festival)
+        _drop_what_the_file_dropped(db, festival, force)
         for table in (
             models.Town,
             models.Industry,
@@ -68,12 +75,14 @@ def import_festival(db: Session, festival: Festival) -> ImportResult:
     deadline = festival.info.confirmation_deadline
     if deadline is not None and deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=festival.tz)
+    info = doc["festival"]
     if row is None:
         row = models.Festival(
             id=festival.id,
             name=festival.name,
             timezone=festival.info.timezone,
             document=doc,
+            info=info,
             source_sha256=sha,
             confirmation_deadline=deadline,
         )
@@ -82,6 +91,7 @@ def import_festival(db: Session, festival: Festival) -> ImportResult:
         row.name = festival.name
         row.timezone = festival.info.timezone
         row.document = doc
+        row.info = info
         row.source_sha256 = sha
         row.confirmation_deadline = deadline
         row.updated_at = utcnow()
@@ -156,42 +166,127 @@ def import_festival(db: Session, festival: Festival) -> ImportResult:
             db.add(req)
     for gone in existing.values():
         db.delete(gone)
+    _sessions_follow_their_enterprises(db, festival)
     db.flush()
     return ImportResult(fid, created=created, changed=True)
 
 
-def _refuse_orphans(db: Session, festival: Festival) -> None:
-    sessions = db.exec(
-        select(models.FestivalSession).where(
-            models.FestivalSession.festival_id == festival.id,
-            col(models.FestivalSession.status).in_(["proposed", "confirmed"]),
+def _sessions_follow_their_enterprises(db: Session, festival: Festival) -> None:
+    """A session belongs to its enterprise's town (whose coordinator decides) and industry."""
+    S = models.FestivalSession
+    rows = db.exec(select(S.enterprise, S.town, S.industry).where(S.festival_id == festival.id))
+    moved = {
+        e
+        for e, town, industry in rows
+        if e in festival.enterprise
+        and (festival.enterprise[e].town, festival.enterprise[e].industry) != (town, industry)
+    }
+    for e in sorted(moved):
+        ent = festival.enterprise[e]
+        db.execute(
+            sa.update(S)
+            .where(col(S.festival_id) == festival.id, col(S.enterprise) == e)
+            .values(town=ent.town, industry=ent.industry, row_version=col(S.row_version) + 1)
         )
-    ).all()
-    problems = []
-    for s in sessions:
-        if s.enterprise not in festival.enterprise:
-            problems.append(f"session {s.id}: enterprise {s.enterprise!r} is no longer in the file")
-        if s.streamer not in festival.streamer:
-            problems.append(f"session {s.id}: streamer {s.streamer!r} is no longer in the file")
-        if s.venue not in festival.venue:
-            problems.append(f"session {s.id}: venue {s.venue!r} is no longer in the file")
-    if problems:
+
+
+def _drop_what_the_file_dropped(db: Session, festival: Festival, force: bool) -> None:
+    S = models.FestivalSession
+    sessions = db.exec(select(S).where(S.festival_id == festival.id).order_by(col(S.id))).all()
+    lines = dict(
+        db.exec(
+            select(models.OrderLine.enterprise_id, func.count())
+            .where(models.OrderLine.festival_id == festival.id)
+            .group_by(models.OrderLine.enterprise_id)
+        ).all()
+    )
+    dropped = sorted(({s.enterprise for s in sessions} | set(lines)) - set(festival.enterprise))
+    problems = [
+        f"enterprise {e!r} is no longer in the file, but has "
+        f"{sum(1 for s in sessions if s.enterprise == e)} session(s) and "
+        f"{int(lines.get(e, 0))} order line(s)"
+        for e in dropped
+    ]
+    stranded = [
+        s
+        for s in sessions
+        if s.enterprise not in dropped
+        and s.status in LIVE_STATUSES
+        and (s.streamer not in festival.streamer or s.venue not in festival.venue)
+    ]
+    for s in stranded:
+        what = (
+            f"streamer {s.streamer!r}"
+            if s.streamer not in festival.streamer
+            else f"venue {s.venue!r}"
+        )
+        problems.append(f"session {s.id} ({s.status}): {what} is no longer in the file")
+    if not problems:
+        return
+    if not force:
         shown = problems[:10] + (
             [f"... and {len(problems) - 10} more"] if len(problems) > 10 else []
         )
         raise ImportRefused(
-            f"festival {festival.id!r} is already stored with a schedule, and this file would orphan "
-            f"{len(problems)} of its sessions:\n  "
+            f"festival {festival.id!r} is already stored, and this file drops what its "
+            f"schedule or sales depend on ({len(problems)}):\n  "
             + "\n  ".join(shown)
-            + "\nKeep those entries in the file, or import it under a new festival id."
+            + "\nKeep those entries in the file, or import again with --force to remove them "
+            "(their sessions and order lines are deleted, live sessions of dropped streamers "
+            "and venues cancelled)."
         )
+    now = utcnow()
+    if dropped:
+        db.execute(
+            sa.delete(S).where(col(S.festival_id) == festival.id, col(S.enterprise).in_(dropped))
+        )
+        forget_sales(db=db, festival_id=festival.id, enterprise_ids=dropped)
+    for s in stranded:
+        s.status = SessionStatus.cancelled
+        s.row_version += 1
+        s.updated_at = now
+        db.add(s)
+    db.flush()
+
+
+def forget_sales(*, db: Session, festival_id: str, enterprise_ids: list[str]) -> None:
+    """Delete the order lines, files and quarantined rows of enterprises a festival dropped."""
+    F, L, Q = models.SalesFile, models.OrderLine, models.QuarantinedRow
+    files = select(F.id).where(
+        F.festival_id == festival_id, col(F.enterprise_id).in_(enterprise_ids)
+    )
+    db.execute(sa.delete(Q).where(col(Q.file_id).in_(files)))
+    db.execute(
+        sa.delete(L).where(
+            col(L.festival_id) == festival_id, col(L.enterprise_id).in_(enterprise_ids)
+        )
+    )
+    db.execute(
+        sa.delete(F).where(
+            col(F.festival_id) == festival_id, col(F.enterprise_id).in_(enterprise_ids)
+        )
+    )
 
 
 def load_stored_festival(db: Session, festival_id: str) -> Festival:
-    row = db.get(models.Festival, festival_id)
-    if row is None:
+    """The stored festival, validated; the same file is parsed once per process."""
+    F = models.Festival
+    sha = db.exec(select(F.source_sha256).where(F.id == festival_id)).first()
+    if sha is None:
         raise FestivalNotFound(festival_id)
-    return parse_festival(row.document, f"festival {festival_id!r} (stored)")
+    cached = _parsed.get((festival_id, sha))
+    if cached is not None:
+        return cached
+    document = db.exec(select(F.document).where(F.id == festival_id)).one()
+    festival = parse_festival(document, f"festival {festival_id!r} (stored)")
+    if len(_parsed) >= 16:
+        _parsed.pop(next(iter(_parsed)))
+    _parsed[(festival_id, sha)] = festival
+    return festival
+
+
+# (festival id, file hash) -> parsed festival; a Festival is never changed once parsed
+_parsed: dict[tuple[str, str], Festival] = {}
 
 
 def festival_public(db: Session, row: models.Festival) -> models.FestivalPublic:
@@ -208,7 +303,7 @@ def festival_public(db: Session, row: models.Festival) -> models.FestivalPublic:
         id=row.id,
         name=row.name,
         timezone=row.timezone,
-        days=[str(d) for d in row.document["festival"]["days"]],
+        days=[str(d) for d in (row.info or {}).get("days", [])],
         towns=count(models.Town),
         venues=count(models.Venue),
         enterprises=count(models.Enterprise),
@@ -222,4 +317,11 @@ def festival_public(db: Session, row: models.Festival) -> models.FestivalPublic:
 
 
 def list_festivals(db: Session) -> list[models.Festival]:
-    return list(db.exec(select(models.Festival).order_by(models.Festival.id)))
+    """Every stored festival, without its (large) document."""
+    return list(
+        db.exec(
+            select(models.Festival)
+            .options(defer(models.Festival.document))  # type: ignore[arg-type]
+            .order_by(models.Festival.id)
+        )
+    )
