@@ -1,94 +1,93 @@
-"""Launching planning from the API.
+"""Who runs a planning job requested through the API.
 
-The launcher is a hook: by default planning runs in a thread of this process; a deployment
-with an orchestrator replaces it with `set_launcher(...)` (for example one that starts the
-plan flow and reads the flow run's state).
+With a Prefect server configured (`PREFECT_API_URL`), the `plan-festival/citylive` deployment
+runs it on a worker (the answer carries the flow run's id).  On the embedded default, a thread
+of this server runs it.  Either way the job is a database row (citylive/actions/plan_jobs.py):
+its state survives a restart and every server worker sees it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
-import uuid
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
-from api.schemas import PlanRunPublic
-from citylive.db import session_scope
-from models._types import utcnow
+import models
+from citylive.actions.plan_jobs import attach_flow_run, fail_job, run_plan_job
+from citylive.db import open_session
+from citylive.errors import Unavailable
 
 log = logging.getLogger("citylive.api.planning")
+DEPLOYMENT = "plan-festival/citylive"
 
 
-class PlanLauncher(Protocol):
-    def launch(
-        self, *, festival_id: str, time_limit: float, engine: Engine | None = None
-    ) -> PlanRunPublic: ...
+class Launcher(Protocol):
+    name: str
 
-    def status(self, run_id: str) -> PlanRunPublic | None: ...
-
-
-def plan_and_store(*, festival_id: str, time_limit: float, engine: Engine | None = None) -> int:
-    """Plan the stored festival (from its current schedule, if any) and store the version."""
-    from citylive.actions.planning import plan_and_release
-
-    with session_scope(engine) as db:
-        return plan_and_release(
-            db=db, festival_id=festival_id, time_limit=time_limit, reason="api"
-        ).version
+    def start(self, *, engine: Engine, job: models.PlanJob) -> None: ...
 
 
 class ThreadLauncher:
-    """Runs each plan in a daemon thread; keeps the runs' states in memory."""
+    """Runs the job in a daemon thread of this process (the embedded default)."""
 
-    def __init__(self) -> None:
-        self._runs: dict[str, PlanRunPublic] = {}
-        self._lock = threading.Lock()
+    name = "embedded"
 
-    def launch(
-        self, *, festival_id: str, time_limit: float, engine: Engine | None = None
-    ) -> PlanRunPublic:
-        run = PlanRunPublic(id=uuid.uuid4().hex, festival=festival_id, status="scheduled")
-        with self._lock:
-            self._runs[run.id] = run
+    def start(self, *, engine: Engine, job: models.PlanJob) -> None:
         threading.Thread(
-            target=self._run, args=(run.id, festival_id, time_limit, engine), daemon=True
+            target=self._run, args=(engine, job.id), name=f"plan-{job.id[:8]}", daemon=True
         ).start()
-        return run
 
-    def _set(self, run_id: str, **changes: object) -> None:
-        with self._lock:
-            self._runs[run_id] = self._runs[run_id].model_copy(update=changes)
-
-    def _run(self, run_id: str, festival_id: str, time_limit: float, engine: Engine | None) -> None:
-        self._set(run_id, status="running", started_at=utcnow())
+    @staticmethod
+    def _run(engine: Engine, job_id: str) -> None:
         try:
-            version = plan_and_store(festival_id=festival_id, time_limit=time_limit, engine=engine)
-        except Exception as exc:  # noqa: BLE001 - the run's status carries the failure
-            log.exception("planning %s failed", festival_id)
-            self._set(run_id, status="failed", finished_at=utcnow(), message=str(exc)[:500])
-            return
-        self._set(
-            run_id,
-            status="completed",
-            finished_at=utcnow(),
-            version=version,
-            message=f"stored schedule version {version}",
-        )
-
-    def status(self, run_id: str) -> PlanRunPublic | None:
-        with self._lock:
-            return self._runs.get(run_id)
+            run_plan_job(engine=engine, job_id=job_id)
+        except Exception:  # noqa: BLE001 - the job row carries the failure; log the rest
+            log.exception("planning job %s could not run", job_id)
 
 
-_launcher: PlanLauncher = ThreadLauncher()
+class PrefectLauncher:
+    """Starts a `plan-festival` flow run on the city's Prefect workers."""
+
+    name = "prefect"
+
+    def start(self, *, engine: Engine, job: models.PlanJob) -> None:
+        try:
+            from prefect.deployments import run_deployment
+
+            run = run_deployment(
+                name=DEPLOYMENT,
+                parameters={
+                    "festival_id": job.festival_id,
+                    "time_limit": job.time_limit,
+                    "job_id": job.id,
+                },
+                timeout=0,
+            )
+        except Exception as exc:  # noqa: BLE001 - told to the caller as 503, job marked
+            log.warning("could not start %s for job %s", DEPLOYMENT, job.id, exc_info=True)
+            with open_session(engine) as db:
+                fail_job(db=db, job_id=job.id, message=f"could not start {DEPLOYMENT}")
+            raise Unavailable(
+                f"the Prefect server could not start {DEPLOYMENT} ({exc.__class__.__name__}); "
+                "check PREFECT_API_URL and that the deployment exists (`prefect deploy --all`)"
+            ) from None
+        with open_session(engine) as db:
+            attach_flow_run(db=db, job_id=job.id, flow_run_id=str(run.id))
 
 
-def get_launcher() -> PlanLauncher:
-    return _launcher
+_launcher: Launcher | None = None
 
 
-def set_launcher(launcher: PlanLauncher) -> None:
+def get_launcher() -> Launcher:
+    if _launcher is not None:
+        return _launcher
+    return PrefectLauncher() if os.environ.get("PREFECT_API_URL") else ThreadLauncher()
+
+
+def set_launcher(launcher: Launcher | None) -> None:
+    """Choose the runner (None: by the environment, as above)."""
     global _launcher
     _launcher = launcher

@@ -150,13 +150,36 @@ class PlanRequest(BaseModel):
 
 
 class PlanRunPublic(BaseModel):
+    """A planning job: durable (a restarted server still reports it), one per festival at a
+    time."""
+
     id: str
     festival: str
     status: Literal["scheduled", "running", "completed", "failed"]
+    runner: str = Field(default="embedded", description="embedded (this server) or prefect")
+    flow_run_id: str | None = Field(default=None, description="the Prefect flow run, if any")
+    requested_by: str | None = None
+    created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
     version: int | None = Field(default=None, description="the schedule version it stored")
     message: str | None = None
+
+    @classmethod
+    def of(cls, job: Any) -> PlanRunPublic:
+        return cls(
+            id=job.id,
+            festival=job.festival_id,
+            status=job.state,
+            runner=job.runner,
+            flow_run_id=job.flow_run_id,
+            requested_by=job.requested_by,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            version=job.version,
+            message=job.message,
+        )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -171,3 +194,23 @@ class PlanRunPublic(BaseModel):
             ]
         }
     )
+
+
+class PlanConflictPublic(ErrorPublic):
+    """Planning was asked for while a job of the festival is under way: that job's id."""
+
+    job: str
+
+
+class FestivalUpdate(BaseModel):
+    """What an organiser may change on a stored festival without re-importing its file."""
+
+    confirmation_deadline: datetime | None = Field(
+        description="with its UTC offset; null clears it; a time in the past closes the round"
+    )
+
+
+class FeedTokenPublic(BaseModel):
+    token: str = Field(description="shown once; read-only, for calendar feeds")
+    expires_at: datetime | None
+    calendar_url: str = Field(description="a feed URL with the token, for calendar apps")

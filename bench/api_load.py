@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 import models  # noqa: E402
 from bench import _pg  # noqa: E402
 from bench.generate import generate  # noqa: E402
-from citylive.auth import create_token  # noqa: E402
 from citylive.db import init_db, make_engine  # noqa: E402
 from citylive.festival import Festival, SlotRef, parse_festival  # noqa: E402
 from citylive.festival.storage import import_festival  # noqa: E402
+from citylive.tokens import create_token  # noqa: E402
 
 PG_URL = os.environ.get("CITYLIVE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -31,7 +31,7 @@ import json, resource, sys, threading, time
 t0 = time.monotonic()
 import flows
 from flows import _prefect
-from flows.demo import _current_version, _exports_writer, _wait_for
+from demo.story import _current_version, _exports_writer, _wait_for
 from flows.collect_sales import inbox_of
 from flows.lifecycle import festival_lifecycle
 from citylive.db import get_engine

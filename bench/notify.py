@@ -123,8 +123,8 @@ def prepare(engine: Any, enterprises: int, streamers: int, seed: int) -> tuple[s
     import models
     from bench.generate import generate
     from citylive.festival import SlotRef, parse_festival
-    from citylive.notify import outbox
     from citylive.festival.storage import import_festival
+    from citylive.notify import outbox
 
     festival = parse_festival(
         generate("xl", enterprises=enterprises, streamers=streamers, seed=seed), "xl"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -14,8 +15,6 @@ from sqlmodel import Session, col
 
 import models  # noqa: F401 - registers every table on SQLModel.metadata
 from citylive.config import get_settings
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_engine(url: str) -> Engine:
@@ -50,8 +49,9 @@ def get_engine() -> Engine:
 def alembic_config(url: str):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    migrations = resources.files("citylive.migrations")
+    cfg = Config(str(migrations / "alembic.ini"))
+    cfg.set_main_option("script_location", str(migrations))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
@@ -98,6 +98,12 @@ def lock_festival(db: Session, festival_id: str) -> int | None:
         query = query.with_for_update(key_share=True)
     found = conn.execute(query).first()
     return None if found is None else int(found[0] or 0)
+
+
+def open_session(engine: Engine | None = None) -> Session:
+    """A database session for one unit of work (a request, a command); the caller closes it.
+    Use cases commit their own work (docs/architecture.md)."""
+    return Session(init_db(engine), expire_on_commit=False)
 
 
 @contextmanager

@@ -19,10 +19,10 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 import models
+from citylive.festival.storage import FestivalNotFound
 from citylive.sales._tables import FESTIVAL_SESSION, QUARANTINED_ROW, SALES_FILE, TOWN, VENUE
 from citylive.sales.figures import summary, totals, yuan
 from citylive.sales.flags import flag_sessions
-from citylive.festival.storage import FestivalNotFound
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
 LOCALES = ("zh-CN", "en")

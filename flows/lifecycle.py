@@ -11,14 +11,14 @@ triggered by decline events, reminders on a schedule, sales collected as exports
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from prefect import flow, task
-from sqlmodel import func, select
 
-import models
+from citylive.actions.festivals import confirmations
 from citylive.db import session_scope
+from citylive.scope import SYSTEM
 from flows._common import run_logger
 from flows.collect_sales import collect_sales, waiting_files
 from flows.dispatch_notifications import dispatch_notifications
@@ -28,13 +28,15 @@ from flows.summarise_festival import summarise_festival
 from models._types import utcnow
 
 
-def _answers(festival_id: str) -> dict[str, int]:
-    S = models.FestivalSession
+def _round(festival_id: str) -> tuple[dict[str, int], datetime | None]:
+    """Sessions by status, and the confirmation deadline as it stands now."""
     with session_scope() as db:
-        rows = db.exec(
-            select(S.status, func.count()).where(S.festival_id == festival_id).group_by(S.status)
-        ).all()
-    return {str(status): int(n) for status, n in rows}
+        found = confirmations(db=db, actor=SYSTEM, festival_id=festival_id)
+    counts = {
+        status: sum(getattr(line, status) for line in found.lines)
+        for status in ("proposed", "confirmed", "declined", "cancelled")
+    }
+    return {k: n for k, n in counts.items() if n}, found.festival.confirmation_deadline
 
 
 @task
@@ -48,14 +50,10 @@ def await_answers(
     """
     fallback = utcnow() + timedelta(seconds=window_seconds)
     while True:
-        with session_scope() as db:
-            festival = db.get(models.Festival, festival_id)
-            assert festival is not None
-            deadline = festival.confirmation_deadline or fallback
-        counts = _answers(festival_id)
+        counts, deadline = _round(festival_id)
         if counts.get("proposed", 0) == 0:
             return {"closed_by": "all answered", "counts": counts}
-        if utcnow() >= deadline:
+        if utcnow() >= (deadline or fallback):
             return {"closed_by": "deadline", "counts": counts}
         time.sleep(poll_seconds)
 

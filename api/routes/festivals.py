@@ -1,51 +1,48 @@
-"""Festivals: import (JSON or a file upload), list, get, capacity, confirmations, planning."""
+"""Festivals: import (JSON or a file upload), list, get, capacity, confirmations, the deadline,
+planning jobs."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Request, UploadFile, status
+from fastapi import APIRouter, Body, File, Query, UploadFile, status
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from api import planning
-from api.deps import (
-    CurrentUser,
-    OrganiserUser,
-    SessionDep,
-    check_festival_scope,
-    get_app_engine,
-    scope_town,
-)
+from api.deps import CurrentActor, EngineDep, SessionDep
 from api.errors import ApiError
 from api.schemas import (
     CapacityPublic,
     ConfirmationsPublic,
     ErrorPublic,
     FestivalImportPublic,
+    FestivalUpdate,
+    PlanConflictPublic,
     PlanRequest,
     PlanRunPublic,
     TownConfirmationPublic,
 )
-from citylive.festival import FestivalFileError, load_festival_text, parse_festival
-from citylive.planner.capacity import capacity_report
-from citylive.sessions import confirmations_by_town, festival_brief
-from citylive.festival.storage import (
-    FestivalNotFound,
-    festival_public,
-    import_festival,
-    list_festivals,
-    load_stored_festival,
-)
-from models import Festival, FestivalPublic, FestivalsPublic
+from citylive.actions import festivals as actions
+from citylive.actions.plan_jobs import PlanJobRunning, plan_job, request_plan
+from citylive.config import get_settings
+from citylive.festival import FestivalFileError
+from models import FestivalPublic, FestivalsPublic
 
 router = APIRouter(prefix="/festivals", tags=["festivals"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorPublic, "description": "the body could not be read (not JSON)"},
-    401: {"model": ErrorPublic, "description": "no token, or an unknown or revoked one"},
+    401: {"model": ErrorPublic, "description": "no token, or an unknown, expired or revoked one"},
     403: {"model": ErrorPublic, "description": "not allowed for this role or town"},
     404: {"model": ErrorPublic, "description": "no such festival (or not yours)"},
+    413: {"model": ErrorPublic, "description": "the request body is too large"},
 }
-MAX_UPLOAD = 20 * 1024 * 1024
+MAX_UPLOAD = 20 * 2**20  # the default of `max_upload_bytes`; the sales uploads still name it
+IMPORT_ERRORS = ERRORS | {
+    409: {"model": ErrorPublic, "description": "the file drops what the schedule depends on"},
+    422: {"model": ErrorPublic, "description": "the festival file is invalid"},
+}
 
 FESTIVAL_EXAMPLE = {
     "format": "citylive/festival@1",
@@ -84,95 +81,93 @@ FESTIVAL_EXAMPLE = {
 }
 
 
-def get_festival_row(db: SessionDep, user: CurrentUser, fid: str) -> Festival:
-    check_festival_scope(user, fid)
-    row = festival_brief(db, fid)
-    if row is None:
-        raise FestivalNotFound(fid)
-    return row
-
-
-def _import(db: SessionDep, text_or_doc: Any, source: str) -> FestivalImportPublic:
-    festival = (
-        load_festival_text(text_or_doc, source)
-        if isinstance(text_or_doc, str)
-        else parse_festival(text_or_doc, source)
-    )
-    result = import_festival(db, festival)
-    db.commit()
-    row = db.get(Festival, result.festival_id)
-    assert row is not None
-    return FestivalImportPublic(
-        festival=festival_public(db, row), created=result.created, changed=result.changed
-    )
-
-
 @router.get("", response_model=FestivalsPublic, responses=ERRORS)
-def read_festivals(db: SessionDep, user: CurrentUser) -> FestivalsPublic:
+def read_festivals(db: SessionDep, actor: CurrentActor) -> FestivalsPublic:
     """Festivals stored (a token made for one festival sees only that one)."""
-    rows = [r for r in list_festivals(db) if user.festival_id in (None, r.id)]
-    return FestivalsPublic(data=[festival_public(db, r) for r in rows], count=len(rows))
+    rows = actions.festivals(db=db, actor=actor)
+    return FestivalsPublic(data=rows, count=len(rows))
 
 
-@router.post(
-    "",
-    response_model=FestivalImportPublic,
-    responses=ERRORS | {422: {"model": ErrorPublic, "description": "the festival file is invalid"}},
-)
-def create_festival(
+def _imported(done: actions.Imported) -> FestivalImportPublic:
+    return FestivalImportPublic(
+        festival=done.festival, created=done.result.created, changed=done.result.changed
+    )
+
+
+@router.post("", response_model=FestivalImportPublic, responses=IMPORT_ERRORS)
+async def create_festival(
     db: SessionDep,
-    user: OrganiserUser,
+    actor: CurrentActor,
     document: Annotated[
         dict[str, Any],
         Body(description="a `citylive/festival@1` document", examples=[FESTIVAL_EXAMPLE]),
     ],
+    force: Annotated[bool, Query(description="remove what the file dropped")] = False,
 ) -> FestivalImportPublic:
     """Create a festival, or update the stored one with the same id, from its JSON."""
-    return _import(db, document, "<request body>")
+    done = await run_in_threadpool(
+        lambda: actions.import_festival_data(
+            db=db, actor=actor, data=document, source="<request body>", force=force
+        )
+    )
+    return _imported(done)
 
 
-@router.post(
-    "/upload",
-    response_model=FestivalImportPublic,
-    responses=ERRORS | {422: {"model": ErrorPublic, "description": "the festival file is invalid"}},
-)
+@router.post("/upload", response_model=FestivalImportPublic, responses=IMPORT_ERRORS)
 async def upload_festival(
     db: SessionDep,
-    user: OrganiserUser,
+    actor: CurrentActor,
     file: Annotated[UploadFile, File(description="a festival file, YAML or JSON, UTF-8")],
+    force: Annotated[bool, Query(description="remove what the file dropped")] = False,
 ) -> FestivalImportPublic:
     """Create or update a festival from an uploaded festival file (YAML or JSON)."""
-    raw = await file.read(MAX_UPLOAD + 1)
-    name = file.filename or "upload"
-    if len(raw) > MAX_UPLOAD:
-        raise ApiError(413, f"{name}: larger than {MAX_UPLOAD // 2**20} MiB", field="file")
+    limit = get_settings().max_upload_bytes
+    raw = await file.read(limit + 1)
+    name = (file.filename or "upload")[-120:]
+    if len(raw) > limit:
+        raise ApiError(413, f"{name}: larger than {limit // 2**20} MiB", field="file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FestivalFileError(
             name, [f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]
         ) from None
-    return _import(db, text, name)
+    # reading and validating a large file is CPU work: off the event loop
+    done = await run_in_threadpool(
+        lambda: actions.import_festival_data(
+            db=db, actor=actor, data=text, source=name, force=force
+        )
+    )
+    return _imported(done)
 
 
 @router.get("/{fid}", response_model=FestivalPublic, responses=ERRORS)
-def read_festival(db: SessionDep, user: CurrentUser, fid: str) -> FestivalPublic:
-    return festival_public(db, get_festival_row(db, user, fid))
+def read_festival(db: SessionDep, actor: CurrentActor, fid: str) -> FestivalPublic:
+    return actions.festival(db=db, actor=actor, festival_id=fid)
+
+
+@router.patch("/{fid}", response_model=FestivalPublic, responses=ERRORS)
+def update_festival(
+    db: SessionDep, actor: CurrentActor, fid: str, body: FestivalUpdate
+) -> FestivalPublic:
+    """Move the confirmation deadline (organisers); a time in the past closes the round."""
+    return actions.set_deadline(
+        db=db, actor=actor, festival_id=fid, deadline=body.confirmation_deadline
+    )
 
 
 @router.get("/{fid}/capacity", response_model=CapacityPublic, responses=ERRORS)
-def read_capacity(db: SessionDep, user: OrganiserUser, fid: str) -> CapacityPublic:
+def read_capacity(db: SessionDep, actor: CurrentActor, fid: str) -> CapacityPublic:
     """The capacity check: demand against supply per town and industry, shortages in words."""
-    check_festival_scope(user, fid)
-    return CapacityPublic.model_validate(capacity_report(load_stored_festival(db, fid)).as_dict())
+    report = actions.capacity(db=db, actor=actor, festival_id=fid)
+    return CapacityPublic.model_validate(report.as_dict())
 
 
 @router.get("/{fid}/confirmations", response_model=ConfirmationsPublic, responses=ERRORS)
-def read_confirmations(db: SessionDep, user: CurrentUser, fid: str) -> ConfirmationsPublic:
+def read_confirmations(db: SessionDep, actor: CurrentActor, fid: str) -> ConfirmationsPublic:
     """How many sessions each town confirmed, declined, or has yet to decide (a coordinator
     sees only its own town)."""
-    row = get_festival_row(db, user, fid)
-    lines = confirmations_by_town(db=db, festival_id=fid, town=scope_town(user, None))
+    found = actions.confirmations(db=db, actor=actor, festival_id=fid)
     data = [
         TownConfirmationPublic(
             town=x.town,
@@ -183,10 +178,13 @@ def read_confirmations(db: SessionDep, user: CurrentUser, fid: str) -> Confirmat
             cancelled=x.cancelled,
             total=x.total,
         )
-        for x in lines
+        for x in found.lines
     ]
     return ConfirmationsPublic(
-        festival=fid, confirmation_deadline=row.confirmation_deadline, data=data, count=len(data)
+        festival=fid,
+        confirmation_deadline=found.festival.confirmation_deadline,
+        data=data,
+        count=len(data),
     )
 
 
@@ -194,28 +192,39 @@ def read_confirmations(db: SessionDep, user: CurrentUser, fid: str) -> Confirmat
     "/{fid}/plan",
     response_model=PlanRunPublic,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=ERRORS,
+    responses=ERRORS
+    | {409: {"model": PlanConflictPublic, "description": "a plan of this festival is running"}},
 )
 def launch_plan(
-    request: Request,
     db: SessionDep,
-    user: OrganiserUser,
+    engine: EngineDep,
+    actor: CurrentActor,
     fid: str,
     body: PlanRequest | None = None,
-) -> PlanRunPublic:
-    """Start planning (or re-planning) the stored festival; poll the run's status route."""
-    get_festival_row(db, user, fid)
-    return planning.get_launcher().launch(
-        festival_id=fid,
-        time_limit=(body or PlanRequest()).time_limit,
-        engine=get_app_engine(request),
-    )
+) -> Any:
+    """Start planning (or re-planning) the stored festival; follow the job's route.  While a
+    job of the festival is under way, another request answers 409 naming it."""
+    launcher = planning.get_launcher()
+    try:
+        job = request_plan(
+            db=db,
+            actor=actor,
+            festival_id=fid,
+            time_limit=(body or PlanRequest()).time_limit,
+            runner=launcher.name,
+        )
+    except PlanJobRunning as exc:
+        return JSONResponse(
+            PlanConflictPublic(
+                message=exc.message, field="fid", job=exc.details["job"]
+            ).model_dump(),
+            status_code=409,
+        )
+    launcher.start(engine=engine, job=job)
+    return PlanRunPublic.of(job)
 
 
 @router.get("/{fid}/plan/{run_id}", response_model=PlanRunPublic, responses=ERRORS)
-def read_plan_run(db: SessionDep, user: OrganiserUser, fid: str, run_id: str) -> PlanRunPublic:
-    """How a planning run went."""
-    run = planning.get_launcher().status(run_id)
-    if run is None or run.festival != fid:
-        raise ApiError(404, f"no planning run {run_id!r} for festival {fid!r}", field="run_id")
-    return run
+def read_plan_run(db: SessionDep, actor: CurrentActor, fid: str, run_id: str) -> PlanRunPublic:
+    """How a planning job goes (it survives a restart of the server)."""
+    return PlanRunPublic.of(plan_job(db=db, actor=actor, festival_id=fid, job_id=run_id))

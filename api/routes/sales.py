@@ -17,11 +17,11 @@ from api.deps import CurrentUser, SessionDep, check_festival_scope, get_app_engi
 from api.errors import ApiError
 from api.routes.festivals import ERRORS, MAX_UPLOAD
 from citylive.config import get_settings
+from citylive.festival.storage import FestivalNotFound
 from citylive.sales.figures import Filters, summary
 from citylive.sales.flags import flag_sessions
 from citylive.sales.ingest import IngestError, ingest_files
 from citylive.sales.session_figures import FiguresError, parse_figures, store_figures
-from citylive.festival.storage import FestivalNotFound
 from models import Enterprise, Festival, FestivalSession
 from models.enums import Role
 

@@ -6,12 +6,12 @@ from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentUser, SessionDep, decide_as, scope_town
+from api.deps import CurrentActor, SessionDep
 from api.events import emit_session_event
-from api.routes.festivals import ERRORS, get_festival_row
+from api.routes.festivals import ERRORS
 from api.schemas import (
     ConfirmBody,
     ConflictPublic,
@@ -19,9 +19,10 @@ from api.schemas import (
     DeclineBody,
     ErrorPublic,
 )
-from citylive.decisions import find_session_for, history
+from citylive.actions import decisions as decision_actions
+from citylive.actions import sessions as session_actions
 from citylive.scope import Actor
-from citylive.sessions import SessionFilter, festival_zone, list_sessions, session_public
+from citylive.sessions import SessionFilter, session_public
 from models import DecisionPublic, DecisionsPublic, SessionPublic, SessionsPublic
 from models.enums import SessionStatus
 
@@ -46,7 +47,7 @@ DECISION_ERRORS: dict[int | str, dict[str, Any]] = ERRORS | {
 )
 def read_sessions(
     db: SessionDep,
-    user: CurrentUser,
+    actor: CurrentActor,
     fid: str,
     town: Annotated[str | None, Query(max_length=64)] = None,
     venue: Annotated[str | None, Query(max_length=64)] = None,
@@ -56,13 +57,12 @@ def read_sessions(
     streamer: Annotated[str | None, Query(max_length=64)] = None,
     status: SessionStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> SessionsPublic:
     """Sessions of the current schedule in programme order.  A coordinator gets only its own
     town's sessions (asking for another town answers 403)."""
-    get_festival_row(db, user, fid)
     filters = SessionFilter(
-        town=scope_town(user, town),
+        town=town,
         venue=venue,
         day=day,
         industry=industry,
@@ -70,34 +70,30 @@ def read_sessions(
         streamer=streamer,
         status=status,
     )
-    rows, count = list_sessions(db=db, festival_id=fid, filters=filters, limit=limit, offset=offset)
-    tz = festival_zone(db, fid)
-    return SessionsPublic(data=[session_public(r, tz) for r in rows], count=count)
+    page = session_actions.sessions(
+        db=db, actor=actor, festival_id=fid, filters=filters, limit=limit, offset=offset
+    )
+    return SessionsPublic(data=page.data, count=page.count)
 
 
 @router.get("/sessions/{sid}", response_model=SessionPublic, responses=DECISION_ERRORS)
-def read_session(db: SessionDep, user: CurrentUser, sid: str) -> SessionPublic:
-    row = find_session_for(
-        db=db, session_id=sid, role=user.role, town=user.town, festival_id=user.festival_id
-    )
-    return session_public(row, festival_zone(db, row.festival_id))
+def read_session(db: SessionDep, actor: CurrentActor, sid: str) -> SessionPublic:
+    return session_actions.session(db=db, actor=actor, session_id=sid)
 
 
 def _decide(
-    request: Request,
     background: BackgroundTasks,
     db: SessionDep,
-    user: Actor,
+    actor: Actor,
     sid: str,
     action: str,
     reason: str | None,
 ) -> Any:
-    result = decide_as(
-        db=db, user=user, request=request, session_id=sid, action=action, reason=reason
+    result = decision_actions.decide(
+        db=db, actor=actor, session_id=sid, action=action, reason=reason
     )
     row = result.session
-    tz = ZoneInfo(result.timezone) if result.timezone else festival_zone(db, row.festival_id)
-    public = session_public(row, tz)
+    public = session_public(row, ZoneInfo(result.timezone or "Asia/Shanghai"))
     if result.outcome in ("conflict", "refused"):
         body = ConflictPublic(
             message=result.message, field="status", outcome=result.outcome, session=public
@@ -126,16 +122,15 @@ def _decide(
     summary="Confirm a session (idempotent)",
 )
 def confirm_session(
-    request: Request,
     background: BackgroundTasks,
     db: SessionDep,
-    user: CurrentUser,
+    actor: CurrentActor,
     sid: str,
     body: ConfirmBody | None = None,
 ) -> Any:
     """Confirm that the town will hold this session.  Confirming again answers 200 with
     `outcome: unchanged`; a declined session answers 409 with its current state."""
-    return _decide(request, background, db, user, sid, "confirm", body.note if body else None)
+    return _decide(background, db, actor, sid, "confirm", body.note if body else None)
 
 
 @router.post(
@@ -145,40 +140,35 @@ def confirm_session(
     summary="Decline a session, with a reason (idempotent)",
 )
 def decline_session(
-    request: Request,
     background: BackgroundTasks,
     db: SessionDep,
-    user: CurrentUser,
+    actor: CurrentActor,
     sid: str,
     body: DeclineBody,
 ) -> Any:
     """Decline this session; the reason goes to the organisers, who re-plan.  Declining again
     answers 200 with `outcome: unchanged`; a confirmed session answers 409."""
-    return _decide(request, background, db, user, sid, "decline", body.reason)
+    return _decide(background, db, actor, sid, "decline", body.reason)
 
 
 @router.get("/sessions/{sid}/decisions", response_model=DecisionsPublic, responses=DECISION_ERRORS)
-def read_session_decisions(db: SessionDep, user: CurrentUser, sid: str) -> DecisionsPublic:
+def read_session_decisions(db: SessionDep, actor: CurrentActor, sid: str) -> DecisionsPublic:
     """The audit trail of one session: who decided what, when, why and from where."""
-    find_session_for(
-        db=db, session_id=sid, role=user.role, town=user.town, festival_id=user.festival_id
-    )
-    rows, count = history(db=db, session_id=sid)
+    rows, count = decision_actions.session_decisions(db=db, actor=actor, session_id=sid)
     return DecisionsPublic(data=[DecisionPublic.model_validate(r) for r in rows], count=count)
 
 
 @router.get("/festivals/{fid}/decisions", response_model=DecisionsPublic, responses=ERRORS)
 def read_festival_decisions(
     db: SessionDep,
-    user: CurrentUser,
+    actor: CurrentActor,
     fid: str,
     town: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> DecisionsPublic:
     """Decisions on the festival's sessions, newest first (a coordinator: its own town's)."""
-    get_festival_row(db, user, fid)
-    rows, count = history(
-        db=db, festival_id=fid, town=scope_town(user, town), limit=limit, offset=offset
+    rows, count = decision_actions.festival_decisions(
+        db=db, actor=actor, festival_id=fid, town=town, limit=limit, offset=offset
     )
     return DecisionsPublic(data=[DecisionPublic.model_validate(r) for r in rows], count=count)

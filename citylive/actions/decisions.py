@@ -12,8 +12,8 @@ from sqlmodel import Session, col, func, select
 
 import models
 from citylive.decisions import DecisionResult, apply_decision, history
-from citylive.scope import SYSTEM, Actor, require_festival, require_session, town_filter
 from citylive.festival.storage import FestivalNotFound, load_stored_festival
+from citylive.scope import SYSTEM, Actor, require_festival, require_session, town_filter
 from models._types import utcnow
 from models.enums import DecisionAction, SessionStatus
 
@@ -131,4 +131,3 @@ def festival_decisions(
     return history(
         db=db, festival_id=festival_id, town=town_filter(actor, town), limit=limit, offset=offset
     )
-

@@ -114,7 +114,9 @@ def set_deadline(
                 field="confirmation_deadline",
             )
         if not 1970 <= deadline.year <= 2200:
-            raise Invalid("the deadline is outside the years 1970-2200", field="confirmation_deadline")
+            raise Invalid(
+                "the deadline is outside the years 1970-2200", field="confirmation_deadline"
+            )
     row.confirmation_deadline = deadline
     row.updated_at = utcnow()
     db.add(row)

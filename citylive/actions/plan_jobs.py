@@ -181,9 +181,7 @@ def run_plan_job(*, engine: Engine, job_id: str, workers: int = 2) -> models.Pla
         finally:
             stop.set()
             beat.join(timeout=10)
-        db.execute(
-            sa.update(J).where(col(J.id) == job_id).values(finished_at=utcnow(), **values)
-        )
+        db.execute(sa.update(J).where(col(J.id) == job_id).values(finished_at=utcnow(), **values))
         db.commit()
         db.refresh(job)
         return job

@@ -10,17 +10,18 @@ twice and a decision taken while the solver ran is never lost: the late release 
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
 import models
 from citylive.db import lock_festival
 from citylive.errors import Conflict
 from citylive.festival import Festival
+from citylive.festival.storage import FestivalNotFound, load_stored_festival
 from citylive.planner import ProgressCallback, plan
 from citylive.schedule import ScheduleDocument, current_document, store_schedule
-from citylive.festival.storage import FestivalNotFound, load_stored_festival
 
 
 class StaleSchedule(Conflict):
@@ -102,8 +103,22 @@ def plan_and_release(
     previous: ScheduleDocument | None = None,
     reason: str | None = None,
     progress: ProgressCallback | None = None,
+    expected_version: int | None = None,
 ) -> Release:
-    """Plan the stored festival again from its current schedule and release the result."""
+    """Plan the stored festival again from its current schedule and release the result.
+    With `expected_version`, nothing is solved unless the festival is still at that version
+    (StaleSchedule otherwise): a re-plan for declines that another run already answered."""
+    if expected_version is not None:
+        current = db.exec(
+            select(models.Festival.current_version).where(models.Festival.id == festival_id)
+        ).first()
+        db.rollback()
+        if current is not None and current != expected_version:
+            raise StaleSchedule(
+                f"festival {festival_id!r} is at schedule version {current}, not "
+                f"{expected_version}",
+                details={"current_version": current},
+            )
     document, against = solve_stored(
         db=db,
         festival_id=festival_id,
@@ -139,4 +154,96 @@ def _solve(
 ) -> ScheduleDocument:
     return plan(
         festival, previous=previous, time_limit=time_limit, workers=workers, progress=progress
+    )
+
+
+@dataclass
+class PlanningState:
+    current_version: int
+    stale: bool  # the festival file changed since the current version was solved
+    source_sha256: str
+
+
+def planning_state(*, db: Session, festival_id: str) -> PlanningState:
+    """The version stored now, and whether the festival changed since it was solved."""
+    row = db.get(models.Festival, festival_id)
+    if row is None:
+        raise FestivalNotFound(festival_id)
+    latest = db.exec(
+        select(models.ScheduleVersion.document)
+        .where(models.ScheduleVersion.festival_id == festival_id)
+        .order_by(col(models.ScheduleVersion.version).desc())
+    ).first()
+    # the file's hash rides in the released document: a changed file means a re-plan
+    stale = latest is None or latest.get("source_sha256") != row.source_sha256
+    return PlanningState(int(row.current_version or 0), stale, row.source_sha256)
+
+
+@dataclass
+class VersionReport:
+    """A released version in figures: for the flows' artifacts and logs."""
+
+    festival_id: str
+    festival_name: str
+    version: int
+    days: list[str]
+    per_venue: list[dict[str, object]]  # venue, name, one count per day, total
+    stats: dict[str, object]
+    changes: dict[str, int]
+    unplaced: list[dict[str, object]]
+    tradeoffs: list[dict[str, object]]
+    by_status: dict[str, int]
+    queued: int  # messages this version queued
+
+
+def version_report(*, db: Session, festival_id: str, version: int) -> VersionReport:
+    stored = db.exec(
+        select(models.ScheduleVersion).where(
+            models.ScheduleVersion.festival_id == festival_id,
+            models.ScheduleVersion.version == version,
+        )
+    ).first()
+    festival = db.get(models.Festival, festival_id)
+    if stored is None or festival is None:
+        raise FestivalNotFound(festival_id)
+    document = ScheduleDocument.model_validate(stored.document)
+    venue_names = dict(
+        db.exec(
+            select(models.Venue.id, models.Venue.name).where(
+                models.Venue.festival_id == festival_id
+            )
+        ).all()
+    )
+    live = document.live_sessions
+    days = sorted({s.start.date().isoformat() for s in live})
+    grid: dict[str, Counter[str]] = defaultdict(Counter)
+    for s in live:
+        grid[s.venue][s.start.date().isoformat()] += 1
+    per_venue: list[dict[str, object]] = []
+    for venue in sorted(grid, key=lambda v: (v != "main", v)):
+        line: dict[str, object] = {"venue": venue, "name": venue_names.get(venue, venue)}
+        line.update({day: grid[venue][day] for day in days})
+        line["total"] = sum(grid[venue].values())
+        per_venue.append(line)
+    S, N = models.FestivalSession, models.Notification
+    by_status = dict(
+        db.exec(
+            select(S.status, func.count()).where(S.festival_id == festival_id).group_by(S.status)
+        ).all()
+    )
+    queued = db.exec(
+        select(func.count()).select_from(N).where(col(N.key).like(f"%:{festival_id}:v{version}:%"))
+    ).one()
+    return VersionReport(
+        festival_id=festival_id,
+        festival_name=festival.name,
+        version=version,
+        days=days,
+        per_venue=per_venue,
+        stats=document.stats.model_dump(mode="json"),
+        changes={k: len(v) for k, v in (stored.changes or {}).items()},
+        unplaced=[u.model_dump(mode="json") for u in document.unplaced],
+        tradeoffs=[t.model_dump(mode="json") for t in document.tradeoffs or []],
+        by_status={str(k): int(v) for k, v in by_status.items()},
+        queued=int(queued),
     )

@@ -1,14 +1,21 @@
-"""The `citylive` command.  Each feature keeps its commands in a module of its own here."""
+"""The `citylive` command.  Each feature keeps its commands in a module of its own here;
+packages that add commands (the demo) register them through the `citylive.commands` entry
+point group."""
+
+from importlib.metadata import entry_points
 
 from citylive.cli import (
-    demo,  # noqa: F401 - registers commands
     festival,  # noqa: F401 - registers commands
     notify,  # noqa: F401 - registers commands
     plan,  # noqa: F401 - registers commands
     sales,  # noqa: F401 - registers commands
     serve,  # noqa: F401 - registers commands
+    tokens,  # noqa: F401 - registers commands
 )
 from citylive.cli.app import app
+
+for _plugin in entry_points(group="citylive.commands"):
+    _plugin.load()(app)
 
 
 def main() -> None:

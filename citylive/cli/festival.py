@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from citylive.cli.app import app, console, err_console, fail
+from citylive.cli.app import app, console, err_console
 from citylive.festival import Festival, FestivalFileError, load_festival
 from citylive.planner.capacity import CapacityReport, capacity_report
 
@@ -65,17 +65,24 @@ def validate(file: Path = typer.Argument(..., help="festival file, YAML or JSON"
 
 
 @app.command("import")
-def import_(file: Path = typer.Argument(..., help="festival file, YAML or JSON")) -> None:
+def import_(
+    file: Path = typer.Argument(..., help="festival file, YAML or JSON"),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="remove what the file dropped: its enterprises' sessions and orders, and the "
+        "live sessions of its streamers and venues",
+    ),
+) -> None:
     """Store a festival, or update the stored one with the same id in place; prints its id."""
+    from citylive.actions.festivals import import_festival_file
     from citylive.db import session_scope
-    from citylive.festival.storage import ImportRefused, import_festival
+    from citylive.scope import SYSTEM
 
     festival = load_or_fail(file)
-    try:
-        with session_scope() as db:
-            result = import_festival(db, festival)
-    except ImportRefused as exc:
-        fail(str(exc))
+    with session_scope() as db:
+        done = import_festival_file(db=db, actor=SYSTEM, festival=festival, force=force)
+    result = done.result
     what = "created" if result.created else ("updated" if result.changed else "unchanged")
     err_console.print(f"{what}: festival {result.festival_id}", highlight=False)
     print(result.festival_id)
@@ -84,11 +91,12 @@ def import_(file: Path = typer.Argument(..., help="festival file, YAML or JSON")
 @app.command()
 def festivals() -> None:
     """List the stored festivals."""
+    from citylive.actions.festivals import festivals as stored
     from citylive.db import session_scope
-    from citylive.festival.storage import festival_public, list_festivals
+    from citylive.scope import SYSTEM
 
     with session_scope() as db:
-        rows = [festival_public(db, f) for f in list_festivals(db)]
+        rows = stored(db=db, actor=SYSTEM)
     if not rows:
         console.print("no festivals stored yet; add one with `citylive import FILE`")
         return

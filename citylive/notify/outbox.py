@@ -20,8 +20,8 @@ from sqlmodel import Session, col, func, select
 
 import models
 from citylive.config import get_settings
-from citylive.notify.messages import CHANGE_LABELS, STATUS_LABELS, normal_locale, render
 from citylive.festival.storage import FestivalNotFound
+from citylive.notify.messages import CHANGE_LABELS, STATUS_LABELS, normal_locale, render
 
 ACTIVE = ("proposed", "confirmed")
 

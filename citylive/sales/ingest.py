@@ -24,10 +24,10 @@ from sqlmodel import Session
 
 from citylive.errors import Invalid
 from citylive.festival import Festival
+from citylive.festival.storage import load_stored_festival
 from citylive.sales._tables import ORDER_LINE, QUARANTINED_ROW, SALES_FILE
 from citylive.sales.attribution import KeyWindows, SessionWindows
 from citylive.sales.readers import ExportFile, Line, Refused, open_export, read_lines
-from citylive.festival.storage import load_stored_festival
 from models._types import utcnow
 
 BATCH_ROWS = 50_000

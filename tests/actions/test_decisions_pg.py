@@ -13,7 +13,9 @@ from sqlmodel import Session, select
 from support.factories import bearer, live_server, seed_small, sid, token
 
 import models
-from citylive.decisions import decide
+from citylive.actions.decisions import decide
+from citylive.scope import Actor
+from models.enums import Role
 
 pytestmark = pytest.mark.postgres
 
@@ -78,9 +80,9 @@ def test_parallel_sessions_deciding_directly_have_one_winner(pg_engine: Engine) 
                 db=db,
                 session_id=target,
                 action=action,
-                actor=f"t{i}",
-                role="coordinator",
-                town="guzhen",
+                actor=Actor(
+                    role=Role.coordinator, name=f"t{i}", town="guzhen", festival_id="small-2020"
+                ),
                 reason="x" if action == "decline" else None,
             )
             db.commit()

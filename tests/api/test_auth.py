@@ -11,8 +11,8 @@ from support.factories import seed_small
 from typer.testing import CliRunner
 
 import models
-from citylive.auth import TokenError, create_token, hash_token, revoke_token, verify_token
 from citylive.cli import app as cli_app
+from citylive.tokens import TokenError, create_token, hash_token, revoke_token, verify_token
 from models.enums import Role
 
 

@@ -65,11 +65,24 @@ def _card(page, session_id: str):  # type: ignore[no-untyped-def]
     return page.locator(f"article[data-session='{session_id}']")
 
 
+def _sign_in(page, base: str, token: str, query: str = "") -> list[str]:  # type: ignore[no-untyped-def]
+    """Sign in through the form, as a coordinator does; returns every URL the browser saw
+    and every message the console printed (a CSP refusal would be one)."""
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
+    page.on("console", lambda m: seen.append(f"console: {m.text}"))
+    page.goto(f"{base}/portal{query}")
+    page.locator("input[name=token]").fill(token)
+    page.get_by_role("button", name="登录" if "lang=en" not in query else "Sign in").click()
+    return seen
+
+
 def test_coordinator_confirms_and_declines_in_browser(browser_page, site) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
     base, engine, tokens = site
-    page.goto(f"{base}/portal?token={tokens['guzhen']}")
-    assert page.url == f"{base}/portal"  # the token left the address bar
+    seen = _sign_in(page, base, tokens["guzhen"])
+    page.wait_for_url(f"{base}/portal")
+    assert not [u for u in seen if tokens["guzhen"] in u]  # never in an address
     cookie = next(c for c in page.context.cookies() if c["name"] == "citylive_token")
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Lax"
     assert page.locator("h1").inner_text() == "古镇镇 的场次 · 小型直播节"
@@ -78,6 +91,10 @@ def test_coordinator_confirms_and_declines_in_browser(browser_page, site) -> Non
     assert [
         page.locator("article.card").nth(i).get_attribute("data-session") for i in range(3)
     ] == [sid(3), sid(1), sid(2)]
+    # the stylesheet loads under the page's CSP, and nothing was refused
+    header = page.locator("header.top").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert header == "rgb(155, 35, 53)"
+    assert not [m for m in seen if "Content Security Policy" in m or "Refused" in m]
     page.screenshot(path=str(ARTIFACTS / "portal-before.png"), full_page=True)
 
     _card(page, sid(1)).get_by_role("button", name="确认").click()
@@ -112,6 +129,16 @@ def test_coordinator_confirms_and_declines_in_browser(browser_page, site) -> Non
     assert _card(page, sid(3)).get_by_role("button", name="Confirm").count() == 1
     page.goto(f"{base}/portal/signout")
     assert page.get_by_role("button", name="登录").count() == 1
+
+
+def test_portal_link_with_a_token_does_not_sign_in(browser_page, site) -> None:  # type: ignore[no-untyped-def]
+    """Login CSRF: a link carrying someone's token must not sign the browser in as them."""
+    page = browser_page
+    base, _, tokens = site
+    page.goto(f"{base}/portal?token={tokens['guzhen']}")
+    assert page.get_by_role("button", name="登录").count() == 1
+    assert [c for c in page.context.cookies() if c["name"] == "citylive_token"] == []
+    assert page.locator("article.card").count() == 0
 
 
 def test_programme_grid_renders_in_browser(browser_page, site) -> None:  # type: ignore[no-untyped-def]
@@ -154,7 +181,7 @@ def test_programme_grid_renders_in_browser(browser_page, site) -> None:  # type:
 def test_organiser_overview_in_browser(browser_page, site) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
     base, _, tokens = site
-    page.goto(f"{base}/portal?token={tokens['organiser']}&lang=en")
+    _sign_in(page, base, tokens["organiser"], "?lang=en")
     page.wait_for_url(f"{base}/portal/overview?lang=en")
     rows = page.locator("#confirmations tbody tr")
     assert [r.get_attribute("data-town") for r in rows.all()] == [

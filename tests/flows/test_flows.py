@@ -149,9 +149,9 @@ def test_plan_festival_killed_run_rerun_leaves_one_version(city: Path, prefect_s
 
 
 def test_check_capacity_fn_reports_shortages_in_words(city: Path) -> None:
-    from flows.plan_festival import check_capacity, import_festival_file
+    from flows.plan_festival import check_capacity, import_festival_from_file
 
-    fid = import_festival_file.fn(str(EXAMPLE))
+    fid = import_festival_from_file.fn(str(EXAMPLE))
     report = check_capacity.fn(fid)
     assert report["requested"] == 532
     assert (
@@ -164,16 +164,22 @@ def test_check_capacity_fn_reports_shortages_in_words(city: Path) -> None:
 
 
 def _decide(session_id: str, action: str, town: str) -> None:
-    from citylive.decisions import decide
+    from citylive.actions.decisions import decide
+    from citylive.scope import Actor
+    from models.enums import Role
 
     with _db() as db:
+        festival_id = session_id.rsplit("-s", 1)[0]
         result = decide(
             db=db,
             session_id=session_id,
             action=action,
-            actor=f"coordinator:{town}",
-            role="coordinator",
-            town=town,
+            actor=Actor(
+                role=Role.coordinator,
+                name=f"coordinator:{town}",
+                town=town,
+                festival_id=festival_id,
+            ),
             reason="test" if action == "decline" else None,
         )
         assert result.outcome == "applied"
@@ -245,9 +251,9 @@ def test_dispatch_failing_target_is_reported_and_the_run_completes(
     city: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from citylive import config
+    from demo.receivers import Sinks, free_port
     from flows.dispatch_notifications import dispatch_notifications
     from flows.plan_festival import plan_festival
-    from flows.sinks import Sinks, free_port
 
     sinks = Sinks().start()
     dead = free_port()  # nothing listens there
@@ -301,9 +307,9 @@ def test_send_reminders_never_twice(city: Path) -> None:
 
 def _write_exports(fid: str, out_dir: Path) -> list[Path]:
     from citylive.db import get_engine, init_db
-    from flows.demo import _exports_writer
+    from demo.exports import write_exports
 
-    return _exports_writer()(engine=init_db(get_engine()), festival_id=fid, out_dir=out_dir, seed=7)
+    return write_exports(engine=init_db(get_engine()), festival_id=fid, out_dir=out_dir, seed=7)
 
 
 def test_collect_sales_ingests_the_inbox_once_and_refuses_a_bad_file(city: Path) -> None:

@@ -8,13 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 from support.notify_factories import SMALL_V1, outbox_rows, release, store_festival
-from support.notify_receivers import Receiver
 from typer.testing import CliRunner
 
 import models
 from citylive.cli import app
 from citylive.db import session_scope
 from citylive.notify.outbox import enqueue_schedule_release
+from demo.receivers import Receiver
 
 runner = CliRunner()
 
@@ -95,7 +95,7 @@ def test_notify_dispatch_config_missing_secret_names_line_and_variable(
 
 def test_notifications_route_lists_failed_for_organisers_only(data_dir: Path) -> None:
     from api.main import app as api_app
-    from citylive.auth import create_token
+    from citylive.tokens import create_token
 
     with session_scope() as db:
         store_festival(db)

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from support.notify_factories import SMALL_V1, outbox_rows, release, store_festival
-from support.notify_receivers import Mailbox, Receiver
 
 import models
 from citylive.notify.dispatch import dispatch
@@ -23,6 +22,7 @@ from citylive.notify.outbox import enqueue_daily_digest, enqueue_schedule_releas
 from citylive.notify.routing import load_routes_text
 from citylive.notify.settings import NotifySettings
 from citylive.notify.vendors import split_utf8
+from demo.receivers import Mailbox, Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,10 +13,10 @@ import models
 from citylive.actions.planning import plan_and_release
 from citylive.cli import app
 from citylive.festival import load_festival
+from citylive.festival.storage import import_festival
 from citylive.planner import plan
 from citylive.schedule import ScheduleDocument, ScheduleRefused, current_document, store_schedule
 from citylive.schedule.checker import check_schedule
-from citylive.festival.storage import import_festival
 
 SMALL = Path(__file__).resolve().parents[2] / "examples" / "small.yaml"
 

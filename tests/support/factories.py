@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import models
-from citylive.auth import create_token
 from citylive.festival import Festival, SlotRef, load_festival
 from citylive.festival.storage import import_festival
+from citylive.tokens import create_token
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "examples" / "small.yaml"

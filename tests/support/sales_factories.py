@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 import models
 from citylive.festival import Festival, SlotRef, load_festival
-from citylive.sales.ingest import ingest_files
 from citylive.festival.storage import import_festival
+from citylive.sales.ingest import ingest_files
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "examples" / "small.yaml"

@@ -1,11 +1,12 @@
 """`citylive demo`: the whole festival on the embedded default, told as it happens.
 
 One process: the `festival-lifecycle` flow runs in the foreground (Prefect in embedded mode);
-the town coordinators answer through the real API (the FastAPI app, in-process) as soon as
-the schedule is released; the platforms drop their exports into the festival's inbox once
-the re-plan is out; every message goes to a local SMTP server or webhook the demo starts.
+the organiser and the town coordinators act through the real API (the FastAPI app,
+in-process) as soon as the schedule is released; the platforms drop their exports into the
+festival's inbox once the re-plan is out; every message goes to a local SMTP server or
+webhook the demo starts.
 
-The caller (citylive/cli/demo.py) sets the environment first: see `prepare_environment`.
+The caller (demo/command.py) sets the environment first: see `prepare_environment`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "zhongshan-2020.yaml"
+EXAMPLE = Path(str(resources.files("citylive.examples") / "zhongshan-2020.yaml"))
 
 # How the coordinators answer: the first towns (by id) answer every session through the API,
 # declining their first session and about one in eight after it; the others say nothing by
@@ -80,47 +81,71 @@ def _wait_for(condition: Callable[[], bool], timeout: float, poll: float = 0.2) 
 
 
 def _current_version(festival_id: str) -> int:
-    import models
+    from citylive.actions.festivals import festival
     from citylive.db import session_scope
+    from citylive.errors import NotFound
+    from citylive.scope import SYSTEM
 
     with session_scope() as db:
-        row = db.get(models.Festival, festival_id)
-        return int(row.current_version or 0) if row is not None else 0
+        try:
+            return festival(db=db, actor=SYSTEM, festival_id=festival_id).current_version
+        except NotFound:
+            return 0
+
+
+def _token(role: str, festival_id: str, town: str | None = None, name: str | None = None) -> str:
+    from citylive.actions.tokens import make_token
+    from citylive.db import session_scope
+    from citylive.scope import SYSTEM
+
+    with session_scope() as db:
+        return make_token(
+            db=db, actor=SYSTEM, role=role, town=town, festival_id=festival_id, name=name
+        ).token
 
 
 def coordinators(festival_id: str, story: Story, seed: int = 2020) -> None:
-    """Each town's coordinator, with a token of their own, answers through the API."""
+    """Each town's coordinator, with a token of their own, answers through the API; then the
+    organiser closes the round through the API."""
     import warnings
 
     # Starlette suggests httpx2 for its test client; the demo's in-process client is fine
     warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
     from fastapi.testclient import TestClient
 
-    import models
     from api.main import app
-    from citylive.auth import create_token
-    from citylive.db import session_scope
+    from models._types import utcnow
 
     if not _wait_for(lambda: _current_version(festival_id) >= 1, timeout=300):
         story.problems.append("the schedule was not released in time; nobody answered")
         return
-    with session_scope() as db:
-        towns = sorted(set(db.exec(_towns_with_sessions(festival_id))))
-        story.answered_towns = towns[:ANSWERING_TOWNS]
-        story.silent_towns = towns[ANSWERING_TOWNS:]
-        tokens = {
-            town: create_token(db=db, role="coordinator", town=town, festival_id=festival_id)[1]
-            for town in story.answered_towns
-        }
-        _, organiser = create_token(db=db, role="organiser", name="demo organiser")
+    organiser = {"Authorization": f"Bearer {_token('organiser', festival_id, name='主办方')}"}
     rng = random.Random(seed)
-    story.say(
-        f"  version 1 is out: coordinators of {len(story.answered_towns)} towns answer through "
-        f"the API ({', '.join(story.answered_towns)}); {len(story.silent_towns)} stay silent"
-    )
     with TestClient(app) as client:
+        towns: set[str] = set()
+        offset = 0
+        while True:  # the organiser reads who still has sessions to answer
+            page = client.get(
+                f"/api/v1/festivals/{festival_id}/sessions",
+                params={"status": "proposed", "limit": 1000, "offset": offset},
+                headers=organiser,
+            )
+            story.api_calls[page.status_code] += 1
+            data = page.json().get("data", [])
+            towns |= {s["town"] for s in data}
+            offset += len(data)
+            if not data or offset >= page.json().get("count", 0):
+                break
+        ordered = sorted(towns)
+        story.answered_towns = ordered[:ANSWERING_TOWNS]
+        story.silent_towns = ordered[ANSWERING_TOWNS:]
+        story.say(
+            f"  version 1 is out: coordinators of {len(story.answered_towns)} towns answer "
+            f"through the API ({', '.join(story.answered_towns)}); "
+            f"{len(story.silent_towns)} stay silent"
+        )
         for town in story.answered_towns:
-            auth = {"Authorization": f"Bearer {tokens[town]}"}
+            auth = {"Authorization": f"Bearer {_token('coordinator', festival_id, town)}"}
             got = client.get(
                 f"/api/v1/festivals/{festival_id}/sessions",
                 params={"town": town, "limit": 1000},
@@ -139,34 +164,19 @@ def coordinators(festival_id: str, story: Story, seed: int = 2020) -> None:
                     answer = client.post(f"/api/v1/sessions/{session['id']}/confirm", headers=auth)
                     story.confirmed += answer.status_code == 200
                 story.api_calls[answer.status_code] += 1
-        # the organiser checks the round through the API before closing it
-        seen = client.get(
-            f"/api/v1/festivals/{festival_id}/sessions",
-            params={"status": "declined", "limit": 1},
-            headers={"Authorization": f"Bearer {organiser}"},
+        # the organisers close the round: the confirmation deadline is now
+        closed = client.patch(
+            f"/api/v1/festivals/{festival_id}",
+            json={"confirmation_deadline": (utcnow() - timedelta(seconds=1)).isoformat()},
+            headers=organiser,
         )
-        story.api_calls[seen.status_code] += 1
-    # the organisers close the round: the confirmation deadline is now
-    from models._types import utcnow
-
-    with session_scope() as db:
-        row = db.get(models.Festival, festival_id)
-        assert row is not None
-        row.confirmation_deadline = utcnow() - timedelta(seconds=1)
-        db.add(row)
+        story.api_calls[closed.status_code] += 1
+        if closed.status_code != 200:
+            story.problems.append(f"closing the round answered {closed.status_code}")
     story.say(
         f"  {story.confirmed} confirmed, {story.declined} declined; the organisers close the "
         "round (the confirmation deadline is now)"
     )
-
-
-def _towns_with_sessions(festival_id: str) -> Any:
-    from sqlmodel import select
-
-    import models
-
-    S = models.FestivalSession
-    return select(S.town).where(S.festival_id == festival_id, S.status == "proposed").distinct()
 
 
 def platforms(festival_id: str, first_version: int, inbox: Path, story: Story) -> None:
@@ -208,9 +218,9 @@ def run(
     """Run the demo (after `prepare_environment`); returns the lifecycle's result and the story."""
     from citylive.config import get_settings
     from citylive.festival import load_festival
+    from demo.receivers import Sinks
     from flows import _prefect
     from flows.lifecycle import festival_lifecycle
-    from flows.sinks import Sinks
 
     started = time.monotonic()
     settings = get_settings()

@@ -1,10 +1,14 @@
-"""Real receivers on loopback for the notification tests and the benchmark.
+"""Real receivers on loopback: what messages reach in the demo, the tests and the benchmark.
 
 `Receiver` is a threading HTTP server: a generic webhook (json://) or a stand-in for the
 DingTalk / WeCom bot APIs (answers 200 with a JSON errcode).  It can fail a share of requests
 (HTTP 500, seeded), and a receiver can start late ("down for a while": connection refused).
 Every accepted request is recorded; a repeat of an idempotency key already accepted is
 answered 200 but counted as a duplicate, as a well-behaved receiver would.
+
+`Mailbox` is an SMTP server (aiosmtpd) that keeps every message.  `Sinks` is the pair the demo
+routes messages to: the organiser's mail to the mailbox, everyone else's to a webhook; nothing
+leaves the machine.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -158,3 +163,70 @@ class Mailbox:
 
     def stop(self) -> None:
         self._controller.stop()
+
+
+@dataclass
+class Received:
+    channel: str  # "mail" or "webhook"
+    title: str
+    to: str
+
+
+class Sinks:
+    """The demo's mailbox and webhook, and the Apprise config that routes messages to them."""
+
+    def __init__(self) -> None:
+        self.mailbox = Mailbox()
+        self.webhook = Receiver()
+
+    @property
+    def smtp_port(self) -> int:
+        return self.mailbox.port
+
+    @property
+    def http_port(self) -> int:
+        return self.webhook.port
+
+    def start(self) -> Sinks:
+        self.mailbox.start()
+        self.webhook.start()
+        return self
+
+    def stop(self) -> None:
+        self.webhook.stop()
+        self.mailbox.stop()
+
+    @property
+    def received(self) -> list[Received]:
+        mail = [
+            Received("mail", str(message["Subject"] or ""), ",".join(to))
+            for to, message in list(self.mailbox.messages)
+        ]
+        hooks = []
+        for req in list(self.webhook.accepted):
+            try:
+                title = str(req.json().get("title", ""))
+            except (ValueError, AttributeError):
+                title = ""
+            hooks.append(Received("webhook", title, req.path))
+        return mail + hooks
+
+    def apprise_config(self) -> str:
+        """Apprise YAML: the organiser by mail, everyone else (tag `default`) by webhook."""
+        return (
+            "# Written by `citylive demo`: loopback receivers only.\n"
+            "urls:\n"
+            f'  - "mailto://127.0.0.1:{self.smtp_port}?from=citylive@localhost'
+            '&to=organiser@localhost&mode=insecure":\n'
+            "      - tag: organiser\n"
+            f'  - "json://127.0.0.1:{self.http_port}/messages":\n'
+            "      - tag: default\n"
+        )
+
+    def write_config(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.apprise_config(), encoding="utf-8")
+        return path
+
+    def counts(self) -> Counter[str]:
+        return Counter(r.channel for r in self.received)

@@ -1,0 +1,28 @@
+"""Tokens a holder makes for itself: read-only calendar feed tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import CurrentActor, SessionDep
+from api.routes.festivals import ERRORS
+from api.schemas import FeedTokenPublic
+from citylive.actions.tokens import make_feed_token
+from citylive.config import get_settings
+
+router = APIRouter(prefix="/tokens", tags=["tokens"])
+
+
+@router.post("/feed", response_model=FeedTokenPublic, responses=ERRORS, status_code=201)
+def create_feed_token(db: SessionDep, actor: CurrentActor) -> FeedTokenPublic:
+    """A read-only token for calendar apps, with your own scope (town, festival); shown once.
+    It opens the calendar feeds and nothing else."""
+    made = make_feed_token(db=db, actor=actor)
+    base = get_settings().public_url.rstrip("/")
+    festival = made.row.festival_id or "<festival>"
+    town = f"&town={made.row.town}" if made.row.town else ""
+    return FeedTokenPublic(
+        token=made.token,
+        expires_at=made.row.expires_at,
+        calendar_url=f"{base}/api/v1/festivals/{festival}/calendar.ics?token={made.token}{town}",
+    )

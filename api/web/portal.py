@@ -1,0 +1,180 @@
+"""The coordinators' portal and the organisers' overview: sign in by POST (the token goes in
+an HttpOnly cookie, never in a URL), decide on sessions, see the confirmations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import COOKIE, SessionDep, portal_actor
+from api.events import emit_session_event
+from api.web.render import lang_of, render, texts, url
+from citylive.actions import decisions, pages
+from citylive.config import get_settings
+from citylive.errors import Invalid, NotFound
+from citylive.tokens import verify_token
+from models.enums import Role
+
+router = APIRouter(include_in_schema=False)
+OUTCOMES = ("applied", "unchanged", "conflict", "refused", "not_found", "invalid")
+
+
+def _same_origin(request: Request) -> bool:
+    """Forms post only from our own pages (the cookie is SameSite=Lax too)."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.url.netloc
+
+
+@router.post("/portal/signin")
+def signin(
+    request: Request,
+    db: SessionDep,
+    token: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """Sign in with the token from the organisers: kept in an HttpOnly cookie."""
+    lang = lang_of(request)
+    if not _same_origin(request):
+        return render(request, "missing.html", lang, 403, what="")
+    actor = verify_token(db=db, token=token.strip())
+    if actor is None:
+        return render(request, "signin.html", lang, 401, error=texts(lang)["bad_token"])
+    db.commit()
+    response = RedirectResponse(url("/portal", lang), status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token.strip(),
+        max_age=get_settings().token_days * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+def _flash(
+    request: Request, db: SessionDep, lang: str, done: str | None, sid: str | None
+) -> str | None:
+    """The message after a decision, written by the server from the outcome's code and the
+    session's own state: a link cannot put words on the page."""
+    if done not in OUTCOMES or not sid:
+        return None
+    t = texts(lang)
+    if done in ("not_found", "invalid", "refused"):
+        return t[done]
+    actor = portal_actor(request, db)
+    status = pages.session_status(db=db, actor=actor, session_id=sid) if actor else None
+    if status is None:
+        return None
+    return t[done].format(sid=sid, status=t[status])
+
+
+@router.get("/portal", response_class=HTMLResponse)
+def portal(
+    request: Request,
+    db: SessionDep,
+    festival: Annotated[str | None, Query(max_length=64)] = None,
+    done: Annotated[str | None, Query(max_length=16)] = None,
+    sid: Annotated[str | None, Query(max_length=96)] = None,
+) -> Response:
+    lang = lang_of(request)
+    actor = portal_actor(request, db)
+    if actor is None:
+        return render(request, "signin.html", lang, 401, error=None)
+    if actor.role == Role.organiser:
+        return RedirectResponse(url("/portal/overview", lang, festival=festival), status_code=303)
+    try:
+        shown = pages.portal(db=db, actor=actor, festival_id=festival)
+    except NotFound:
+        return render(request, "missing.html", lang, 404, what=festival or "")
+    return render(
+        request,
+        "portal.html",
+        lang,
+        user=actor,
+        festival=shown.festival,
+        festivals=shown.festivals,
+        town_name=shown.town_name,
+        by_day=shown.by_day,
+        counts=shown.counts,
+        deadline=shown.deadline,
+        deadline_passed=shown.deadline_passed,
+        flash=_flash(request, db, lang, done, sid) if sid in shown.session_ids else None,
+    )
+
+
+@router.post("/portal/sessions/{sid}/{action}")
+def portal_decide(
+    request: Request,
+    db: SessionDep,
+    sid: str,
+    action: str,
+    reason: Annotated[str | None, Form(max_length=2000)] = None,
+    festival: Annotated[str | None, Form(max_length=64)] = None,
+) -> Response:
+    lang = lang_of(request)
+    actor = portal_actor(request, db)
+    if actor is None:
+        return render(request, "signin.html", lang, 401, error=None)
+    if not _same_origin(request) or action not in ("confirm", "decline"):
+        return render(request, "missing.html", lang, 403, what=sid)
+    try:
+        result = decisions.decide(db=db, actor=actor, session_id=sid, action=action, reason=reason)
+        done = result.outcome
+        if result.outcome == "applied":
+            row = result.session
+            emit_session_event(
+                f"citylive.session.{row.status}",
+                session_id=row.id,
+                festival_id=row.festival_id,
+                town=row.town,
+            )
+    except NotFound:
+        done = "not_found"
+    except Invalid:
+        done = "invalid"
+    return RedirectResponse(
+        url("/portal", lang, festival=festival, done=done, sid=sid) + f"#{sid}", status_code=303
+    )
+
+
+@router.get("/portal/overview", response_class=HTMLResponse)
+def overview(
+    request: Request,
+    db: SessionDep,
+    festival: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    lang = lang_of(request)
+    actor = portal_actor(request, db)
+    if actor is None:
+        return render(request, "signin.html", lang, 401, error=None)
+    if actor.role != Role.organiser:
+        return RedirectResponse(url("/portal", lang), status_code=303)
+    try:
+        shown = pages.overview(db=db, actor=actor, festival_id=festival)
+    except NotFound:
+        return render(request, "missing.html", lang, 404, what=festival or "")
+    return render(
+        request,
+        "overview.html",
+        lang,
+        user=actor,
+        festival=shown.festival,
+        festivals=shown.festivals,
+        lines=shown.lines,
+        totals=shown.totals,
+        deadline=shown.deadline,
+    )
+
+
+@router.post("/portal/signout")
+@router.get("/portal/signout")
+def signout(request: Request) -> Response:
+    response = RedirectResponse(url("/portal", lang_of(request)), status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response

@@ -1,0 +1,1 @@
+"""Alembic migrations, installed as `citylive.migrations` with their alembic.ini."""
