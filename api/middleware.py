@@ -53,9 +53,12 @@ class LimitsAndHeaders:
         limit = self.max_bytes or get_settings().max_request_bytes
         docs = scope.get("path", "") in ("/docs", "/docs/oauth2-redirect")
         started = False
+        over = False  # the body passed the limit: whatever the app answers, the client gets 413
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
+            if over:
+                return
             if message["type"] == "http.response.start":
                 started = True
                 headers = [
@@ -77,19 +80,22 @@ class LimitsAndHeaders:
         seen = 0
 
         async def counted_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > limit:
+                if seen > limit and not started:
+                    over = True
                     raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, counted_receive, send_with_headers)
         except _BodyTooLarge:
-            if not started:
-                await _too_large(send_with_headers, limit)
+            pass
+        if over:
+            over = False
+            await _too_large(send_with_headers, limit)
 
 
 def _content_length(scope: Scope) -> int | None:

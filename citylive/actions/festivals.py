@@ -4,7 +4,7 @@ confirmation deadline."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
@@ -117,6 +117,7 @@ def set_deadline(
             raise Invalid(
                 "the deadline is outside the years 1970-2200", field="confirmation_deadline"
             )
+        deadline = deadline.astimezone(UTC)
     row.confirmation_deadline = deadline
     row.updated_at = utcnow()
     db.add(row)

@@ -4,73 +4,21 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from icalendar import Calendar
 from openpyxl import load_workbook
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from support.factories import FID, SMALL, bearer, bound_app, seed_small, sid, token
+from support.factories import FID, SMALL, Api, bearer, sid
 
 import models
-from citylive.db import init_db, make_engine
-from citylive.tokens import revoke_token
 
 API = "/api/v1"
 ROOT_DIR = Path(__file__).resolve().parents[2]
 SHAXI_SID = sid(5)  # a session of town shaxi
 GUZHEN_SID = sid(1)
-
-
-@dataclass
-class Api:
-    client: TestClient
-    engine: Engine
-    organiser: str
-    guzhen: str  # coordinator of guzhen
-    shaxi: str  # coordinator of shaxi
-    revoked: str
-
-
-@pytest.fixture(scope="session")
-def api_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """A migrated, seeded SQLite file made once; each test works on its own copy."""
-    path = tmp_path_factory.mktemp("api") / "template.db"
-    eng = make_engine(f"sqlite:///{path}")
-    init_db(eng)
-    with Session(eng, expire_on_commit=False) as db:
-        seed_small(db)
-        tokens = {
-            "organiser": token(db, "organiser", name="主办方"),
-            "guzhen": token(db, "coordinator", "guzhen", name="王芳"),
-            "shaxi": token(db, "coordinator", "shaxi", name="李强"),
-            "revoked": token(db, "coordinator", "guzhen", name="old"),
-        }
-        token_id = db.exec(select(models.ApiToken.id).where(models.ApiToken.name == "old")).one()
-        revoke_token(db=db, token_id=token_id)
-        db.commit()
-    with eng.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    eng.dispose()
-    return path, tokens
-
-
-@pytest.fixture
-def api(api_template: tuple[Path, dict[str, str]], tmp_path: Path) -> Iterator[Api]:
-    template, tokens = api_template
-    shutil.copy(template, tmp_path / "api.db")
-    eng = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
-    with bound_app(eng) as app, TestClient(app) as client:  # type: ignore[arg-type]
-        yield Api(
-            client, eng, tokens["organiser"], tokens["guzhen"], tokens["shaxi"], tokens["revoked"]
-        )
-    eng.dispose()
 
 
 # Every API route, with a body where it takes one.  Paths name town shaxi's resources.

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -145,3 +147,13 @@ def live_server(engine: Engine) -> Iterator[str]:
         finally:
             server.should_exit = True
             thread.join(timeout=10)
+
+
+@dataclass
+class Api:
+    client: TestClient
+    engine: Engine
+    organiser: str
+    guzhen: str  # coordinator of guzhen
+    shaxi: str  # coordinator of shaxi
+    revoked: str
