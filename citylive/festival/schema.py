@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 FORMAT = "citylive/festival@1"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -75,9 +75,13 @@ def to_time(s: str) -> time:
     return time(int(h), int(m))
 
 
-def _in_years(value: date | datetime) -> None:
+def _in_years(value: Any) -> Any:
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise ValueError(f"{value.isoformat()} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_in_years)]
 
 
 class _Strict(BaseModel):
@@ -107,7 +111,7 @@ class FestivalInfo(_Strict):
     id: str = Field(max_length=MAX_ID)
     name: str = Field(max_length=MAX_NAME)
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
-    days: list[date] = Field(min_length=1, max_length=MAX_DAYS)
+    days: list[Day] = Field(min_length=1, max_length=MAX_DAYS)
     slots: list[Slot] = Field(min_length=1, max_length=MAX_SLOTS)
     prime_slots: list[str] = Field(default_factory=list, max_length=MAX_SLOTS)
     min_skus_per_session: int = Field(default=1, ge=1, le=10_000)
@@ -130,13 +134,6 @@ class FestivalInfo(_Strict):
     def _prime(cls, v: Any) -> Any:
         if isinstance(v, list):
             return [check_time(x) for x in v]
-        return v
-
-    @field_validator("days")
-    @classmethod
-    def _days(cls, v: list[date]) -> list[date]:
-        for d in v:
-            _in_years(d)
         return v
 
     @field_validator("confirmation_deadline")

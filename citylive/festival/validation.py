@@ -47,6 +47,8 @@ def schema_errors(exc: ValidationError) -> list[str]:
             msg = "missing; this field is required"
         elif err["type"] == "extra_forbidden":
             msg = "unknown field"
+        elif err["type"] == "int_parsing_size":
+            msg = "the number is far too large for this field"
         elif err["type"] == "date_from_datetime_parsing" or err["type"].startswith("date_"):
             msg = f"{str(err.get('input'))[:40]!r} is not a date; write it as YYYY-MM-DD"
         out.append(f"{loc}: {msg}")
@@ -244,6 +246,9 @@ class _Checker:
                     f"{main.id!r} has {main.studios}"
                 )
             for j, mark in enumerate(theme.slots):
+                m = SLOT_REF_RE.match(mark)
+                if not m or m.group(2) not in self.starts or m.group(1) not in self.day_set:
+                    continue  # reported above
                 if mark in closed or mark[:10] in closed:
                     self.add(f"{where}.slots[{j}]: the main venue is closed at {mark}")
                 taken[mark] = taken.get(mark, 0) + theme.studios
