@@ -39,6 +39,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorPublic, "description": "the request body is too large"},
 }
 MAX_UPLOAD = 20 * 2**20  # the default of `max_upload_bytes`; the sales uploads still name it
+# OpenAPI links: what a client (or a stateful test) can call next with an answer's ids.
+FESTIVAL_LINKS = {
+    name: {"operationId": op, "parameters": {"fid": "$response.body#/festival/id"}}
+    for name, op in (
+        ("ReadFestival", "read_festival"),
+        ("ReadSessions", "read_sessions"),
+        ("Plan", "launch_plan"),
+        ("MoveDeadline", "update_festival"),
+        ("ReadConfirmations", "read_confirmations"),
+    )
+}
 IMPORT_ERRORS = ERRORS | {
     409: {"model": ErrorPublic, "description": "the file drops what the schedule depends on"},
     422: {"model": ErrorPublic, "description": "the festival file is invalid"},
@@ -94,7 +105,12 @@ def _imported(done: actions.Imported) -> FestivalImportPublic:
     )
 
 
-@router.post("", response_model=FestivalImportPublic, responses=IMPORT_ERRORS)
+@router.post(
+    "",
+    response_model=FestivalImportPublic,
+    responses=IMPORT_ERRORS | {200: {"links": FESTIVAL_LINKS}},
+    operation_id="create_festival",
+)
 async def create_festival(
     db: SessionDep,
     actor: CurrentActor,
@@ -141,12 +157,14 @@ async def upload_festival(
     return _imported(done)
 
 
-@router.get("/{fid}", response_model=FestivalPublic, responses=ERRORS)
+@router.get("/{fid}", response_model=FestivalPublic, responses=ERRORS, operation_id="read_festival")
 def read_festival(db: SessionDep, actor: CurrentActor, fid: str) -> FestivalPublic:
     return actions.festival(db=db, actor=actor, festival_id=fid)
 
 
-@router.patch("/{fid}", response_model=FestivalPublic, responses=ERRORS)
+@router.patch(
+    "/{fid}", response_model=FestivalPublic, responses=ERRORS, operation_id="update_festival"
+)
 def update_festival(
     db: SessionDep, actor: CurrentActor, fid: str, body: FestivalUpdate
 ) -> FestivalPublic:
@@ -163,7 +181,12 @@ def read_capacity(db: SessionDep, actor: CurrentActor, fid: str) -> CapacityPubl
     return CapacityPublic.model_validate(report.as_dict())
 
 
-@router.get("/{fid}/confirmations", response_model=ConfirmationsPublic, responses=ERRORS)
+@router.get(
+    "/{fid}/confirmations",
+    response_model=ConfirmationsPublic,
+    responses=ERRORS,
+    operation_id="read_confirmations",
+)
 def read_confirmations(db: SessionDep, actor: CurrentActor, fid: str) -> ConfirmationsPublic:
     """How many sessions each town confirmed, declined, or has yet to decide (a coordinator
     sees only its own town)."""
@@ -194,6 +217,7 @@ def read_confirmations(db: SessionDep, actor: CurrentActor, fid: str) -> Confirm
     status_code=status.HTTP_202_ACCEPTED,
     responses=ERRORS
     | {409: {"model": PlanConflictPublic, "description": "a plan of this festival is running"}},
+    operation_id="launch_plan",
 )
 def launch_plan(
     db: SessionDep,

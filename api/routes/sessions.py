@@ -27,6 +27,15 @@ from models import DecisionPublic, DecisionsPublic, SessionPublic, SessionsPubli
 from models.enums import SessionStatus
 
 router = APIRouter(tags=["sessions"])
+SESSION_LINKS = {
+    name: {"operationId": op, "parameters": {"sid": "$response.body#/data/0/id"}}
+    for name, op in (
+        ("ReadSession", "read_session"),
+        ("Confirm", "confirm_session"),
+        ("Decline", "decline_session"),
+        ("ReadDecisions", "read_session_decisions"),
+    )
+}
 
 DECISION_ERRORS: dict[int | str, dict[str, Any]] = ERRORS | {
     404: {"model": ErrorPublic, "description": "no such session among those you decide on"},
@@ -42,7 +51,8 @@ DECISION_ERRORS: dict[int | str, dict[str, Any]] = ERRORS | {
 @router.get(
     "/festivals/{fid}/sessions",
     response_model=SessionsPublic,
-    responses=ERRORS,
+    responses=ERRORS | {200: {"links": SESSION_LINKS}},
+    operation_id="read_sessions",
     summary="The schedule, filtered and paged",
 )
 def read_sessions(
@@ -76,7 +86,12 @@ def read_sessions(
     return SessionsPublic(data=page.data, count=page.count)
 
 
-@router.get("/sessions/{sid}", response_model=SessionPublic, responses=DECISION_ERRORS)
+@router.get(
+    "/sessions/{sid}",
+    response_model=SessionPublic,
+    responses=DECISION_ERRORS,
+    operation_id="read_session",
+)
 def read_session(db: SessionDep, actor: CurrentActor, sid: str) -> SessionPublic:
     return session_actions.session(db=db, actor=actor, session_id=sid)
 
@@ -120,6 +135,7 @@ def _decide(
     response_model=DecisionOutcome,
     responses=DECISION_ERRORS,
     summary="Confirm a session (idempotent)",
+    operation_id="confirm_session",
 )
 def confirm_session(
     background: BackgroundTasks,
@@ -138,6 +154,7 @@ def confirm_session(
     response_model=DecisionOutcome,
     responses=DECISION_ERRORS,
     summary="Decline a session, with a reason (idempotent)",
+    operation_id="decline_session",
 )
 def decline_session(
     background: BackgroundTasks,
@@ -151,7 +168,12 @@ def decline_session(
     return _decide(background, db, actor, sid, "decline", body.reason)
 
 
-@router.get("/sessions/{sid}/decisions", response_model=DecisionsPublic, responses=DECISION_ERRORS)
+@router.get(
+    "/sessions/{sid}/decisions",
+    response_model=DecisionsPublic,
+    responses=DECISION_ERRORS,
+    operation_id="read_session_decisions",
+)
 def read_session_decisions(db: SessionDep, actor: CurrentActor, sid: str) -> DecisionsPublic:
     """The audit trail of one session: who decided what, when, why and from where."""
     rows, count = decision_actions.session_decisions(db=db, actor=actor, session_id=sid)

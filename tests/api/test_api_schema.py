@@ -84,7 +84,7 @@ SETTINGS = settings(
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 # Routes of this part answer exactly as documented; every other route must at least never
 # answer 5xx.
-OWN_TAGS = {"festivals", "sessions", "exports"}
+OWN_TAGS = {"festivals", "sessions", "exports", "tokens"}
 
 
 def _checks(case: schemathesis.Case) -> list:  # type: ignore[type-arg]
