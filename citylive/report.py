@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from citylive.sales._tables import FESTIVAL_SESSION, QUARANTINED_ROW, SALES_FILE
 from citylive.sales.figures import summary, totals, yuan
 from citylive.sales.flags import flag_sessions
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
+TEMPLATES = Path(str(resources.files("citylive.templates") / "report"))
 LOCALES = ("zh-CN", "en")
 FONT = "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif"
 PALETTE = ("#c0392b", "#2e86de", "#27ae60", "#8e44ad", "#e67e22", "#16a085", "#7f8c8d")

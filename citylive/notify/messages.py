@@ -12,13 +12,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "messages"
+TEMPLATES = Path(str(resources.files("citylive.templates") / "messages"))
 LOCALES = ("zh-CN", "en")
 EVENTS = ("assignment", "change", "reminder", "receipt", "digest", "summary")
 
