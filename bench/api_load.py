@@ -40,8 +40,9 @@ import models  # noqa: E402
 from bench import _pg  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from citylive.db import init_db, make_engine  # noqa: E402
-from citylive.festival import Festival, SlotRef, parse_festival  # noqa: E402
+from citylive.festival import Festival, parse_festival  # noqa: E402
 from citylive.festival.storage import import_festival  # noqa: E402
+from citylive.schedule import ScheduleDocument, store_schedule  # noqa: E402
 from citylive.tokens import create_token  # noqa: E402
 
 PG_URL = os.environ.get("CITYLIVE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -62,50 +63,10 @@ def drop_schema(schema: str) -> None:
     _pg.drop_schema(PG_URL, schema)
 
 
-def store_sessions(db: Session, festival: Festival, document: dict[str, Any]) -> str:
-    """Store the planned sessions: through citylive.schedule.store_schedule when it is there,
-    otherwise as rows written directly (same columns)."""
-    try:
-        from citylive.schedule import store_schedule
-
-        store_schedule(db=db, festival=festival, document=document)
-        return "citylive.schedule.store_schedule"
-    except ImportError:
-        pass
-    slot_of = {s.start: i for i, s in enumerate(festival.slots)}
-    day_of = {d: i for i, d in enumerate(festival.days)}
-    from datetime import datetime
-
-    rows = []
-    for s in document["sessions"]:
-        start = datetime.fromisoformat(s["start"])
-        ref = SlotRef(day_of[start.date()], slot_of[start.strftime("%H:%M")])
-        e = festival.enterprise[s["enterprise"]]
-        rows.append(
-            models.FestivalSession(
-                id=s["id"],
-                festival_id=festival.id,
-                enterprise=s["enterprise"],
-                streamer=s["streamer"],
-                platform=s["platform"],
-                venue=s["venue"],
-                studio=s["studio"],
-                start=festival.slot_start(ref),
-                end=festival.slot_end(ref),
-                status=models.SessionStatus(s["status"]),
-                town=e.town,
-                industry=e.industry,
-                day=festival.days[ref.day],
-                slot=ref.slot,
-                version=document.get("version", 1),
-            )
-        )
-    db.add_all(rows)
-    fest = db.get(models.Festival, festival.id)
-    assert fest is not None
-    fest.current_version = document.get("version", 1)
-    db.add(fest)
-    return "direct inserts into festival_session (store_schedule not available)"
+def store_sessions(db: Session, festival: Festival, document: ScheduleDocument) -> str:
+    """Store the planned sessions as the festival's first version."""
+    store_schedule(db=db, festival=festival, document=document)
+    return "citylive.schedule.store_schedule"
 
 
 def prepare(url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -139,7 +100,7 @@ def prepare(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "tokens": tokens,
         "organiser": organiser,
         "sessions": [(sid, town) for sid, town in sessions],
-        "placed": len(document["sessions"]),
+        "placed": len(document.sessions),
         "plan_seconds": plan_s,
         "stored_by": how,
     }

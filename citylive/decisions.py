@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from sqlmodel import Session, col, select
 import models
 from citylive.errors import Invalid, NotFound
 from citylive.scope import Actor, require_writer
-from models._types import utcnow
+from models._types import UTCDateTime, utcnow
 from models.enums import DecisionAction, SessionStatus
 
 Outcome = Literal["applied", "unchanged", "conflict", "refused"]
@@ -84,30 +85,18 @@ def apply_decision(
         raise DecisionInvalid(f"the reason is longer than {MAX_REASON} characters", "reason")
     now = now or utcnow()
     target = TARGET[action]
-    S, F = models.FestivalSession, models.Festival
     coordinator = not actor.is_organiser
     town, festival_id = actor.town, actor.festival_id
     conn = db.connection()
 
     # The happy path is one statement: a compare-and-set on the status that also checks the
     # caller's scope and the festival's deadline, and returns the changed row.
-    scope = [col(S.id) == session_id, col(S.status) == SessionStatus.proposed.value]
+    params: dict[str, object] = {"p_sid": session_id, "p_target": target.value, "p_now": now}
     if coordinator:
-        scope.append(col(S.town) == town)
+        params["p_town"] = town
     if festival_id is not None:
-        scope.append(col(S.festival_id) == festival_id)
-    open_festival = ~sa.exists().where(
-        col(F.id) == col(S.festival_id),
-        col(F.confirmation_deadline).is_not(None),
-        col(F.confirmation_deadline) < now,
-    )
-    zone = sa.select(col(F.timezone)).where(col(F.id) == col(S.festival_id)).scalar_subquery()
-    changed = conn.execute(
-        sa.update(S)
-        .where(*scope, open_festival)
-        .values(status=target.value, row_version=col(S.row_version) + 1, updated_at=now)
-        .returning(*_SESSION_COLUMNS, zone.label("timezone"))
-    ).first()
+        params["p_festival"] = festival_id
+    changed = conn.execute(_compare_and_set(coordinator, festival_id is not None), params).first()
 
     outcome: Outcome
     timezone: str | None
@@ -152,10 +141,7 @@ def apply_decision(
         outcome=outcome,
         at=now,
     )
-    values = decision.model_dump(exclude={"id"})
-    decision.id = conn.execute(
-        sa.insert(models.Decision).values(**values).returning(col(models.Decision.id))
-    ).scalar_one()
+    decision.id = conn.execute(_AUDIT, decision.model_dump(exclude={"id"})).scalar_one()
     if outcome == "applied":
         from citylive.notify import enqueue_receipt_for
 
@@ -170,6 +156,42 @@ def apply_decision(
 
 
 _SESSION_COLUMNS = tuple(models.FestivalSession.__table__.c)  # type: ignore[attr-defined]
+# Statements built once: a decision is the hot path of a festival's busiest hour, and building
+# and keying a statement costs more than running it.
+_AUDIT = sa.insert(models.Decision).returning(col(models.Decision.id))
+
+
+@lru_cache(maxsize=4)
+def _compare_and_set(coordinator: bool, festival_bound: bool) -> sa.Update:
+    S, F = models.FestivalSession, models.Festival
+    where = [col(S.id) == sa.bindparam("p_sid"), col(S.status) == SessionStatus.proposed.value]
+    if coordinator:
+        where.append(col(S.town) == sa.bindparam("p_town"))
+    if festival_bound:
+        where.append(col(S.festival_id) == sa.bindparam("p_festival"))
+    now = sa.bindparam("p_now", type_=UTCDateTime())
+    open_festival = ~sa.exists().where(
+        col(F.id) == col(S.festival_id),
+        col(F.confirmation_deadline).is_not(None),
+        col(F.confirmation_deadline) < now,
+    )
+    zone = sa.select(col(F.timezone)).where(col(F.id) == col(S.festival_id)).scalar_subquery()
+    return (
+        sa.update(S)
+        .where(*where, open_festival)
+        .values(status=sa.bindparam("p_target"), row_version=col(S.row_version) + 1, updated_at=now)
+        .returning(*_SESSION_COLUMNS, zone.label("timezone"))
+    )
+
+
+@lru_cache(maxsize=1)
+def _judge_statement() -> sa.Select:
+    S, F = models.FestivalSession, models.Festival
+    return (
+        sa.select(*_SESSION_COLUMNS, col(F.confirmation_deadline), col(F.timezone))
+        .join(F, col(F.id) == col(S.festival_id))
+        .where(col(S.id) == sa.bindparam("p_sid"))
+    )
 
 
 def _session_object(db: Session, values: dict[str, object]) -> models.FestivalSession:
@@ -187,16 +209,7 @@ def _session_object(db: Session, values: dict[str, object]) -> models.FestivalSe
 def _judge_read(
     db: Session, session_id: str
 ) -> tuple[models.FestivalSession, datetime | None, str | None]:
-    S, F = models.FestivalSession, models.Festival
-    found = (
-        db.connection()
-        .execute(
-            sa.select(*_SESSION_COLUMNS, col(F.confirmation_deadline), col(F.timezone))
-            .join(F, col(F.id) == col(S.festival_id))
-            .where(col(S.id) == session_id)
-        )
-        .first()
-    )
+    found = db.connection().execute(_judge_statement(), {"p_sid": session_id}).first()
     if found is None:
         raise SessionNotFound(session_id)
     values = dict(found._mapping)

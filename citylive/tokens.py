@@ -28,7 +28,7 @@ import models
 from citylive.config import get_settings
 from citylive.errors import Invalid, NotFound
 from citylive.scope import Actor
-from models._types import utcnow
+from models._types import UTCDateTime, utcnow
 from models.enums import Role, TokenKind
 
 TOKEN_PREFIX = "clv_"
@@ -144,6 +144,26 @@ def feed_token_for(*, db: Session, actor: Actor) -> tuple[models.ApiToken, str]:
     )
 
 
+_T = models.ApiToken
+# built once: every request verifies a token
+_BY_HASH = sa.select(
+    col(_T.id),
+    col(_T.role),
+    col(_T.town),
+    col(_T.name),
+    col(_T.festival_id),
+    col(_T.kind),
+    col(_T.revoked_at),
+    col(_T.expires_at),
+    col(_T.last_used_at),
+).where(col(_T.token_hash) == sa.bindparam("p_hash"))
+_USED = (
+    sa.update(_T)
+    .where(col(_T.id) == sa.bindparam("p_id"))
+    .values(last_used_at=sa.bindparam("p_now", type_=UTCDateTime()))
+)
+
+
 def verify_token(
     *, db: Session, token: str, kinds: tuple[TokenKind, ...] = (TokenKind.api,)
 ) -> Actor | None:
@@ -151,25 +171,8 @@ def verify_token(
     or not of one of `kinds`."""
     if not token or len(token) > 200:
         return None
-    T = models.ApiToken
     # One indexed read of the columns an actor needs (no ORM object on the hot path).
-    row = (
-        db.connection()
-        .execute(
-            sa.select(
-                col(T.id),
-                col(T.role),
-                col(T.town),
-                col(T.name),
-                col(T.festival_id),
-                col(T.kind),
-                col(T.revoked_at),
-                col(T.expires_at),
-                col(T.last_used_at),
-            ).where(col(T.token_hash) == hash_token(token))
-        )
-        .first()
-    )
+    row = db.connection().execute(_BY_HASH, {"p_hash": hash_token(token)}).first()
     now = utcnow()
     if row is None or row.revoked_at is not None or row.kind not in kinds:
         return None
@@ -178,9 +181,7 @@ def verify_token(
     if row.role == Role.coordinator and row.festival_id is None:
         return None  # made before tokens named their festival: it would open every festival
     if row.last_used_at is None or now - _aware(row.last_used_at) > LAST_USED_RESOLUTION:
-        db.connection().execute(
-            sa.update(T).where(col(T.id) == row.id).values(last_used_at=now)
-        )  # written with the caller's next commit
+        db.connection().execute(_USED, {"p_id": row.id, "p_now": now})  # with the next commit
     return Actor(
         role=Role(row.role),
         town=row.town,
