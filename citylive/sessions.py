@@ -98,6 +98,7 @@ def session_public(row: models.FestivalSession, tz: ZoneInfo) -> models.SessionP
         town=row.town,
         industry=row.industry,
         version=row.version,
+        theme=row.theme,
     )
 
 

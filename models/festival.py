@@ -21,8 +21,8 @@ class FestivalBase(SQLModel):
 
 class Festival(FestivalBase, table=True):
     document: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
-    # The file's `festival:` section (days, slot grid, settings): what pages and messages
-    # read, so they never load the whole document.
+    # The file's `festival:` section (days, slot grid, settings) and its themes' names: what
+    # pages and messages read, so they never load the whole document.
     info: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONType, nullable=False, server_default="{}")
     )

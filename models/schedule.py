@@ -55,6 +55,7 @@ class FestivalSession(SessionBase, table=True):
     festival_id: str = Field(foreign_key="festival.id", max_length=64, ondelete="CASCADE")
     town: str = Field(max_length=64)  # the enterprise's town, whose coordinator decides
     industry: str = Field(max_length=64)
+    theme: str | None = Field(default=None, max_length=64)  # the themed showcase block it is in
     day: date
     slot: int
     version: int  # the schedule version that last placed or changed it
@@ -78,6 +79,7 @@ class SessionPublic(SQLModel):
     town: str
     industry: str
     version: int
+    theme: str | None = None
 
 
 class SessionsPublic(SQLModel):

@@ -25,6 +25,11 @@ from models._types import utcnow
 from models.enums import LIVE_STATUSES, SessionStatus
 
 
+def theme_names(festival: models.Festival) -> dict[str, str]:
+    """Theme id -> name (themed showcase blocks), from the festival's stored info."""
+    return {t["id"]: t["name"] for t in (festival.info or {}).get("themes", [])}
+
+
 def public_festivals(*, db: Session) -> list[models.Festival]:
     """Every festival's programme is public: ids and names (documents not loaded)."""
     return list_festivals(db)
@@ -76,6 +81,7 @@ def programme(
         )
     )
     slot_of = {s["start"]: i for i, s in enumerate(slots)}
+    themes = theme_names(festival)
     grid: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     for s in rows:
         i = slot_of.get(s.start.astimezone(names.tz).strftime("%H:%M"), s.slot)
@@ -87,6 +93,7 @@ def programme(
                 "streamer": names.streamers.get(s.streamer, s.streamer),
                 "platform": s.platform,
                 "status": s.status,
+                "theme": themes.get(s.theme or ""),
             }
         )
     for cell in grid.values():
@@ -143,6 +150,7 @@ def portal(*, db: Session, actor: Actor, festival_id: str | None = None) -> Port
     festival = _festival_for(db, actor, festival_id)
     names = names_of(db=db, festival_id=festival.id)
     rows, _ = list_sessions(db=db, festival_id=festival.id, filters=SessionFilter(town=actor.town))
+    themes = theme_names(festival)
     by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for s in rows:
         start = s.start.astimezone(names.tz)
@@ -156,6 +164,7 @@ def portal(*, db: Session, actor: Actor, festival_id: str | None = None) -> Port
                 "streamer": names.streamers.get(s.streamer, s.streamer),
                 "platform": s.platform,
                 "status": s.status,
+                "theme": themes.get(s.theme or ""),
             }
         )
     counts = confirmations_by_town(db=db, festival_id=festival.id, town=actor.town)

@@ -75,7 +75,8 @@ def import_festival(db: Session, festival: Festival, *, force: bool = False) -> 
     deadline = festival.info.confirmation_deadline
     if deadline is not None and deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=festival.tz)
-    info = doc["festival"]
+    # what pages and messages read without the whole document
+    info = doc["festival"] | {"themes": [{"id": t.id, "name": t.name} for t in festival.themes]}
     if row is None:
         row = models.Festival(
             id=festival.id,

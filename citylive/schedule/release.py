@@ -74,6 +74,7 @@ def store_schedule(
                 strict=True,
             )
         )
+        values["theme"] = s.theme
         old = existing.get(sid)
         if old is None:
             db.add(
@@ -93,7 +94,10 @@ def store_schedule(
             if status in LIVE_STATUSES:
                 changes["new"].append(sid)
             continue
-        moved = _placement(old) != tuple(values.values())
+        moved = _placement(old) != s.placement()
+        if old.theme != s.theme:  # the block a session is in follows its placement
+            old.theme = s.theme
+            db.add(old)
         if moved and old.status == "confirmed":
             raise ScheduleRefused(
                 f"session {sid} is confirmed; this schedule would move it. Re-plan from the "
@@ -181,6 +185,7 @@ def current_document(*, db: Session, festival_id: str) -> ScheduleDocument:
             start=r.start.astimezone(tz),
             end=r.end.astimezone(tz),
             status=SessionStatus(r.status),
+            theme=r.theme,
         )
         for r in rows
         if r.status != SessionStatus.cancelled
