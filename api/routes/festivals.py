@@ -25,8 +25,10 @@ from api.schemas import (
 )
 from citylive.actions import festivals as actions
 from citylive.actions.plan_jobs import PlanJobRunning, plan_job, request_plan
+from citylive.actions.planning import released_schedule
 from citylive.config import get_settings
 from citylive.festival import FestivalFileError
+from citylive.schedule import ScheduleDocument
 from models import FestivalPublic, FestivalsPublic
 
 router = APIRouter(prefix="/festivals", tags=["festivals"])
@@ -246,6 +248,25 @@ def launch_plan(
         )
     launcher.start(engine=engine, job=job)
     return PlanRunPublic.of(job)
+
+
+@router.get(
+    "/{fid}/schedule",
+    response_model=ScheduleDocument,
+    response_model_exclude_none=True,
+    responses=ERRORS,
+    operation_id="read_schedule",
+)
+def read_schedule(
+    db: SessionDep,
+    actor: CurrentActor,
+    fid: str,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+) -> ScheduleDocument:
+    """A released schedule version (the current one by default) as its `citylive/schedule@1`
+    document: sessions, what could not be placed and why, the figures, and what other fairness
+    settings would have given (`tradeoffs`).  Organisers."""
+    return released_schedule(db=db, actor=actor, festival_id=fid, version=version)
 
 
 @router.get("/{fid}/plan/{run_id}", response_model=PlanRunPublic, responses=ERRORS)

@@ -17,11 +17,12 @@ from sqlmodel import Session, col, func, select
 
 import models
 from citylive.db import lock_festival
-from citylive.errors import Conflict
+from citylive.errors import Conflict, NotFound
 from citylive.festival import Festival
 from citylive.festival.storage import FestivalNotFound, load_stored_festival
 from citylive.planner import ProgressCallback, plan
 from citylive.schedule import ScheduleDocument, current_document, store_schedule
+from citylive.scope import Actor, require_festival, require_organiser
 
 
 class StaleSchedule(Conflict):
@@ -247,3 +248,24 @@ def version_report(*, db: Session, festival_id: str, version: int) -> VersionRep
         by_status={str(k): int(v) for k, v in by_status.items()},
         queued=int(queued),
     )
+
+
+def released_schedule(
+    *, db: Session, actor: Actor, festival_id: str, version: int | None = None
+) -> ScheduleDocument:
+    """A released version as its `citylive/schedule@1` document, with its figures and the
+    price of fairness (organisers: the document names every town's sessions)."""
+    require_organiser(actor, "read whole schedule versions")
+    row = require_festival(db, actor, festival_id)
+    wanted = version if version is not None else row.current_version
+    stored = db.exec(
+        select(models.ScheduleVersion.document).where(
+            models.ScheduleVersion.festival_id == festival_id,
+            models.ScheduleVersion.version == wanted,
+        )
+    ).first()
+    if stored is None:
+        raise NotFound(
+            f"festival {festival_id!r} has no schedule version {wanted}", field="version"
+        )
+    return ScheduleDocument.model_validate(stored)

@@ -3,50 +3,92 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from rich.table import Table
 
 from citylive.cli.app import app, console, err_console, fail
 from citylive.cli.festival import load_or_fail
+from citylive.planner.progress import ProgressCallback, SolveProgress
 from citylive.schedule import ScheduleDocument
 
 
+def _figure(value: object, spec: str = "") -> str:
+    return "-" if value is None else format(value, spec)
+
+
 def _summary(document: ScheduleDocument) -> None:
-    doc = document.dump()
-    st = doc["stats"]
+    st = document.stats.model_dump()
+    share = st.get("lowest_town_share")
     err_console.print(
         f"placed {st['placed']} of {st['requested']} sessions, value {st['value']:,} CNY, "
-        f"clash pairs {st['clash_pairs']}, main-venue duplicates {st['main_duplicates']}, "
-        f"lowest town share {st['lowest_town_share']:.0%}, "
-        f"solver {st['solver_status']} in {st['solve_seconds']:.1f}s "
-        f"(objective {'none' if st['objective'] is None else format(st['objective'], '.0f')}, bound "
-        f"{'unknown' if st['bound'] is None else format(st['bound'], '.0f')})",
+        f"clash pairs {_figure(st.get('clash_pairs'))}, main-venue duplicates "
+        f"{_figure(st.get('main_duplicates'))}, lowest town share "
+        f"{_figure(share, '.0%')}, solver {st.get('solver_status', '-')} in "
+        f"{_figure(st.get('solve_seconds'), '.1f')}s (objective {_figure(st['objective'], '.0f')}, "
+        f"bound {_figure(st['bound'], '.0f')})",
         highlight=False,
+        markup=False,
     )
-    per: Counter = Counter()
-    for s in doc["sessions"]:
-        if s["status"] in ("proposed", "confirmed"):
-            per[(s["venue"], s["start"][:10])] += 1
+    per: Counter[tuple[str, str]] = Counter(
+        (s.venue, s.start.date().isoformat()) for s in document.live_sessions
+    )
     days = sorted({d for _v, d in per})
     venues = sorted({v for v, _d in per})
     if venues:
-        err_console.print("sessions per venue and day:", highlight=False)
-        err_console.print(
-            "  " + "venue".ljust(20) + "".join(d[5:].rjust(8) for d in days), highlight=False
-        )
+        table = Table(title="sessions per venue and day", show_edge=False, pad_edge=False)
+        table.add_column("venue")
+        for d in days:
+            table.add_column(d[5:], justify="right")
         for v in venues:
-            err_console.print(
-                "  " + v.ljust(20) + "".join(str(per[(v, d)]).rjust(8) for d in days),
-                highlight=False,
+            table.add_row(v, *(str(per[(v, d)]) for d in days))
+        err_console.print(table)
+    if document.tradeoffs:
+        table = Table(title="the price of fairness", show_edge=False, pad_edge=False)
+        for column in (
+            "fairness",
+            "value (CNY)",
+            "lowest town share",
+            "prime-time value",
+            "clash pairs",
+        ):
+            table.add_column(column, justify="left" if column == "fairness" else "right")
+        for t in document.tradeoffs:
+            table.add_row(
+                t.fairness,
+                f"{t.value:,}",
+                f"{t.min_town_share:.0%}",
+                _figure(t.prime_value, ","),
+                _figure(t.clash_pairs),
             )
-    if doc["unplaced"]:
-        n = sum(u["count"] for u in doc["unplaced"])
+        err_console.print(table)
+    if document.unplaced:
+        n = sum(u.count for u in document.unplaced)
         err_console.print(f"{n} requested sessions unplaced, for example:", highlight=False)
-        for u in doc["unplaced"][:5]:
+        for u in document.unplaced[:5]:
             err_console.print(
-                f"  {u['enterprise']} x{u['count']}: {u['reason']}", highlight=False, markup=False
+                f"  {u.enterprise} x{u.count}: {u.reason}", highlight=False, markup=False
             )
+
+
+@contextmanager
+def _progress_line(time_limit: float) -> Iterator[ProgressCallback]:
+    """A live line while the solver works: the best value so far, the bound, the time."""
+    with err_console.status("planning ...", spinner="dots") as status:
+
+        def show(p: SolveProgress) -> None:
+            value = "-" if p.value is None else f"{p.value:,} CNY"
+            bound = "-" if p.bound is None else f"{p.bound:,.0f}"
+            status.update(
+                f"planning: {p.stage}, best value {value}, objective "
+                f"{_figure(p.objective, ',.0f')}, bound {bound}, "
+                f"{p.elapsed:.0f}s of {time_limit:.0f}s"
+            )
+
+        yield show
 
 
 @app.command()
@@ -80,9 +122,14 @@ def plan(
             festival = load_or_fail(file)
             for line in capacity_report(festival).shortages:
                 err_console.print(f"shortage: {line}", highlight=False, markup=False)
-            doc = plan_file(
-                festival=festival, previous=prev_doc, time_limit=time_limit, workers=workers
-            )
+            with _progress_line(time_limit) as progress:
+                doc = plan_file(
+                    festival=festival,
+                    previous=prev_doc,
+                    time_limit=time_limit,
+                    workers=workers,
+                    progress=progress,
+                )
             write_schedule(out, doc)
             _summary(doc)
             console.print(f"wrote {out} (version {doc.version})", highlight=False)
@@ -90,7 +137,7 @@ def plan(
         from citylive.db import session_scope
 
         assert festival_id is not None
-        with session_scope() as db:
+        with session_scope() as db, _progress_line(time_limit) as progress:
             release = plan_and_release(
                 db=db,
                 festival_id=festival_id,
@@ -98,6 +145,7 @@ def plan(
                 workers=workers,
                 previous=prev_doc,
                 reason="citylive plan",
+                progress=progress,
             )
     except CityLiveError as exc:
         fail(str(exc))

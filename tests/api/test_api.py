@@ -30,6 +30,7 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", f"{API}/festivals/{FID}/confirmations", None),
     ("POST", f"{API}/festivals/{FID}/plan", {"time_limit": 1}),
     ("GET", f"{API}/festivals/{FID}/plan/nope", None),
+    ("GET", f"{API}/festivals/{FID}/schedule", None),
     ("GET", f"{API}/festivals/{FID}/sessions?town=shaxi", None),
     ("GET", f"{API}/festivals/{FID}/decisions?town=shaxi", None),
     ("GET", f"{API}/sessions/{SHAXI_SID}", None),
@@ -44,6 +45,7 @@ ORGANISER_ONLY = {
     ("GET", f"{API}/festivals/{FID}/capacity"),
     ("POST", f"{API}/festivals/{FID}/plan"),
     ("GET", f"{API}/festivals/{FID}/plan/nope"),
+    ("GET", f"{API}/festivals/{FID}/schedule"),
 }
 OTHER_TOWN_WORDS = ("shaxi", "ruiang", "瑞昂", "沙溪", "ren-jing", "任静")
 
@@ -105,6 +107,7 @@ def test_route_is_open_to_the_organiser(
         f"{API}/festivals": 422 if method == "POST" else 200,
         f"{API}/festivals/{FID}/plan": 202,
         f"{API}/festivals/{FID}/plan/nope": 404,
+        f"{API}/festivals/{FID}/schedule": 404,  # the seeded sessions have no released version
     }.get(path, 200)
     assert r.status_code == expected, r.text
 
@@ -141,6 +144,7 @@ def test_sessions_fields_follow_the_schedule_file(api: Api) -> None:
                 "town": "guzhen",
                 "industry": "lighting",
                 "version": 1,
+                "theme": None,
             }
         ],
         "count": 6,

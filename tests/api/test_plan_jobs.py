@@ -81,6 +81,18 @@ def test_three_parallel_plan_requests_make_one_job_and_two_conflicts(
             for sql_word in ("INSERT", "UNIQUE", "SELECT", "constraint", "sqlite", "psycopg"):
                 assert sql_word not in refused.text
         done = _wait_done(client, organiser, job["id"])
+        released = client.get(f"/api/v1/festivals/{FID}/schedule", headers=bearer(organiser))
+        assert released.status_code == 200
+        document = released.json()
+        assert (document["format"], document["festival"], document["version"]) == (
+            "citylive/schedule@1",
+            FID,
+            2,
+        )
+        assert document["reason"] == "requested by 主办方"
+        assert document["stats"]["placed"] == sum(
+            1 for s in document["sessions"] if s["status"] in ("proposed", "confirmed")
+        )
     assert (done["status"], done["version"], done["message"]) == (
         "completed",
         2,
