@@ -323,3 +323,20 @@ def test_chinese_town_id_exports_work(api: Api) -> None:
         r = api.client.get(f"{API}/festivals/zh-2020/{path}", headers=bearer(value))
         assert r.status_code == 200, r.text
         assert "filename*=UTF-8''zh-2020-%E5%8F%A4%E9%95%87" in r.headers["content-disposition"]
+
+
+def test_unreachable_database_answers_503_without_details() -> None:
+    from fastapi.testclient import TestClient
+    from support.factories import bound_app
+
+    from citylive.db import make_engine
+
+    engine = make_engine("postgresql+psycopg://nobody:secret@127.0.0.1:9/none?connect_timeout=2")
+    with bound_app(engine) as app, TestClient(app) as client:  # type: ignore[arg-type]
+        r = client.get(f"{API}/festivals", headers=bearer("clv_whatever"))
+    assert r.status_code == 503
+    assert r.json() == {
+        "message": "the database cannot be reached or is busy; try again shortly",
+        "field": None,
+    }
+    assert r.headers["retry-after"] == "5"
