@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import models
 from citylive.cli import app
 from citylive.db import session_scope
-from citylive.notify.outbox import enqueue_schedule_release
+from citylive.notify import enqueue_schedule_release
 from demo.receivers import Receiver
 
 runner = CliRunner()

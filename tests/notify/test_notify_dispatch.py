@@ -18,7 +18,7 @@ from support.notify_factories import SMALL_V1, outbox_rows, release, store_festi
 
 import models
 from citylive.notify.dispatch import dispatch
-from citylive.notify.outbox import enqueue_daily_digest, enqueue_schedule_release, enqueue_summary
+from citylive.notify import enqueue_daily_digest, enqueue_schedule_release, enqueue_summary
 from citylive.notify.routing import load_routes_text
 from citylive.notify.settings import NotifySettings
 from citylive.notify.vendors import split_utf8

@@ -10,14 +10,14 @@ from support.notify_factories import SMALL_V1, S, outbox_rows, release, session_
 
 import models
 from citylive.festival import SlotRef
-from citylive.notify.outbox import (
+from citylive.notify import (
     enqueue_daily_digest,
-    enqueue_decision_receipt,
     enqueue_reminders,
     enqueue_schedule_release,
     enqueue_summary,
-    requeue,
 )
+from citylive.notify.events import enqueue_decision_receipt
+from citylive.notify.queue import requeue
 
 
 def rows(db: Session) -> dict[str, models.Notification]:
