@@ -332,7 +332,7 @@ def enqueue_summary(
         ctx = d.base_context(recipient)
         ctx.update(
             figure_rows=figure_rows,
-            town_rows=[[str(k), str(v)] for k, v in mine.get(recipient.id or "", [])]
+            town_figure_rows=[[str(k), str(v)] for k, v in mine.get(recipient.id or "", [])]
             if recipient.id
             else [],
             report_path=report_path or "",

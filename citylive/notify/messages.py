@@ -63,19 +63,21 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206
 # What starts markup anywhere in a line (CommonMark and the GFM table and strikethrough).
 _MD_ANYWHERE = re.compile(r"[\\`*_\[\]<>|~#]")
 _MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
-# What starts a block only at the beginning of a line: a list, a numbered list, a heading rule.
-_MD_LEADING_MARK = re.compile(r"^[-+=]")
-_MD_LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
+# What starts a block only at the beginning of a line: a list item (`- `, `+ `, `1. `), a
+# rule or a heading underline (`---`, `===`); a value is escaped there and nowhere else, so
+# `12345.60` or `-5` stay as they are.
+_MD_LEADING_MARK = re.compile(r"^(?:[-+](?=\s|$)|(?=[-=]+$))")
+_MD_LEADING_NUMBER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
 
 def plain(value: Any) -> str:
     """One line of literal text: control and direction characters become a space."""
-    return _UNSAFE.sub(" ", str(value))
+    return _UNSAFE.sub(" ", str(value)).strip()
 
 
 def md_escape(value: Any) -> str:
     """`value` as markdown that renders as exactly its text (on one line)."""
-    s = plain(value).strip()
+    s = plain(value)
     s = _MD_ANYWHERE.sub(r"\\\g<0>", s)
     s = _MD_ENTITY.sub(r"\\&", s)
     s = _MD_LEADING_MARK.sub(r"\\\g<0>", s)
@@ -84,7 +86,7 @@ def md_escape(value: Any) -> str:
 
 def md_url(value: Any) -> Formatted:
     """A link target that cannot close the link early or start another one."""
-    return Formatted(quote(plain(value).strip(), safe=":/?#&=%~+,;@!$'*-._"))
+    return Formatted(quote(plain(value), safe=":/?#&=%~+,;@!$'*-._"))
 
 
 @lru_cache(maxsize=65536)

@@ -32,6 +32,9 @@ class MessageEvent(StrEnum):
     summary = "summary"  # after the festival
 
 
+FORMS = "one of `organiser`, `coordinator:<town>`, `enterprise:<id>`, `streamer:<id>`"
+
+
 class RecipientError(Invalid):
     """A tag that names no recipient; the message says which forms there are."""
 
@@ -42,11 +45,9 @@ class Recipient:
     id: str | None = None  # the town for a coordinator; none for the organisers
 
     def __post_init__(self) -> None:
-        if self.kind == RecipientKind.organiser:
-            if self.id is not None:
-                raise RecipientError("the organisers' tag is `organiser`, with no id")
-        elif not self.id:
-            raise RecipientError(f"a {self.kind.value} recipient needs an id: `{self.kind}:<id>`")
+        if (self.kind == RecipientKind.organiser) != (self.id is None) or self.id == "":
+            shown = self.kind.value if self.id is None else f"{self.kind.value}:{self.id}"
+            raise RecipientError(f"{shown[:140]!r} is not a recipient tag; {FORMS}")
 
     @property
     def tag(self) -> str:
@@ -61,11 +62,7 @@ class Recipient:
         try:
             parsed = RecipientKind(kind)
         except ValueError:
-            raise RecipientError(
-                f"{tag[:140]!r} is not a recipient tag; one of `organiser`, "
-                "`coordinator:<town>`, `enterprise:<id>`, `streamer:<id>`",
-                field="recipient",
-            ) from None
+            raise RecipientError(f"{tag[:140]!r} is not a recipient tag; {FORMS}") from None
         return cls(parsed, rid if sep else None)
 
     @classmethod

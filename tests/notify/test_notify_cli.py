@@ -126,3 +126,76 @@ def test_notifications_route_lists_failed_for_organisers_only(data_dir: Path) ->
     denied = client.get("/api/v1/notifications", headers={"Authorization": f"Bearer {coordinator}"})
     assert denied.status_code == 403
     assert client.get("/api/v1/notifications").status_code == 401
+
+
+def test_notifications_route_festival_token_and_bounds(data_dir: Path) -> None:
+    from api.main import app as api_app
+    from citylive.tokens import create_token
+
+    with session_scope() as db:
+        store_festival(db)
+        outbox_rows(db, 2, prefix="s", festival_id="small-2020")
+        outbox_rows(db, 3, prefix="o", festival_id="other-2020")
+        _, everything = create_token(db=db, role="organiser", name="city")
+        _, small = create_token(db=db, role="organiser", name="small", festival_id="small-2020")
+    client = TestClient(api_app)
+
+    def get(token: str, query: str = "") -> tuple[int, dict]:
+        r = client.get(
+            f"/api/v1/notifications{query}", headers={"Authorization": f"Bearer {token}"}
+        )
+        return r.status_code, r.json()
+
+    assert get(everything)[1]["count"] == 5
+    status, body = get(small)
+    assert (status, body["count"]) == (200, 2)
+    assert {r["festival_id"] for r in body["data"]} == {"small-2020"}
+    assert get(small, "?festival=other-2020")[0] == 404
+    assert get(everything, "?festival=other-2020")[1]["count"] == 3
+    for query in (
+        "?offset=9223372036854775808",
+        "?offset=10000001",
+        "?offset=-1",
+        f"?limit={10**30}",
+        "?limit=0",
+        "?limit=1001",
+        "?status=lost",
+    ):
+        status, body = get(everything, query)
+        assert status == 422, query
+        assert "SELECT" not in str(body) and "Traceback" not in str(body)
+
+
+def test_notify_digest_command_queues_once_per_day(queued: Path) -> None:
+    first = runner.invoke(
+        app, ["notify", "digest", "--festival", "small-2020", "--day", "2020-06-06"]
+    )
+    assert first.exit_code == 0, first.output
+    assert last_line(first.output) == "festival=small-2020 day=2020-06-06 queued=1"
+    again = runner.invoke(
+        app, ["notify", "digest", "--festival", "small-2020", "--day", "2020-06-06"]
+    )
+    assert again.output.splitlines() == [
+        "the digest of 2020-06-06 was queued before; nothing new",
+        "festival=small-2020 day=2020-06-06 queued=0",
+    ]
+    with session_scope() as db:
+        digest = db.exec(
+            select(models.Notification).where(models.Notification.event == "digest")
+        ).one()
+    assert digest.key == "digest:small-2020:2020-06-06:organiser"
+    assert digest.subject == "【小型直播节】每日简报 2020-06-06"
+    missing = runner.invoke(app, ["notify", "digest", "--festival", "nowhere"])
+    assert missing.exit_code == 1
+    assert " ".join(missing.output.split()) == "error: no festival 'nowhere'"
+    bad_day = runner.invoke(app, ["notify", "digest", "--festival", "small-2020", "--day", "6/6"])
+    assert bad_day.exit_code == 2
+
+
+def test_notifications_command_limit_is_bounded(queued: Path) -> None:
+    assert runner.invoke(app, ["notifications", "--limit", "0"]).exit_code == 2
+    assert runner.invoke(app, ["notifications", "--limit", str(10**30)]).exit_code == 2
+    ok = runner.invoke(app, ["notifications", "--limit", "2"])
+    assert ok.exit_code == 0
+    assert len([ln for ln in ok.output.splitlines() if ln.startswith("#")]) == 2
+    assert last_line(ok.output) == "pending=12 sending=0 sent=0 failed=0 undeliverable=0"
