@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
+from support.factories import bound_app
 from support.notify_factories import SMALL_V1, outbox_rows, release, store_festival
 from typer.testing import CliRunner
 
@@ -28,6 +30,16 @@ def queued(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         release(db, f, SMALL_V1)
         enqueue_schedule_release(db=db, festival_id=f.id, version=1)
     return data_dir
+
+
+@pytest.fixture
+def client(data_dir: Path) -> Iterator[TestClient]:
+    """The API bound to this test's embedded database (the app otherwise keeps the engine of
+    the first request it served, which may be another test's)."""
+    from citylive.db import get_engine, init_db
+
+    with bound_app(init_db(get_engine())) as app:
+        yield TestClient(app)  # type: ignore[arg-type]
 
 
 def last_line(output: str) -> str:
@@ -93,8 +105,7 @@ def test_notify_dispatch_config_missing_secret_names_line_and_variable(
         assert {r.status for r in db.exec(select(models.Notification))} == {"pending"}
 
 
-def test_notifications_route_lists_failed_for_organisers_only(data_dir: Path) -> None:
-    from api.main import app as api_app
+def test_notifications_route_lists_failed_for_organisers_only(client: TestClient) -> None:
     from citylive.tokens import create_token
 
     with session_scope() as db:
@@ -107,7 +118,6 @@ def test_notifications_route_lists_failed_for_organisers_only(data_dir: Path) ->
         db.add(first)
         _, organiser = create_token(db=db, role="organiser", name="organiser")
         _, coordinator = create_token(db=db, role="coordinator", town="guzhen", name="guzhen")
-    client = TestClient(api_app)
     everything = client.get(
         "/api/v1/notifications", headers={"Authorization": f"Bearer {organiser}"}
     )
@@ -128,8 +138,7 @@ def test_notifications_route_lists_failed_for_organisers_only(data_dir: Path) ->
     assert client.get("/api/v1/notifications").status_code == 401
 
 
-def test_notifications_route_festival_token_and_bounds(data_dir: Path) -> None:
-    from api.main import app as api_app
+def test_notifications_route_festival_token_and_bounds(client: TestClient) -> None:
     from citylive.tokens import create_token
 
     with session_scope() as db:
@@ -138,7 +147,6 @@ def test_notifications_route_festival_token_and_bounds(data_dir: Path) -> None:
         outbox_rows(db, 3, prefix="o", festival_id="other-2020")
         _, everything = create_token(db=db, role="organiser", name="city")
         _, small = create_token(db=db, role="organiser", name="small", festival_id="small-2020")
-    client = TestClient(api_app)
 
     def get(token: str, query: str = "") -> tuple[int, dict]:
         r = client.get(
