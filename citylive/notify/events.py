@@ -162,15 +162,6 @@ def _change_notices(
         yield Outgoing(key, MessageEvent.change, recipient, ctx)
 
 
-def enqueue_decision_receipt(*, db: Session, decision_id: int) -> int:
-    """A receipt to the deciding town's coordinator; key `receipt:festival:d<id>:recipient`."""
-    decision = db.get(models.Decision, decision_id)
-    if decision is None:
-        raise NotFound(f"no decision {decision_id}", field="decision_id")
-    session = db.get(FS, decision.session_id)
-    return enqueue_receipt_for(db=db, decision=decision, session=session)
-
-
 def enqueue_receipt_for(
     *, db: Session, decision: models.Decision, session: models.FestivalSession | None
 ) -> int:

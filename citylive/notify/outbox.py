@@ -3,7 +3,6 @@ import them from here; new code imports from `citylive.notify` (see events.py, q
 
 from citylive.notify.events import (
     enqueue_daily_digest,
-    enqueue_decision_receipt,
     enqueue_receipt_for,
     enqueue_reminders,
     enqueue_schedule_release,
@@ -13,7 +12,6 @@ from citylive.notify.queue import requeue
 
 __all__ = [
     "enqueue_daily_digest",
-    "enqueue_decision_receipt",
     "enqueue_receipt_for",
     "enqueue_reminders",
     "enqueue_schedule_release",

@@ -20,11 +20,11 @@ import models
 from citylive.festival import SlotRef
 from citylive.notify import (
     enqueue_daily_digest,
+    enqueue_receipt_for,
     enqueue_reminders,
     enqueue_schedule_release,
     enqueue_summary,
 )
-from citylive.notify.events import enqueue_decision_receipt
 from citylive.notify.queue import requeue
 
 
@@ -119,8 +119,9 @@ def test_decision_receipt_goes_to_the_town_coordinator(db: Session) -> None:
     db.add(decision)
     db.flush()
     assert decision.id is not None
-    assert enqueue_decision_receipt(db=db, decision_id=decision.id) == 1
-    assert enqueue_decision_receipt(db=db, decision_id=decision.id) == 0
+    session = db.get(models.FestivalSession, session_id(f, 5))
+    assert enqueue_receipt_for(db=db, decision=decision, session=session) == 1
+    assert enqueue_receipt_for(db=db, decision=decision, session=session) == 0
     db.commit()
     (row,) = rows(db).values()
     assert row.key == f"receipt:small-2020:d{decision.id}:coordinator:shaxi"
