@@ -61,7 +61,7 @@ class Formatted(str):
 # C0 and C1 controls, zero-width and bidirectional formatting characters.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
 # What starts markup anywhere in a line (CommonMark and the GFM table and strikethrough).
-_MD_ANYWHERE = re.compile(r"[\\`*_\[\]<>|~#]")
+_MD_ANYWHERE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~#"})
 _MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 # What starts a block only at the beginning of a line: a list item (`- `, `+ `, `1. `), a
 # rule or a heading underline (`---`, `===`); a value is escaped there and nowhere else, so
@@ -72,16 +72,22 @@ _MD_LEADING_NUMBER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
 def plain(value: Any) -> str:
     """One line of literal text: control and direction characters become a space."""
-    return _UNSAFE.sub(" ", str(value)).strip()
+    s = str(value)
+    # Most values are printable as they are; the check runs at C speed (a message has many).
+    return (s if s.isprintable() else _UNSAFE.sub(" ", s)).strip()
 
 
 def md_escape(value: Any) -> str:
     """`value` as markdown that renders as exactly its text (on one line)."""
-    s = plain(value)
-    s = _MD_ANYWHERE.sub(r"\\\g<0>", s)
-    s = _MD_ENTITY.sub(r"\\&", s)
-    s = _MD_LEADING_MARK.sub(r"\\\g<0>", s)
-    return _MD_LEADING_NUMBER.sub(r"\1\\\2", s)
+    s = plain(value).translate(_MD_ANYWHERE)
+    if "&" in s:
+        s = _MD_ENTITY.sub(r"\\&", s)
+    first = s[:1]
+    if first in ("-", "+", "="):
+        s = _MD_LEADING_MARK.sub(r"\\\g<0>", s)
+    elif first.isdigit() and ("." in s or ")" in s):
+        s = _MD_LEADING_NUMBER.sub(r"\1\\\2", s)
+    return s
 
 
 def md_url(value: Any) -> Formatted:
@@ -174,16 +180,22 @@ def environment(body: str) -> Environment:
     return env
 
 
+@lru_cache(maxsize=len(LOCALES))
+def _labels(locale: str) -> dict[str, Any]:
+    return {
+        "status_label": words(locale, "status"),
+        "change_label": words(locale, "change"),
+        "session_headers": words(locale, "session_headers"),
+        "change_headers": words(locale, "change_headers"),
+    }
+
+
 def render(event: MessageEvent, context: dict[str, Any], locale: str | None = "zh-CN") -> Rendered:
     """Render the four bodies of `event` for `context` in `locale` (zh-CN unless `en`)."""
     event = MessageEvent(event)
     loc = normal_locale(locale)
     name = f"{loc}/{event.value}.j2"
-    ctx = dict(context)
-    ctx.setdefault("status_label", words(loc, "status"))
-    ctx.setdefault("change_label", words(loc, "change"))
-    ctx.setdefault("session_headers", words(loc, "session_headers"))
-    ctx.setdefault("change_headers", words(loc, "change_headers"))
+    ctx = {**_labels(loc), **context}
 
     def block(body: str, block_name: str) -> str:
         template = environment(body).get_template(name)
