@@ -370,3 +370,21 @@ def test_summary_shows_town_figures_to_that_towns_coordinator_only(db: Session) 
         body = got[f"summary:small-2020:{other}"]
         assert "日均" not in body.body_text + body.body_markdown + body.body_html
     assert "完整报告稍后发布。" in guzhen.body_text
+
+
+def test_festival_portal_and_reminder_lead_come_from_its_file(db: Session, tmp_path) -> None:
+    f = store_festival(
+        db, small_variant(tmp_path, portal_url="https://portal.example/zs", reminder_minutes=30)
+    )
+    release(db, f, SMALL_V1)
+    start = f.slot_start(SlotRef(0, 2))
+    assert enqueue_reminders(db=db, festival_id=f.id, now=start - timedelta(minutes=45)) == 0
+    assert enqueue_reminders(db=db, festival_id=f.id, now=start - timedelta(minutes=25)) == 6
+    assert enqueue_schedule_release(db=db, festival_id=f.id, version=1) == 12
+    db.commit()
+    got = rows(db)
+    guzhen = got["assignment:small-2020:v1:coordinator:guzhen"]
+    assert "请登录协调员门户逐场确认或拒绝：https://portal.example/zs" in guzhen.body_text
+    assert "[协调员门户](https://portal.example/zs)" in guzhen.body_markdown
+    reminder = got[f"reminder:small-2020:{session_id(f, 1)}:enterprise:huayi"]
+    assert "（提前 30 分钟提醒）" in reminder.body_text
