@@ -24,15 +24,11 @@ import json
 import multiprocessing
 import os
 import platform
-import random
-import socket
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -41,67 +37,18 @@ sys.path.insert(0, str(ROOT))
 
 
 def serve(port: int, fail_rate: float, ready: Any) -> None:
-    """A webhook receiver: 200 for accepted posts, 500 for an injected share; GET /stats."""
-    keys: Counter[str] = Counter()
-    failed = 0
-    lock = threading.Lock()
-    rnd = random.Random(5)
+    """The loopback webhook receiver of the demo and the tests, in this process until killed."""
+    from demo.receivers import Receiver
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # One write per answer and no Nagle delay: keep-alive clients would otherwise wait
-        # for the 40 ms delayed ACK between the header and body writes.
-        disable_nagle_algorithm = True
-        wbufsize = 65536
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:  # noqa: N802
-            with lock:
-                stats = {
-                    "accepted": sum(keys.values()),
-                    "unique": len(keys),
-                    "repeats": sum(n - 1 for n in keys.values()),
-                    "failed": failed,
-                }
-            self._answer(200, stats)
-
-        def do_POST(self) -> None:  # noqa: N802
-            nonlocal failed
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            key = self.headers.get("X-Idempotency-Key", "")
-            with lock:
-                if fail_rate and rnd.random() < fail_rate:
-                    failed += 1
-                    status = 500
-                else:
-                    keys[key] += 1
-                    status = 200
-            self._answer(status, {"ok": status == 200})
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 1024
+    Receiver(port=port, fail_rate=fail_rate, seed=5).start()
     ready.set()
-    server.serve_forever()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    threading.Event().wait()
 
 
 def start_receiver(fail_rate: float) -> tuple[multiprocessing.Process, int]:
+    """A receiver in its own process, so its work does not share the dispatcher's GIL."""
+    from demo.receivers import free_port
+
     port = free_port()
     ready = multiprocessing.Event()
     proc = multiprocessing.Process(target=serve, args=(port, fail_rate, ready), daemon=True)
@@ -124,7 +71,7 @@ def prepare(engine: Any, enterprises: int, streamers: int, seed: int) -> tuple[s
     from bench.generate import generate
     from citylive.festival import SlotRef, parse_festival
     from citylive.festival.storage import import_festival
-    from citylive.notify import outbox
+    from citylive.notify import enqueue_schedule_release
 
     festival = parse_festival(
         generate("xl", enterprises=enterprises, streamers=streamers, seed=seed), "xl"
@@ -168,7 +115,7 @@ def prepare(engine: Any, enterprises: int, streamers: int, seed: int) -> tuple[s
         )
         db.commit()
         t0 = time.perf_counter()
-        queued = outbox.enqueue_schedule_release(db=db, festival_id=festival.id, version=1)
+        queued = enqueue_schedule_release(db=db, festival_id=festival.id, version=1)
         db.commit()
         return festival.id, queued, time.perf_counter() - t0
 

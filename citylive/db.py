@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -57,25 +58,55 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
 
 
 def migrate(engine: Engine | None = None) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent; one migrator at a time)."""
     from alembic import command
 
     engine = engine or get_engine()
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
+    with _one_migrator(engine), engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
 
+@contextmanager
+def _one_migrator(engine: Engine) -> Iterator[None]:
+    """Processes that start together on a new database (a demo's threads, server workers,
+    flow runs) migrate one after the other: the others then find it at head."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_lock(4242001)"))
+            try:
+                yield
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(4242001)"))
+                conn.commit()
+        return
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        yield
+        return
+    import fcntl
+
+    with open(f"{path}.migrate.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 _migrated: set[str] = set()
+_migrating = threading.Lock()
 
 
 def init_db(engine: Engine | None = None) -> Engine:
     engine = engine or get_engine()
     key = engine.url.render_as_string(hide_password=False)
     if key not in _migrated:
-        migrate(engine)
-        _migrated.add(key)
+        with _migrating:
+            if key not in _migrated:
+                migrate(engine)
+                _migrated.add(key)
     return engine
 
 

@@ -4,7 +4,8 @@
 DingTalk / WeCom bot APIs (answers 200 with a JSON errcode).  It can fail a share of requests
 (HTTP 500, seeded), and a receiver can start late ("down for a while": connection refused).
 Every accepted request is recorded; a repeat of an idempotency key already accepted is
-answered 200 but counted as a duplicate, as a well-behaved receiver would.
+answered 200 but counted as a duplicate, as a well-behaved receiver would.  `GET /stats`
+answers its counts as JSON, for a receiver running in another process (the benchmark's).
 
 `Mailbox` is an SMTP server (aiosmtpd) that keeps every message.  `Sinks` is the pair the demo
 routes messages to: the organiser's mail to the mailbox, everyone else's to a webhook; nothing
@@ -67,6 +68,18 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def stats(self) -> dict[str, int]:
+        """Accepted sends, distinct idempotency keys among them, repeats, injected failures
+        and vendor-style refusals."""
+        with self._lock:
+            return {
+                "accepted": len(self.accepted),
+                "unique": len(self.keys),
+                "repeats": self.duplicates,
+                "failed": self.failed,
+                "refused": self.refused,
+            }
+
     def start(self, delay: float = 0.0) -> Receiver:
         """Start serving; with `delay`, the port refuses connections until then."""
         receiver = self
@@ -81,14 +94,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                parts = urlsplit(self.path)
-                req = Request(
-                    parts.path, parse_qs(parts.query), {k: v for k, v in self.headers.items()}, body
-                )
-                status, answer = receiver._answer(req)
+            def _reply(self, status: int, answer: dict[str, Any]) -> None:
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -96,11 +102,31 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                if urlsplit(self.path).path == "/stats":
+                    self._reply(200, receiver.stats())
+                else:
+                    self._reply(404, {"error": "only GET /stats"})
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                parts = urlsplit(self.path)
+                req = Request(
+                    parts.path, parse_qs(parts.query), {k: v for k, v in self.headers.items()}, body
+                )
+                self._reply(*receiver._answer(req))
+
+        class Server(ThreadingHTTPServer):
+            # A dispatcher opens many connections at once; the default backlog of 5 drops
+            # SYNs, and each dropped one costs a second before the client tries again.
+            request_queue_size = 1024
+            daemon_threads = True
+
         def serve() -> None:
             if delay:
                 time.sleep(delay)
-            server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-            server.daemon_threads = True
+            server = Server(("127.0.0.1", self.port), Handler)
             self._server = server
             server.serve_forever(poll_interval=0.05)
 

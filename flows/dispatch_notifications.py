@@ -7,29 +7,27 @@ and a table artifact.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-import sqlalchemy as sa
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
-from sqlmodel import col, func, select
 
-import models
+from citylive.actions import notifications as actions
 from citylive.db import session_scope
+from citylive.scope import SYSTEM
 from flows._common import artifact_key, run_logger
 
 
 @task(retries=2, retry_delay_seconds=[2, 10])
 def send_due(limit: int | None, wait_for_retries: float) -> dict[str, int]:
     """One pass over the outbox (claims rows safely, so several runs may overlap)."""
-    from citylive.notify.dispatch import dispatch
-
-    result = dispatch(limit=limit, wait_for_retries=wait_for_retries)
+    result = actions.send_outbox(actor=SYSTEM, limit=limit, wait_for_retries=wait_for_retries)
     return {
         "sent": result.sent,
         "failed": result.failed,
         "pending": result.pending,
-        "undeliverable": getattr(result, "undeliverable", 0),
+        "undeliverable": result.undeliverable,
     }
 
 
@@ -37,31 +35,9 @@ def send_due(limit: int | None, wait_for_retries: float) -> dict[str, int]:
 def outbox_problems(festival_id: str | None) -> list[dict[str, Any]]:
     """Messages not delivered (failed, undeliverable, or pending a retry after an error),
     grouped by recipient tag, state and reason."""
-    N = models.Notification
     with session_scope() as db:
-        query = (
-            select(N.status, N.recipient, N.last_error, func.count())
-            .where(
-                sa.or_(
-                    col(N.status).in_(["failed", "undeliverable"]),
-                    sa.and_(col(N.status) == "pending", col(N.last_error).is_not(None)),
-                )
-            )
-            .group_by(N.status, N.recipient, col(N.last_error))
-            .order_by(N.recipient)
-        )
-        if festival_id is not None:
-            query = query.where(N.festival_id == festival_id)
-        rows = db.exec(query).all()
-    return [
-        {
-            "state": "retrying" if s == "pending" else str(s),
-            "recipient": r,
-            "messages": int(n),
-            "reason": (e or "")[:200],
-        }
-        for s, r, e, n in rows
-    ]
+        groups = actions.undelivered_messages(db=db, actor=SYSTEM, festival_id=festival_id)
+    return [asdict(g) for g in groups]
 
 
 @flow(name="dispatch-notifications", log_prints=True)

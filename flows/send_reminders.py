@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from prefect import flow, task
-from sqlmodel import col, select
 
-import models
+from citylive.actions import notifications as actions
 from citylive.db import session_scope
+from citylive.scope import SYSTEM
 from flows._common import run_logger
 from flows.dispatch_notifications import dispatch_notifications
 from models._types import utcnow
@@ -22,24 +22,14 @@ from models._types import utcnow
 @task
 def running_festivals(now: datetime) -> list[str]:
     """Festivals with a released schedule and a session still to start."""
-    S = models.FestivalSession
     with session_scope() as db:
-        return list(
-            db.exec(
-                select(S.festival_id)
-                .where(col(S.start) > now, col(S.status).in_(["proposed", "confirmed"]))
-                .distinct()
-                .order_by(S.festival_id)
-            )
-        )
+        return actions.festivals_to_remind(db=db, actor=SYSTEM, now=now)
 
 
 @task(retries=2, retry_delay_seconds=[1, 5])
 def queue_reminders(festival_id: str, now: datetime) -> int:
-    from citylive.notify.outbox import enqueue_reminders
-
     with session_scope() as db:
-        return enqueue_reminders(db=db, festival_id=festival_id, now=now)
+        return actions.queue_reminders(db=db, actor=SYSTEM, festival_id=festival_id, now=now)
 
 
 @flow(name="send-reminders", log_prints=True)

@@ -43,7 +43,7 @@ def write_report(festival_id: str, out: str | None, locale: str) -> str:
 
 @task(retries=2, retry_delay_seconds=[1, 5])
 def queue_summaries(festival_id: str, report_path: str, totals: dict[str, Any]) -> int:
-    from citylive.notify.outbox import enqueue_summary
+    from citylive.notify import enqueue_summary
 
     with session_scope() as db:
         return enqueue_summary(

@@ -5,19 +5,25 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel import col, func, select
 
-from api.deps import OrganiserUser, SessionDep
-from models import Notification, NotificationPublic, NotificationsPublic
+from api.deps import CurrentActor, SessionDep
+from api.routes.festivals import ERRORS
+from api.schemas import ErrorPublic
+from citylive.actions import notifications as actions
+from models import NotificationsPublic
 from models.enums import NotificationStatus
 
 router = APIRouter(tags=["notifications"])
 
+OUTBOX_ERRORS = ERRORS | {
+    422: {"model": ErrorPublic, "description": "a filter or page bound out of range"},
+}
 
-@router.get("/notifications", response_model=NotificationsPublic)
+
+@router.get("/notifications", response_model=NotificationsPublic, responses=OUTBOX_ERRORS)
 def list_notifications(
     db: SessionDep,
-    user: OrganiserUser,
+    actor: CurrentActor,
     festival: Annotated[
         str | None, Query(max_length=64, description="only this festival's")
     ] = None,
@@ -25,28 +31,18 @@ def list_notifications(
         NotificationStatus | None, Query(description="only rows in this state")
     ] = None,
     failed: Annotated[bool, Query(description="only failed and undeliverable rows")] = False,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=actions.MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0, le=actions.MAX_OFFSET)] = 0,
 ) -> NotificationsPublic:
-    """Organisers only: the outbox, newest first, with each row's attempts and last error."""
-    conditions = []
-    if user.festival_id is not None:  # a festival's token sees that festival's messages only
-        conditions.append(col(Notification.festival_id) == user.festival_id)
-    if festival is not None:
-        conditions.append(col(Notification.festival_id) == festival)
-    if status is not None:
-        conditions.append(col(Notification.status) == status.value)
-    if failed:
-        conditions.append(col(Notification.status).in_(["failed", "undeliverable"]))
-    count = db.exec(select(func.count()).select_from(Notification).where(*conditions)).one()
-    rows = db.exec(
-        select(Notification)
-        .where(*conditions)
-        .order_by(col(Notification.id).desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return NotificationsPublic(
-        data=[NotificationPublic.model_validate(r, from_attributes=True) for r in rows],
-        count=int(count),
+    """Organisers only: the outbox, newest first, with each row's attempts and last error.
+    A token limited to one festival sees that festival's messages alone."""
+    page = actions.outbox(
+        db=db,
+        actor=actor,
+        festival_id=festival,
+        status=status,
+        undelivered_only=failed,
+        limit=limit,
+        offset=offset,
     )
+    return NotificationsPublic(data=page.data, count=page.count)

@@ -1,53 +1,73 @@
-"""Notification commands: `citylive notify dispatch`, `citylive notifications [--failed]`."""
+"""Notification commands: `citylive notify dispatch`, `citylive notify digest`,
+`citylive notifications [--failed] [--requeue]`."""
 
 from __future__ import annotations
 
-import typer
-from sqlmodel import col, func, select
+from datetime import datetime
 
-import models
-from citylive.cli.app import app, console, fail
+import typer
+
+from citylive.actions import notifications as actions
+from citylive.cli.app import app, console
 from citylive.db import session_scope
+from citylive.scope import SYSTEM
+from models.enums import NotificationStatus
 
 notify_app = typer.Typer(help="Send what the outbox holds.", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
 
 
+def _say(line: str) -> None:
+    console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
 @notify_app.command("dispatch")
 def dispatch_command(
-    limit: int | None = typer.Option(None, "--limit", min=1, help="handle at most this many rows"),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, max=actions.MAX_SEND, help="handle at most this many rows"
+    ),
     wait: float = typer.Option(
         0.0,
         "--wait",
         min=0,
+        max=actions.MAX_WAIT_SECONDS,
         help="keep retrying for up to this many seconds while rows are pending",
     ),
 ) -> None:
     """Send what is due in the outbox; the last line is `sent=N failed=N pending=N`."""
-    from citylive.notify.dispatch import dispatch
-    from citylive.notify.routing import NotifyConfigError
-
-    try:
-        result = dispatch(limit=limit, wait_for_retries=wait)
-    except NotifyConfigError as exc:
-        fail(str(exc))
+    result = actions.send_outbox(actor=SYSTEM, limit=limit, wait_for_retries=wait)
     if result.undeliverable:
-        console.print(
-            f"undeliverable={result.undeliverable} (see `citylive notifications --failed`)",
-            highlight=False,
-        )
+        _say(f"undeliverable={result.undeliverable} (see `citylive notifications --failed`)")
     if result.retried:
-        console.print(
-            f"retrying later: {result.retried} send(s) failed and were rescheduled", highlight=False
+        _say(f"retrying later: {result.retried} send(s) failed and were rescheduled")
+    _say(result.line())
+
+
+@notify_app.command("digest")
+def digest_command(
+    festival: str = typer.Option(..., "--festival", help="the festival's id"),
+    day: datetime | None = typer.Option(
+        None,
+        "--day",
+        formats=["%Y-%m-%d"],
+        help="the digest's day, YYYY-MM-DD (default: today in the festival's time zone)",
+    ),
+) -> None:
+    """Queue the organisers' daily digest (once per day); `citylive notify dispatch` sends it."""
+    with session_scope() as db:
+        done = actions.queue_digest(
+            db=db, actor=SYSTEM, festival_id=festival, day=day.date() if day else None
         )
-    console.print(result.line(), highlight=False, markup=False, soft_wrap=True)
+    if not done.queued:
+        _say(f"the digest of {done.day.isoformat()} was queued before; nothing new")
+    _say(f"festival={done.festival_id} day={done.day.isoformat()} queued={done.queued}")
 
 
 @app.command("notifications")
 def notifications_command(
     failed: bool = typer.Option(False, "--failed", help="only failed and undeliverable rows"),
     festival: str | None = typer.Option(None, "--festival", help="only this festival's"),
-    limit: int = typer.Option(50, "--limit", min=1),
+    limit: int = typer.Option(50, "--limit", min=1, max=actions.MAX_PAGE),
     requeue: bool = typer.Option(
         False,
         "--requeue",
@@ -55,36 +75,20 @@ def notifications_command(
     ),
 ) -> None:
     """List the outbox (newest first), with each row's status and last error."""
-    N = models.Notification
     with session_scope() as db:
         if requeue:
-            from citylive.notify.outbox import requeue as do_requeue
-
-            n = do_requeue(db=db, festival_id=festival)
-            console.print(f"requeued={n}", highlight=False)
+            n = actions.requeue_undelivered(db=db, actor=SYSTEM, festival_id=festival)
+            _say(f"requeued={n}")
             return
-        query = select(N)
-        count_q = select(N.status, func.count()).group_by(N.status)
-        if failed:
-            query = query.where(col(N.status).in_(["failed", "undeliverable"]))
-        if festival:
-            query = query.where(N.festival_id == festival)
-            count_q = count_q.where(N.festival_id == festival)
-        rows = list(db.exec(query.order_by(col(N.id).desc()).limit(limit)))
-        counts = dict(db.exec(count_q).all())
-    # One line per row and its error on the next: long errors stay whole and greppable.
-    for r in rows:
-        console.print(
-            f"#{r.id} {r.status} {r.event} {r.recipient} attempts={r.attempts} {r.subject}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
+        page = actions.outbox(
+            db=db, actor=SYSTEM, festival_id=festival, undelivered_only=failed, limit=limit
         )
+        counts = actions.outbox_totals(db=db, actor=SYSTEM, festival_id=festival)
+    # One line per row and its error on the next: long errors stay whole and greppable.
+    for r in page.data:
+        _say(f"#{r.id} {r.status} {r.event} {r.recipient} attempts={r.attempts} {r.subject}")
         if r.last_error:
-            console.print(f"    {r.last_error}", highlight=False, markup=False, soft_wrap=True)
-    if not rows:
-        console.print("no notifications" + (" failed" if failed else ""), highlight=False)
-    summary = " ".join(
-        f"{k}={counts.get(k, 0)}" for k in ("pending", "sending", "sent", "failed", "undeliverable")
-    )
-    console.print(summary, highlight=False, markup=False)
+            _say(f"    {r.last_error}")
+    if not page.data:
+        _say("no notifications" + (" failed" if failed else ""))
+    _say(" ".join(f"{s.value}={counts[s]}" for s in NotificationStatus))

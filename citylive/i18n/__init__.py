@@ -2,7 +2,8 @@
 
 The catalogues are the JSON files beside this module, one per locale, each grouped by where
 the words appear: `web` (portal and programme), `status` and `change` (session states and
-schedule changes), `session_headers` (the table in messages), `report` (the sales report).
+schedule changes), `session_headers` and `change_headers` (the tables in messages), `report`
+(the sales report).
 Translators edit the JSON; a key missing from a locale falls back to zh-CN.
 """
 

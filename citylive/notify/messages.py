@@ -1,64 +1,49 @@
-"""Message bodies from Jinja2 templates in templates/messages/<locale>/<event>.j2.
+"""Message bodies from the Jinja2 templates in `citylive.templates/messages/<locale>/<event>.j2`.
 
 Each template holds four blocks: `subject`, `text` (plain), `markdown` and `html`; the
-dispatcher picks the body the channel takes.  zh-CN is the default locale, `en` the other.
-Tables (a coordinator's 40 sessions in one message) are drawn by the helpers below so every
-template lays them out alike.
+dispatcher picks the body the channel takes.  zh-CN is the default locale, `en` the other;
+the status and change labels and the table headers come from `citylive.i18n`.
+
+Every value put into a body is made safe for that body, so a decline reason or a name shows
+as the literal text it is, never as formatting, a link or a table cell of its own:
+- all bodies: control and direction-changing characters become spaces (no fake lines, no
+  reversed text);
+- markdown: the characters that start markup are backslash-escaped (`md_escape`), and link
+  targets are URL-quoted (`md_url`);
+- html: autoescaped.
+Each body is rendered by its own Jinja environment whose `finalize` applies its rule to
+every `{{ value }}`; the table helpers treat their cells the same way and return text that
+is already formatted.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from importlib import resources
-from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 from markupsafe import Markup
 
-TEMPLATES = Path(str(resources.files("citylive.templates") / "messages"))
-LOCALES = ("zh-CN", "en")
-EVENTS = ("assignment", "change", "reminder", "receipt", "digest", "summary")
+from citylive.i18n import LOCALES, normal_locale, words
+from citylive.notify.recipients import MessageEvent
 
-STATUS_LABELS = {
-    "zh-CN": {
-        "proposed": "待确认",
-        "confirmed": "已确认",
-        "declined": "已拒绝",
-        "cancelled": "已取消",
-    },
-    "en": {
-        "proposed": "awaiting confirmation",
-        "confirmed": "confirmed",
-        "declined": "declined",
-        "cancelled": "cancelled",
-    },
-}
-CHANGE_LABELS = {
-    "zh-CN": {"new": "新增", "moved": "调整", "cancelled": "取消"},
-    "en": {"new": "new", "moved": "moved", "cancelled": "cancelled"},
-}
-SESSION_HEADERS = {
-    "zh-CN": ["场次", "日期", "时段", "会场", "直播间", "企业", "主播", "平台", "状态"],
-    "en": [
-        "Session",
-        "Date",
-        "Time",
-        "Venue",
-        "Studio",
-        "Enterprise",
-        "Streamer",
-        "Platform",
-        "Status",
-    ],
-}
-CHANGE_HEADERS = {
-    "zh-CN": ["变更", *SESSION_HEADERS["zh-CN"], "原安排"],
-    "en": ["Change", *SESSION_HEADERS["en"], "Was"],
-}
+__all__ = [
+    "LOCALES",
+    "Rendered",
+    "html_table",
+    "md_escape",
+    "md_table",
+    "normal_locale",
+    "plain",
+    "render",
+    "text_table",
+]
 
 
 @dataclass(frozen=True)
@@ -69,6 +54,47 @@ class Rendered:
     html: str
 
 
+class Formatted(str):
+    """Text already written for its body (a table, a quoted URL): put in as it is."""
+
+
+# C0 and C1 controls, zero-width and bidirectional formatting characters.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
+# What starts markup anywhere in a line (CommonMark and the GFM table and strikethrough).
+_MD_ANYWHERE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~#"})
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+# What starts a block only at the beginning of a line: a list item (`- `, `+ `, `1. `), a
+# rule or a heading underline (`---`, `===`); a value is escaped there and nowhere else, so
+# `12345.60` or `-5` stay as they are.
+_MD_LEADING_MARK = re.compile(r"^(?:[-+](?=\s|$)|(?=[-=]+$))")
+_MD_LEADING_NUMBER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+
+
+def plain(value: Any) -> str:
+    """One line of literal text: control and direction characters become a space."""
+    s = str(value)
+    # Most values are printable as they are; the check runs at C speed (a message has many).
+    return (s if s.isprintable() else _UNSAFE.sub(" ", s)).strip()
+
+
+def md_escape(value: Any) -> str:
+    """`value` as markdown that renders as exactly its text (on one line)."""
+    s = plain(value).translate(_MD_ANYWHERE)
+    if "&" in s:
+        s = _MD_ENTITY.sub(r"\\&", s)
+    first = s[:1]
+    if first in ("-", "+", "="):
+        s = _MD_LEADING_MARK.sub(r"\\\g<0>", s)
+    elif first.isdigit() and ("." in s or ")" in s):
+        s = _MD_LEADING_NUMBER.sub(r"\1\\\2", s)
+    return s
+
+
+def md_url(value: Any) -> Formatted:
+    """A link target that cannot close the link early or start another one."""
+    return Formatted(quote(plain(value), safe=":/?#&=%~+,;@!$'*-._"))
+
+
 @lru_cache(maxsize=65536)
 def _width(s: str) -> int:
     # Chinese characters take two columns in a terminal or a monospaced chat window.
@@ -77,31 +103,28 @@ def _width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
-def text_table(headers: list[str], rows: list[list[Any]]) -> str:
-    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
+def text_table(headers: list[Any], rows: list[list[Any]]) -> Formatted:
+    cells = [[plain(c) for c in headers]] + [[plain(c) for c in r] for r in rows]
     widths = [max(_width(r[i]) for r in cells) for i in range(len(headers))]
 
     def line(r: list[str]) -> str:
         return "  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip()
 
-    return "\n".join(
-        [line(cells[0]), line(["-" * w for w in widths])] + [line(r) for r in cells[1:]]
+    return Formatted(
+        "\n".join([line(cells[0]), line(["-" * w for w in widths])] + [line(r) for r in cells[1:]])
     )
 
 
-def md_table(headers: list[str], rows: list[list[Any]]) -> str:
-    def cell(c: Any) -> str:
-        return str(c).replace("|", "\\|").replace("\n", " ")
-
-    out = ["| " + " | ".join(cell(h) for h in headers) + " |", "|" + "---|" * len(headers)]
-    out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
+def md_table(headers: list[Any], rows: list[list[Any]]) -> Formatted:
+    out = ["| " + " | ".join(md_escape(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in rows]
+    return Formatted("\n".join(out))
 
 
-def html_table(headers: list[str], rows: list[list[Any]]) -> Markup:
-    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+def html_table(headers: list[Any], rows: list[list[Any]]) -> Markup:
+    head = "".join(f"<th>{escape(plain(h))}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
+        "<tr>" + "".join(f"<td>{escape(plain(c))}</td>" for c in r) + "</tr>" for r in rows
     )
     return Markup(
         '<table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">'
@@ -109,49 +132,78 @@ def html_table(headers: list[str], rows: list[list[Any]]) -> Markup:
     )
 
 
-@lru_cache
-def environment() -> Environment:
+class _PackageLoader(BaseLoader):
+    """Templates from the installed package (`citylive.templates`), wherever it lives."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, None, Any]:
+        root = resources.files("citylive.templates") / "messages"
+        node = root
+        for part in template.split("/"):
+            if part in ("", ".", ".."):
+                raise TemplateNotFound(template)
+            node = node / part
+        if not node.is_file():
+            raise TemplateNotFound(template)
+        return node.read_text(encoding="utf-8"), None, lambda: True
+
+
+def _text_value(value: Any) -> Any:
+    return value if isinstance(value, Formatted) else plain(value)
+
+
+def _markdown_value(value: Any) -> Any:
+    return value if isinstance(value, Formatted) else md_escape(value)
+
+
+def _html_value(value: Any) -> Any:
+    # Markup (a table) passes; anything else is cleaned here and escaped by autoescape.
+    return value if isinstance(value, Markup) else plain(value)
+
+
+_FINALIZE = {"text": _text_value, "markdown": _markdown_value, "html": _html_value}
+
+
+@lru_cache(maxsize=len(_FINALIZE))
+def environment(body: str) -> Environment:
+    """The environment that renders one kind of body (`text`, `markdown` or `html`)."""
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=False,  # the html block turns escaping on for itself
+        loader=_PackageLoader(),
+        autoescape=body == "html",
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        finalize=_FINALIZE[body],
     )
     env.globals.update(text_table=text_table, md_table=md_table, html_table=html_table)
+    env.filters["md_url"] = md_url
     return env
 
 
-def normal_locale(locale: str | None) -> str:
-    if not locale:
-        return "zh-CN"
-    low = locale.replace("_", "-").lower()
-    if low.startswith("zh"):
-        return "zh-CN"
-    if low.startswith("en"):
-        return "en"
-    return "zh-CN"
+@lru_cache(maxsize=len(LOCALES))
+def _labels(locale: str) -> dict[str, Any]:
+    return {
+        "status_label": words(locale, "status"),
+        "change_label": words(locale, "change"),
+        "session_headers": words(locale, "session_headers"),
+        "change_headers": words(locale, "change_headers"),
+    }
 
 
-def render(event: str, context: dict[str, Any], locale: str | None = "zh-CN") -> Rendered:
+def render(event: MessageEvent, context: dict[str, Any], locale: str | None = "zh-CN") -> Rendered:
     """Render the four bodies of `event` for `context` in `locale` (zh-CN unless `en`)."""
-    if event not in EVENTS:
-        raise ValueError(f"unknown message event {event!r}; one of {', '.join(EVENTS)}")
+    event = MessageEvent(event)
     loc = normal_locale(locale)
-    template = environment().get_template(f"{loc}/{event}.j2")
-    ctx = dict(context)
-    ctx.setdefault("status_label", STATUS_LABELS[loc])
-    ctx.setdefault("change_label", CHANGE_LABELS[loc])
-    ctx.setdefault("session_headers", SESSION_HEADERS[loc])
-    ctx.setdefault("change_headers", CHANGE_HEADERS[loc])
+    name = f"{loc}/{event.value}.j2"
+    ctx = {**_labels(loc), **context}
 
-    def block(name: str) -> str:
-        return "".join(template.blocks[name](template.new_context(ctx))).strip()
+    def block(body: str, block_name: str) -> str:
+        template = environment(body).get_template(name)
+        return "".join(template.blocks[block_name](template.new_context(ctx))).strip()
 
     return Rendered(
-        subject=" ".join(block("subject").split()),
-        text=block("text") + "\n",
-        markdown=block("markdown") + "\n",
-        html=block("html") + "\n",
+        subject=" ".join(block("text", "subject").split()),
+        text=block("text", "text") + "\n",
+        markdown=block("markdown", "markdown") + "\n",
+        html=block("html", "html") + "\n",
     )

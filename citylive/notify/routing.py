@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -25,6 +25,7 @@ from apprise import Apprise, AppriseAsset, AppriseConfig
 
 from citylive.errors import Invalid
 from citylive.notify import vendors
+from citylive.notify.recipients import Recipient, RecipientKind
 from citylive.notify.settings import NotifySettings, get_notify_settings
 
 log = logging.getLogger("citylive.notify")
@@ -168,14 +169,15 @@ class Routes:
     by_tag: dict[str, list[Target]]
     by_name: dict[str, Target]
 
-    def candidates(self, recipient: str, town: str | None) -> list[str]:
-        tags = [recipient.lower()]
-        if town and recipient != "organiser":
+    def candidates(self, recipient: Recipient, town: str | None) -> list[str]:
+        """The tags tried, in order: the recipient's own, its town's default, `default`."""
+        tags = [recipient.tag.lower()]
+        if town and recipient.kind != RecipientKind.organiser:
             tags.append(f"town:{town}".lower())
         tags.append("default")
         return tags
 
-    def resolve(self, recipient: str, town: str | None = None) -> list[Target]:
+    def resolve(self, recipient: Recipient, town: str | None = None) -> list[Target]:
         """The channels for a recipient: its own tag, else its town's default, else `default`."""
         for tag in self.candidates(recipient, town):
             found = self.by_tag.get(tag)
@@ -282,10 +284,6 @@ def routes_from_settings() -> Routes | None:
     if path is None or str(path) == "":
         return None
     return load_routes(path)
-
-
-def tags_of(targets: Iterable[Target]) -> set[str]:
-    return {t for target in targets for t in target.tags}
 
 
 __all__ = [

@@ -26,6 +26,7 @@ from apprise.common import NotifyFormat, NotifyType
 from apprise.plugins.dingtalk import NotifyDingTalk
 from apprise.plugins.wecombot import NotifyWeComBot
 
+from citylive.notify.messages import md_escape
 from citylive.notify.settings import get_notify_settings
 
 WECOM_TEXT_MAX_BYTES = 2048
@@ -96,7 +97,8 @@ class CityLiveDingTalk(NotifyDingTalk):  # type: ignore[misc]
             payload["msgtype"] = "markdown"
             payload["markdown"] = {
                 "title": heading or self.app_desc,
-                "text": f"# {heading}\n{body}" if heading else body,
+                # the subject carries names: a heading that shows them as written
+                "text": f"# {md_escape(heading)}\n{body}" if heading else body,
             }
         else:
             payload["text"] = {"content": f"{title}\r\n{body}" if title else body}

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
+from support.factories import bound_app
 from support.notify_factories import SMALL_V1, outbox_rows, release, store_festival
 from typer.testing import CliRunner
 
 import models
 from citylive.cli import app
 from citylive.db import session_scope
-from citylive.notify.outbox import enqueue_schedule_release
+from citylive.notify import enqueue_schedule_release
 from demo.receivers import Receiver
 
 runner = CliRunner()
@@ -28,6 +30,16 @@ def queued(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         release(db, f, SMALL_V1)
         enqueue_schedule_release(db=db, festival_id=f.id, version=1)
     return data_dir
+
+
+@pytest.fixture
+def client(data_dir: Path) -> Iterator[TestClient]:
+    """The API bound to this test's embedded database (the app otherwise keeps the engine of
+    the first request it served, which may be another test's)."""
+    from citylive.db import get_engine, init_db
+
+    with bound_app(init_db(get_engine())) as app:
+        yield TestClient(app)  # type: ignore[arg-type]
 
 
 def last_line(output: str) -> str:
@@ -93,8 +105,7 @@ def test_notify_dispatch_config_missing_secret_names_line_and_variable(
         assert {r.status for r in db.exec(select(models.Notification))} == {"pending"}
 
 
-def test_notifications_route_lists_failed_for_organisers_only(data_dir: Path) -> None:
-    from api.main import app as api_app
+def test_notifications_route_lists_failed_for_organisers_only(client: TestClient) -> None:
     from citylive.tokens import create_token
 
     with session_scope() as db:
@@ -107,7 +118,6 @@ def test_notifications_route_lists_failed_for_organisers_only(data_dir: Path) ->
         db.add(first)
         _, organiser = create_token(db=db, role="organiser", name="organiser")
         _, coordinator = create_token(db=db, role="coordinator", town="guzhen", name="guzhen")
-    client = TestClient(api_app)
     everything = client.get(
         "/api/v1/notifications", headers={"Authorization": f"Bearer {organiser}"}
     )
@@ -126,3 +136,74 @@ def test_notifications_route_lists_failed_for_organisers_only(data_dir: Path) ->
     denied = client.get("/api/v1/notifications", headers={"Authorization": f"Bearer {coordinator}"})
     assert denied.status_code == 403
     assert client.get("/api/v1/notifications").status_code == 401
+
+
+def test_notifications_route_festival_token_and_bounds(client: TestClient) -> None:
+    from citylive.tokens import create_token
+
+    with session_scope() as db:
+        store_festival(db)
+        outbox_rows(db, 2, prefix="s", festival_id="small-2020")
+        outbox_rows(db, 3, prefix="o", festival_id="other-2020")
+        _, everything = create_token(db=db, role="organiser", name="city")
+        _, small = create_token(db=db, role="organiser", name="small", festival_id="small-2020")
+
+    def get(token: str, query: str = "") -> tuple[int, dict]:
+        r = client.get(
+            f"/api/v1/notifications{query}", headers={"Authorization": f"Bearer {token}"}
+        )
+        return r.status_code, r.json()
+
+    assert get(everything)[1]["count"] == 5
+    status, body = get(small)
+    assert (status, body["count"]) == (200, 2)
+    assert {r["festival_id"] for r in body["data"]} == {"small-2020"}
+    assert get(small, "?festival=other-2020")[0] == 404
+    assert get(everything, "?festival=other-2020")[1]["count"] == 3
+    for query in (
+        "?offset=9223372036854775808",
+        "?offset=10000001",
+        "?offset=-1",
+        f"?limit={10**30}",
+        "?limit=0",
+        "?limit=1001",
+        "?status=lost",
+    ):
+        status, body = get(everything, query)
+        assert status == 422, query
+        assert "SELECT" not in str(body) and "Traceback" not in str(body)
+
+
+def test_notify_digest_command_queues_once_per_day(queued: Path) -> None:
+    first = runner.invoke(
+        app, ["notify", "digest", "--festival", "small-2020", "--day", "2020-06-06"]
+    )
+    assert first.exit_code == 0, first.output
+    assert last_line(first.output) == "festival=small-2020 day=2020-06-06 queued=1"
+    again = runner.invoke(
+        app, ["notify", "digest", "--festival", "small-2020", "--day", "2020-06-06"]
+    )
+    assert again.output.splitlines() == [
+        "the digest of 2020-06-06 was queued before; nothing new",
+        "festival=small-2020 day=2020-06-06 queued=0",
+    ]
+    with session_scope() as db:
+        digest = db.exec(
+            select(models.Notification).where(models.Notification.event == "digest")
+        ).one()
+    assert digest.key == "digest:small-2020:2020-06-06:organiser"
+    assert digest.subject == "【小型直播节】每日简报 2020-06-06"
+    missing = runner.invoke(app, ["notify", "digest", "--festival", "nowhere"])
+    assert missing.exit_code == 1
+    assert " ".join(missing.output.split()) == "error: no festival 'nowhere'"
+    bad_day = runner.invoke(app, ["notify", "digest", "--festival", "small-2020", "--day", "6/6"])
+    assert bad_day.exit_code == 2
+
+
+def test_notifications_command_limit_is_bounded(queued: Path) -> None:
+    assert runner.invoke(app, ["notifications", "--limit", "0"]).exit_code == 2
+    assert runner.invoke(app, ["notifications", "--limit", str(10**30)]).exit_code == 2
+    ok = runner.invoke(app, ["notifications", "--limit", "2"])
+    assert ok.exit_code == 0
+    assert len([ln for ln in ok.output.splitlines() if ln.startswith("#")]) == 2
+    assert last_line(ok.output) == "pending=12 sending=0 sent=0 failed=0 undeliverable=0"

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 from support.notify_factories import SMALL_V1, outbox_rows, release, store_festival
 
 import models
+from citylive.notify import enqueue_daily_digest, enqueue_schedule_release, enqueue_summary
 from citylive.notify.dispatch import dispatch
-from citylive.notify.outbox import enqueue_daily_digest, enqueue_schedule_release, enqueue_summary
 from citylive.notify.routing import load_routes_text
 from citylive.notify.settings import NotifySettings
 from citylive.notify.vendors import split_utf8
@@ -486,3 +486,51 @@ def test_dispatcher_killed_mid_run_then_restarted_loses_and_doubles_nothing(
         assert len(slow.accepted) == 150 + slow.duplicates
     finally:
         slow.stop()
+
+
+def test_dingtalk_markdown_heading_shows_the_subject_as_written(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vendor = Receiver().start()
+    try:
+        monkeypatch.setenv("CITYLIVE_NOTIFY_DINGTALK_API", vendor.url)
+        with Session(engine) as db:
+            db.add(
+                models.Notification(
+                    event="receipt",
+                    recipient="coordinator:guzhen",
+                    subject="【**节** [x](http://evil.example)】回执",
+                    key="k-md",
+                    body_text="正文",
+                    body_markdown="\\*\\*正文\\*\\*",
+                )
+            )
+            db.commit()
+        s = fast()
+        routes = load_routes_text(
+            "urls:\n  - dingtalk://dtoken1/?format=markdown:\n      tag: default\n", settings=s
+        )
+        assert dispatch(engine=engine, routes=routes, settings=s).sent == 1
+        (sent,) = vendor.accepted
+        markdown = sent.json()["markdown"]
+        assert markdown["title"] == "【**节** [x](http://evil.example)】回执"
+        assert markdown["text"] == (
+            "# 【\\*\\*节\\*\\* \\[x\\](http://evil.example)】回执\n\\*\\*正文\\*\\*"
+        )
+    finally:
+        vendor.stop()
+
+
+def test_receiver_stats_over_http(hook: Receiver) -> None:
+    import json
+    import urllib.request
+
+    for key in ("a", "b", "a"):
+        request = urllib.request.Request(
+            f"{hook.url}/h", data=b"{}", headers={"X-Idempotency-Key": key}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200
+    with urllib.request.urlopen(f"{hook.url}/stats", timeout=10) as answer:
+        stats = json.loads(answer.read())
+    assert stats == {"accepted": 3, "unique": 2, "repeats": 1, "failed": 0, "refused": 0}

@@ -6,18 +6,26 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, select
-from support.notify_factories import SMALL_V1, S, outbox_rows, release, session_id, store_festival
+from support.notify_factories import (
+    SMALL_V1,
+    S,
+    outbox_rows,
+    release,
+    session_id,
+    small_variant,
+    store_festival,
+)
 
 import models
 from citylive.festival import SlotRef
-from citylive.notify.outbox import (
+from citylive.notify import (
     enqueue_daily_digest,
-    enqueue_decision_receipt,
+    enqueue_receipt_for,
     enqueue_reminders,
     enqueue_schedule_release,
     enqueue_summary,
-    requeue,
 )
+from citylive.notify.queue import requeue
 
 
 def rows(db: Session) -> dict[str, models.Notification]:
@@ -111,8 +119,9 @@ def test_decision_receipt_goes_to_the_town_coordinator(db: Session) -> None:
     db.add(decision)
     db.flush()
     assert decision.id is not None
-    assert enqueue_decision_receipt(db=db, decision_id=decision.id) == 1
-    assert enqueue_decision_receipt(db=db, decision_id=decision.id) == 0
+    session = db.get(models.FestivalSession, session_id(f, 5))
+    assert enqueue_receipt_for(db=db, decision=decision, session=session) == 1
+    assert enqueue_receipt_for(db=db, decision=decision, session=session) == 0
     db.commit()
     (row,) = rows(db).values()
     assert row.key == f"receipt:small-2020:d{decision.id}:coordinator:shaxi"
@@ -251,3 +260,131 @@ def test_store_schedule_queues_assignments_then_change_notices_in_its_transactio
         "change:small-2020:v2:enterprise:ruiang",
         "change:small-2020:v2:streamer:ren-jing",
     ]
+
+
+def test_silence_at_the_deadline_sends_each_town_a_receipt(db: Session, tmp_path) -> None:
+    from citylive.actions.decisions import expire_unanswered
+
+    f = store_festival(
+        db,
+        small_variant(
+            tmp_path, confirmation_deadline="2020-06-01T18:00:00+08:00", silence="decline"
+        ),
+    )
+    release(db, f, SMALL_V1)
+    db.commit()
+    deadline = datetime(2020, 6, 1, 10, 0, tzinfo=UTC)
+    assert expire_unanswered(db=db, festival_id=f.id, now=deadline).declined == 7
+    receipts = {k: n for k, n in rows(db).items() if k.startswith("receipt:")}
+    decisions = {d.session_id: d for d in db.exec(select(models.Decision))}
+    shaxi = decisions[session_id(f, 5)]
+    assert (shaxi.action, shaxi.actor) == ("expire", "system")
+    assert sorted(receipts) == sorted(
+        f"receipt:small-2020:d{d.id}:coordinator:{d.town}" for d in decisions.values()
+    )
+    row = receipts[f"receipt:small-2020:d{shaxi.id}:coordinator:shaxi"]
+    assert row.subject == f"【小型直播节】回执：场次 {session_id(f, 5)} 已逾期处理"
+    assert f"system 于 2020-06-01 18:00 逾期未确认场次 {session_id(f, 5)}。" in row.body_text
+    assert "原因：no answer by the confirmation deadline" in row.body_text
+
+
+def test_decline_reason_and_names_in_a_receipt_render_as_literal_markdown(db: Session) -> None:
+    from markdown_it import MarkdownIt
+
+    from citylive.actions.decisions import decide
+    from citylive.scope import Actor
+    from models.enums import Role
+
+    f = store_festival(db)
+    release(db, f, SMALL_V1)
+    ruiang = db.get(models.Enterprise, (f.id, "ruiang"))
+    assert ruiang is not None
+    ruiang.name = "锐昂|照明 **旗舰**"
+    db.add(ruiang)
+    db.commit()
+    shaxi = Actor(role=Role.coordinator, name="沙溪 _协调员_", town="shaxi", festival_id=f.id)
+    reason = "**x** [link](http://evil.example) | a"
+    decide(db=db, actor=shaxi, session_id=session_id(f, 5), action="decline", reason=reason)
+    (row,) = [n for k, n in rows(db).items() if k.startswith("receipt:")]
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(row.body_markdown)
+    assert f"\n原因：{reason}</p>" in html
+    assert "<td>锐昂|照明 **旗舰**</td>" in html
+    assert "<p>沙溪 _协调员_ 于 " in html
+    assert 'evil.example"' not in html and "<em>" not in html
+    assert html.count("<strong>") == 2  # the template's own: the name and the action
+    assert f"原因：{reason}" in row.body_text
+    assert "锐昂|照明 **旗舰**" in row.body_html and "<td>锐昂|照明 **旗舰**</td>" in row.body_html
+
+
+def test_daily_digest_names_sessions_unanswered_past_the_deadline(db: Session, tmp_path) -> None:
+    f = store_festival(
+        db, small_variant(tmp_path, confirmation_deadline="2020-06-01T18:00:00+08:00")
+    )
+    release(db, f, SMALL_V1)
+    before = datetime(2020, 6, 1, 9, 0, tzinfo=UTC)
+    after = datetime(2020, 6, 1, 11, 0, tzinfo=UTC)
+    assert enqueue_daily_digest(db=db, festival_id=f.id, day=date(2020, 5, 31), now=before) == 1
+    assert enqueue_daily_digest(db=db, festival_id=f.id, day=date(2020, 6, 1), now=after) == 1
+    db.commit()
+    got = rows(db)
+    assert "已过确认截止时间" not in got["digest:small-2020:2020-05-31:organiser"].body_text
+    assert (
+        "- 已过确认截止时间仍有 7 场未确认"
+        in got["digest:small-2020:2020-06-01:organiser"].body_text
+    )
+
+
+def test_summary_shows_town_figures_to_that_towns_coordinator_only(db: Session) -> None:
+    f = store_festival(db)
+    release(db, f, SMALL_V1)
+    lift = [
+        ("节前日均（元）", "1000.00"),
+        ("节中日均（元）", "2500.00"),
+        ("节后日均（元）", "1300.00"),
+    ]
+    assert (
+        enqueue_summary(
+            db=db,
+            festival_id=f.id,
+            report_path=None,
+            figures={"GMV（元）": "12345.60"},
+            town_figures={"guzhen": lift, "nowhere": [("x", "1")]},
+        )
+        == 4
+    )
+    db.commit()
+    got = rows(db)
+    guzhen = got["summary:small-2020:coordinator:guzhen"]
+    text = guzhen.body_text.splitlines()
+    at = text.index("古镇镇的数据：")
+    assert [ln.split() for ln in text[at + 2 : at + 7]] == [
+        ["指标", "数值"],
+        ["--------------", "-------"],
+        ["节前日均（元）", "1000.00"],
+        ["节中日均（元）", "2500.00"],
+        ["节后日均（元）", "1300.00"],
+    ]
+    assert "| 节中日均（元） | 2500.00 |" in guzhen.body_markdown
+    assert "<td>节中日均（元）</td><td>2500.00</td>" in guzhen.body_html
+    for other in ("coordinator:shaxi", "coordinator:henglan", "organiser"):
+        body = got[f"summary:small-2020:{other}"]
+        assert "日均" not in body.body_text + body.body_markdown + body.body_html
+    assert "完整报告稍后发布。" in guzhen.body_text
+
+
+def test_festival_portal_and_reminder_lead_come_from_its_file(db: Session, tmp_path) -> None:
+    f = store_festival(
+        db, small_variant(tmp_path, portal_url="https://portal.example/zs", reminder_minutes=30)
+    )
+    release(db, f, SMALL_V1)
+    start = f.slot_start(SlotRef(0, 2))
+    assert enqueue_reminders(db=db, festival_id=f.id, now=start - timedelta(minutes=45)) == 0
+    assert enqueue_reminders(db=db, festival_id=f.id, now=start - timedelta(minutes=25)) == 6
+    assert enqueue_schedule_release(db=db, festival_id=f.id, version=1) == 12
+    db.commit()
+    got = rows(db)
+    guzhen = got["assignment:small-2020:v1:coordinator:guzhen"]
+    assert "请登录协调员门户逐场确认或拒绝：https://portal.example/zs" in guzhen.body_text
+    assert "[协调员门户](https://portal.example/zs)" in guzhen.body_markdown
+    reminder = got[f"reminder:small-2020:{session_id(f, 1)}:enterprise:huayi"]
+    assert "（提前 30 分钟提醒）" in reminder.body_text

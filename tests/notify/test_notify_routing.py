@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from citylive.notify.messages import render, text_table
+from citylive.notify.recipients import Recipient
 from citylive.notify.routing import NotifyConfigError, load_routes, load_routes_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,11 +46,19 @@ def test_example_config_loads_every_channel_type(monkeypatch: pytest.MonkeyPatch
     names = " ".join(t.name for t in routes.targets)
     assert "p@ss" not in names and "p%40ss" not in names and "abc123" not in names
     # own tag, else the town's default, else `default`
-    assert [t.scheme for t in routes.resolve("coordinator:guzhen", "guzhen")] == ["wecombot"]
-    assert routes.resolve("enterprise:juhao", "guzhen")[0].tags == frozenset({"town:guzhen"})
-    assert routes.resolve("enterprise:ruiang", "shaxi")[0].tags == frozenset({"default"})
-    assert [t.scheme for t in routes.resolve("organiser")] == ["mailtos", "wechat"]
-    assert [t.scheme for t in routes.resolve("streamer:li-ming", "guzhen")] == ["mailtos"]
+    assert [t.scheme for t in routes.resolve(Recipient.parse("coordinator:guzhen"), "guzhen")] == [
+        "wecombot"
+    ]
+    assert routes.resolve(Recipient.parse("enterprise:juhao"), "guzhen")[0].tags == frozenset(
+        {"town:guzhen"}
+    )
+    assert routes.resolve(Recipient.parse("enterprise:ruiang"), "shaxi")[0].tags == frozenset(
+        {"default"}
+    )
+    assert [t.scheme for t in routes.resolve(Recipient.parse("organiser"))] == ["mailtos", "wechat"]
+    assert [t.scheme for t in routes.resolve(Recipient.parse("streamer:li-ming"), "guzhen")] == [
+        "mailtos"
+    ]
 
 
 def test_config_missing_file_names_the_setting(tmp_path: Path) -> None:

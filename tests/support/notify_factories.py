@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlmodel import Session
 
 import models
@@ -41,6 +42,16 @@ SMALL_V1 = [
     S(6, "ruiang", "chen-hua", "1688", "shaxi-base", 1, 1, 2),
     S(7, "shaxi-denim", "chen-hua", "1688", "main", 0, 3),
 ]
+
+
+def small_variant(tmp_path: Path, **festival: Any) -> Path:
+    """examples/small.yaml with some `festival:` settings changed (a deadline, the silence
+    rule, a portal), written to `tmp_path`."""
+    doc = yaml.safe_load(SMALL.read_text(encoding="utf-8"))
+    doc["festival"].update(festival)
+    out = tmp_path / "small-variant.yaml"
+    out.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return out
 
 
 def store_festival(db: Session, path: Path = SMALL) -> Festival:
@@ -147,6 +158,8 @@ def outbox_rows(
     town: str | None = None,
     event: str = "assignment",
     recipient_kind: str = "enterprise",
+    festival_id: str | None = None,
+    status: str = "pending",
 ) -> list[str]:
     """Insert `n` pending rows directly (for dispatcher tests); returns their keys."""
     keys = []
@@ -157,7 +170,8 @@ def outbox_rows(
         keys.append(key)
         rows.append(
             models.Notification(
-                festival_id=None,
+                festival_id=festival_id,
+                status=status,
                 event=event,
                 recipient=recipient,
                 subject=f"消息 {prefix}{i}",

@@ -1,0 +1,230 @@
+"""Names and places of a festival, as messages show them.
+
+A `Directory` turns ids into what people read: a town's, venue's, enterprise's or streamer's
+name, a time in the festival's zone, a session as a table row.  `festival_directory` reads a
+whole festival at once (cheap for 10,000 recipients: one query per table, no document);
+`receipt_directory` reads only what one decision's receipt names, since receipts are queued
+inside the decision's own transaction and must stay quick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+import models
+from citylive.config import get_settings
+from citylive.festival.storage import FestivalNotFound
+from citylive.i18n import normal_locale, words
+from citylive.notify.recipients import Recipient, RecipientKind
+from citylive.schedule import ScheduledSession
+
+DEFAULT_REMINDER_MINUTES = 60
+
+
+@dataclass(frozen=True)
+class FestivalHead:
+    """The few festival values a message needs (never the whole document)."""
+
+    id: str
+    name: str
+    timezone: str
+    confirmation_deadline: datetime | None
+    portal_url: str | None = None
+    reminder_minutes: int = DEFAULT_REMINDER_MINUTES
+
+
+class Named(NamedTuple):
+    name: str
+    town: str | None
+
+
+@dataclass
+class Directory:
+    festival: FestivalHead
+    locale: str
+    towns: dict[str, str] = field(default_factory=dict)
+    venues: dict[str, str] = field(default_factory=dict)
+    enterprises: dict[str, Named] = field(default_factory=dict)
+    streamers: dict[str, Named] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.tz = ZoneInfo(self.festival.timezone)
+        self.status_labels: dict[str, str] = words(self.locale, "status")
+        self.change_labels: dict[str, str] = words(self.locale, "change")
+
+    @property
+    def portal_url(self) -> str:
+        return self.festival.portal_url or get_settings().public_url
+
+    def name_of(self, recipient: Recipient) -> str:
+        rid = recipient.id or ""
+        if recipient.kind == RecipientKind.coordinator:
+            return self.towns.get(rid, rid)
+        if recipient.kind == RecipientKind.enterprise:
+            return self.enterprise_name(rid)
+        if recipient.kind == RecipientKind.streamer:
+            return self.streamer_name(rid)
+        return ""
+
+    def town_of(self, recipient: Recipient) -> str | None:
+        """The town whose default channel serves the recipient (`town:<town>` in the config)."""
+        rid = recipient.id or ""
+        if recipient.kind == RecipientKind.coordinator:
+            return rid
+        if recipient.kind == RecipientKind.enterprise:
+            found = self.enterprises.get(rid)
+            return found.town if found else None
+        if recipient.kind == RecipientKind.streamer:
+            found = self.streamers.get(rid)
+            return found.town if found else None
+        return None
+
+    def enterprise_name(self, enterprise_id: str) -> str:
+        found = self.enterprises.get(enterprise_id)
+        return found.name if found else enterprise_id
+
+    def streamer_name(self, streamer_id: str) -> str:
+        found = self.streamers.get(streamer_id)
+        return found.name if found else streamer_id
+
+    def when(self, at: datetime) -> str:
+        return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+
+    def session_row(self, s: models.FestivalSession) -> list[Any]:
+        start, end = s.start.astimezone(self.tz), s.end.astimezone(self.tz)
+        status = str(s.status)
+        return [
+            s.id,
+            start.strftime("%Y-%m-%d"),
+            f"{start:%H:%M}-{end:%H:%M}",
+            self.venues.get(s.venue, s.venue),
+            s.studio,
+            self.enterprise_name(s.enterprise),
+            self.streamer_name(s.streamer),
+            s.platform,
+            self.status_labels.get(status, status),
+        ]
+
+    def place_of(self, s: ScheduledSession) -> str:
+        """Where and with whom a session was: the `was` column of a change notice."""
+        venue = self.venues.get(s.venue, s.venue)
+        return f"{self.when(s.start)} {venue} #{s.studio} {self.streamer_name(s.streamer)}"
+
+    def base_context(self, recipient: Recipient) -> dict[str, Any]:
+        """What every template may use: the festival, the recipient, the portal, the deadline."""
+        deadline = self.festival.confirmation_deadline
+        return {
+            "festival_id": self.festival.id,
+            "festival_name": self.festival.name,
+            "recipient": recipient.tag,
+            "recipient_kind": recipient.kind.value,
+            "recipient_name": self.name_of(recipient),
+            "portal_url": self.portal_url,
+            "deadline": self.when(deadline) if deadline else None,
+        }
+
+
+def _head_columns() -> list[Any]:
+    F = models.Festival
+    portal = F.document[("festival", "portal_url")].as_string()  # type: ignore[index]
+    minutes = F.document[("festival", "reminder_minutes")].as_integer()  # type: ignore[index]
+    return [
+        col(F.id),
+        col(F.name),
+        col(F.timezone),
+        col(F.confirmation_deadline),
+        portal,
+        minutes,
+    ]
+
+
+def _head(values: Any) -> FestivalHead:
+    f_id, f_name, f_tz, f_deadline, portal_url, minutes = values
+    return FestivalHead(
+        id=f_id,
+        name=f_name,
+        timezone=f_tz,
+        confirmation_deadline=f_deadline,
+        portal_url=portal_url or None,
+        reminder_minutes=int(minutes or DEFAULT_REMINDER_MINUTES),
+    )
+
+
+def _locale() -> str:
+    return normal_locale(get_settings().locale)
+
+
+def festival_directory(db: Session, festival_id: str) -> Directory:
+    """Every name of a festival: towns, venues, enterprises and streamers."""
+    F = models.Festival
+    # Core rows: more columns than sqlmodel's select() types allow
+    found: Any = db.connection().execute(
+        sa.select(*_head_columns()).where(col(F.id) == festival_id)
+    )
+    head = found.first()
+    if head is None:
+        raise FestivalNotFound(festival_id)
+    T, V, E, S = models.Town, models.Venue, models.Enterprise, models.Streamer
+    return Directory(
+        festival=_head(head),
+        locale=_locale(),
+        towns=dict(db.exec(select(T.id, T.name).where(T.festival_id == festival_id)).all()),
+        venues=dict(db.exec(select(V.id, V.name).where(V.festival_id == festival_id)).all()),
+        enterprises={
+            eid: Named(name, town)
+            for eid, name, town in db.exec(
+                select(E.id, E.name, E.town_id).where(E.festival_id == festival_id)
+            )
+        },
+        streamers={
+            sid: Named(name, town)
+            for sid, name, town in db.exec(
+                select(S.id, S.name, S.town_id).where(S.festival_id == festival_id)
+            )
+        },
+    )
+
+
+def receipt_directory(
+    db: Session, decision: models.Decision, session: models.FestivalSession | None
+) -> Directory:
+    """Only what one decision's receipt names: the festival's head, the town, and the
+    session's venue, enterprise and streamer.  Two indexed queries instead of every
+    enterprise and streamer of the festival."""
+    F, T = models.Festival, models.Town
+    fid = decision.festival_id
+    conn = db.connection()
+    found: Any = conn.execute(
+        sa.select(*_head_columns(), col(T.name))
+        .outerjoin(T, sa.and_(col(T.festival_id) == col(F.id), col(T.id) == decision.town))
+        .where(col(F.id) == fid)
+    ).first()
+    if found is None:
+        raise FestivalNotFound(fid)
+    *head, town_name = found
+    directory = Directory(festival=_head(head), locale=_locale())
+    if town_name is not None:
+        directory.towns[decision.town] = town_name
+    if session is not None:
+        V, E, S = models.Venue, models.Enterprise, models.Streamer
+        names: Any = conn.execute(
+            sa.select(col(V.name), col(E.name), col(E.town_id), col(S.name), col(S.town_id))
+            .select_from(sa.select(sa.literal(1).label("one")).subquery())
+            .outerjoin(V, sa.and_(col(V.festival_id) == fid, col(V.id) == session.venue))
+            .outerjoin(E, sa.and_(col(E.festival_id) == fid, col(E.id) == session.enterprise))
+            .outerjoin(S, sa.and_(col(S.festival_id) == fid, col(S.id) == session.streamer))
+        ).one()
+        v_name, e_name, e_town, s_name, s_town = names
+        if v_name is not None:
+            directory.venues[session.venue] = v_name
+        if e_name is not None:
+            directory.enterprises[session.enterprise] = Named(e_name, e_town)
+        if s_name is not None:
+            directory.streamers[session.streamer] = Named(s_name, s_town)
+    return directory
