@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -132,8 +133,9 @@ class Directory:
 
 def _head_columns() -> list[Any]:
     F = models.Festival
-    portal = F.document[("festival", "portal_url")].as_string()  # type: ignore[index]
-    minutes = F.document[("festival", "reminder_minutes")].as_integer()  # type: ignore[index]
+    # from the festival's small `info` (its file's `festival:` section), never the document
+    portal = F.info["portal_url"].as_string()  # type: ignore[index]
+    minutes = F.info["reminder_minutes"].as_integer()  # type: ignore[index]
     return [
         col(F.id),
         col(F.name),
@@ -191,36 +193,62 @@ def festival_directory(db: Session, festival_id: str) -> Directory:
     )
 
 
+@lru_cache(maxsize=1)
+def _receipt_names() -> sa.Select:
+    """One indexed query for all a receipt names, built once (receipts go out with every
+    decision, the busiest path of a festival)."""
+    F, T, V = models.Festival, models.Town, models.Venue
+    E, S = models.Enterprise, models.Streamer
+
+    def named(table: Any, param: str) -> Any:
+        return sa.and_(col(table.festival_id) == col(F.id), col(table.id) == sa.bindparam(param))
+
+    return (
+        sa.select(
+            *_head_columns(),
+            col(T.name),
+            col(V.name),
+            col(E.name),
+            col(E.town_id),
+            col(S.name),
+            col(S.town_id),
+        )
+        .select_from(F)
+        .outerjoin(T, named(T, "p_town"))
+        .outerjoin(V, named(V, "p_venue"))
+        .outerjoin(E, named(E, "p_enterprise"))
+        .outerjoin(S, named(S, "p_streamer"))
+        .where(col(F.id) == sa.bindparam("p_festival"))
+    )
+
+
 def receipt_directory(
     db: Session, decision: models.Decision, session: models.FestivalSession | None
 ) -> Directory:
     """Only what one decision's receipt names: the festival's head, the town, and the
-    session's venue, enterprise and streamer.  Two indexed queries instead of every
+    session's venue, enterprise and streamer, in one indexed query instead of every
     enterprise and streamer of the festival."""
-    F, T = models.Festival, models.Town
-    fid = decision.festival_id
-    conn = db.connection()
-    found: Any = conn.execute(
-        sa.select(*_head_columns(), col(T.name))
-        .outerjoin(T, sa.and_(col(T.festival_id) == col(F.id), col(T.id) == decision.town))
-        .where(col(F.id) == fid)
-    ).first()
+    found: Any = (
+        db.connection()
+        .execute(
+            _receipt_names(),
+            {
+                "p_festival": decision.festival_id,
+                "p_town": decision.town,
+                "p_venue": session.venue if session else None,
+                "p_enterprise": session.enterprise if session else None,
+                "p_streamer": session.streamer if session else None,
+            },
+        )
+        .first()
+    )
     if found is None:
-        raise FestivalNotFound(fid)
-    *head, town_name = found
+        raise FestivalNotFound(decision.festival_id)
+    *head, town_name, v_name, e_name, e_town, s_name, s_town = found
     directory = Directory(festival=_head(head), locale=_locale())
     if town_name is not None:
         directory.towns[decision.town] = town_name
     if session is not None:
-        V, E, S = models.Venue, models.Enterprise, models.Streamer
-        names: Any = conn.execute(
-            sa.select(col(V.name), col(E.name), col(E.town_id), col(S.name), col(S.town_id))
-            .select_from(sa.select(sa.literal(1).label("one")).subquery())
-            .outerjoin(V, sa.and_(col(V.festival_id) == fid, col(V.id) == session.venue))
-            .outerjoin(E, sa.and_(col(E.festival_id) == fid, col(E.id) == session.enterprise))
-            .outerjoin(S, sa.and_(col(S.festival_id) == fid, col(S.id) == session.streamer))
-        ).one()
-        v_name, e_name, e_town, s_name, s_town = names
         if v_name is not None:
             directory.venues[session.venue] = v_name
         if e_name is not None:

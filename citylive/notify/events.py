@@ -180,7 +180,7 @@ def enqueue_receipt_for(
         session_rows=[d.session_row(session)] if session else [],
     )
     key = message_key(MessageEvent.receipt, decision.festival_id, f"d{decision.id}", recipient)
-    return queue(db, d, [Outgoing(key, MessageEvent.receipt, recipient, ctx)])
+    return queue(db, d, [Outgoing(key, MessageEvent.receipt, recipient, ctx)], fresh=True)
 
 
 def enqueue_reminders(*, db: Session, festival_id: str, now: datetime) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,12 +56,16 @@ def _known(db: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def queue(db: Session, directory: Directory, messages: Iterable[Outgoing]) -> int:
-    """Add the messages whose key is new; returns how many rows were added."""
+def queue(
+    db: Session, directory: Directory, messages: Iterable[Outgoing], *, fresh: bool = False
+) -> int:
+    """Add the messages whose key is new; returns how many rows were added.  `fresh`: the
+    keys are almost surely new (a receipt's names a decision just made), so instead of
+    looking them up first the insert skips the ones the key's unique index already holds."""
     wanted = {m.key: m for m in messages}
     if not wanted:
         return 0
-    existing = _known(db, list(wanted))
+    existing = set() if fresh else _known(db, list(wanted))
     now = utcnow()
     rows: list[dict[str, Any]] = []
     for m in wanted.values():
@@ -90,11 +95,28 @@ def queue(db: Session, directory: Directory, messages: Iterable[Outgoing]) -> in
                 "sent_at": None,
             }
         )
-    if rows:
-        # One multi-row INSERT in the caller's transaction: building 10,000 ORM objects costs
-        # more than rendering their messages.
-        db.execute(sa.insert(N), rows)
+    if not rows:
+        return 0
+    if fresh:
+        conn = db.connection()
+        return len(conn.execute(_insert_new(conn.dialect.name), rows).all())
+    # One multi-row INSERT in the caller's transaction: building 10,000 ORM objects costs
+    # more than rendering their messages.
+    db.execute(_INSERT, rows)
     return len(rows)
+
+
+_INSERT = sa.insert(N)
+
+
+@lru_cache(maxsize=2)
+def _insert_new(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING, in the database's own words."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert(N).on_conflict_do_nothing(index_elements=[col(N.key)]).returning(col(N.id))
 
 
 def requeue(
