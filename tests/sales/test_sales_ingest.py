@@ -240,8 +240,8 @@ def test_reattribute_after_the_schedule_changed(engine: Engine, tmp_path: Path) 
     from sqlmodel import Session
 
     import models
-    from citylive.festival import load_festival
-    from citylive.sales.attribution import reattribute
+    from citylive.actions.sales import reattribute_festival
+    from citylive.scope import Actor
 
     small_festival_with_sessions(engine)
     path = write_csv(
@@ -257,13 +257,12 @@ def test_reattribute_after_the_schedule_changed(engine: Engine, tmp_path: Path) 
     with Session(engine) as db:
         declined = db.get(models.FestivalSession, "small-2020-s00006")
         assert declined is not None
-        declined.status = (
-            models.SessionStatus.confirmed
-        )  # the declined session went on air after all
+        # the declined session went on air after all
+        declined.status = models.SessionStatus.confirmed
         db.add(declined)
         db.commit()
-        assert reattribute(db=db, festival=load_festival(ROOT_SMALL)) == 1
-        db.commit()
+        assert reattribute_festival(db=db, actor=Actor.system(), festival_id="small-2020") == 1
+        assert reattribute_festival(db=db, actor=Actor.system(), festival_id="small-2020") == 0
     assert [r[3] for r in lines(engine)] == ["small-2020-s00006", S3]
 
 
