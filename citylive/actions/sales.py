@@ -17,16 +17,16 @@ from sqlmodel import Session
 from citylive.config import get_settings
 from citylive.errors import Invalid, NotFound
 from citylive.sales import inbox as inbox_files
-from citylive.sales.discounts import session_depths
+from citylive.sales.discounts import depth_figures
 from citylive.sales.figures import Filters, summary, totals
 from citylive.sales.files import RemovedFile, Upload, list_files, remove_file, save_uploads
 from citylive.sales.flags import Flag, flag_sessions
 from citylive.sales.ingest import IngestResult, ProgressCallback, ingest_files
 from citylive.sales.labels import known_town
-from citylive.sales.lift import daily_series, lift
+from citylive.sales.lift import daily_figures, lift_figures
 from citylive.sales.reattribution import reattribute_locked
 from citylive.sales.session_figures import parse_figures, read_figures_csv, store_figures
-from citylive.sales.state import cached, current_basis, lock_state
+from citylive.sales.state import current_basis, lock_state
 from citylive.scope import (
     Actor,
     require_enterprise,
@@ -247,13 +247,7 @@ def sales_lift(
 ) -> list[dict[str, Any]]:
     """Mean daily net GMV before, during and after, the lifts, and retention, per group."""
     require_festival(db, actor, festival_id)
-    scoped = _town(db, actor, festival_id, town)
-    rows = cached(
-        db,
-        festival_id,
-        {"what": "lift", "by": by, "town": scoped},
-        lambda: lift(db.connection(), festival_id, by, scoped),
-    )
+    rows = lift_figures(db, festival_id, by, _town(db, actor, festival_id, town))
     _done(db)
     return rows
 
@@ -262,13 +256,7 @@ def sales_daily(
     *, db: Session, actor: Actor, festival_id: str, by: str = "town", town: str | None = None
 ) -> dict[str, Any]:
     require_festival(db, actor, festival_id)
-    scoped = _town(db, actor, festival_id, town)
-    out = cached(
-        db,
-        festival_id,
-        {"what": "daily", "by": by, "town": scoped},
-        lambda: daily_series(db.connection(), festival_id, by, scoped),
-    )
+    out = daily_figures(db, festival_id, by, _town(db, actor, festival_id, town))
     _done(db)
     return out
 
@@ -284,14 +272,7 @@ def sales_discounts(
     """Every session's discount depth against the products' pre-festival median prices,
     deepest first."""
     require_festival(db, actor, festival_id)
-    scoped = _town(db, actor, festival_id, town)
-    cfg = get_settings()
-    rows = cached(
-        db,
-        festival_id,
-        {"what": "discounts", "town": scoped, "depth": cfg.discount_depth},
-        lambda: session_depths(db.connection(), festival_id, cfg, scoped),
-    )
+    rows = depth_figures(db, festival_id, get_settings(), _town(db, actor, festival_id, town))
     _done(db)
     return rows[:limit] if limit else rows
 

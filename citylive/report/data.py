@@ -19,12 +19,11 @@ from citylive.sales._tables import (
     TOWN,
     VENUE,
 )
-from citylive.sales.discounts import session_depths
+from citylive.sales.discounts import depth_figures
 from citylive.sales.figures import summary, totals, yuan
 from citylive.sales.flags import flag_sessions
 from citylive.sales.labels import session_labels
-from citylive.sales.lift import daily_series, lift
-from citylive.sales.state import cached
+from citylive.sales.lift import daily_figures, lift_figures
 from citylive.store import FestivalNotFound
 
 DEEPEST = 10
@@ -34,23 +33,10 @@ def hype_data(db: Session, festival_id: str, town: str | None = None) -> dict[st
     """The after-the-hype figures: lift per town (and for the whole festival, or the town),
     daily net GMV per town, the deepest-discount sessions."""
     cfg = get_settings()
-
-    def get(what: str, compute: Any) -> Any:
-        return cached(db, festival_id, {"what": what, "town": town}, compute)
-
-    by_town = get("lift-town", lambda: lift(db.connection(), festival_id, "town", town))
-    whole = (
-        get("lift-festival", lambda: lift(db.connection(), festival_id, "festival", None))
-        if town is None
-        else by_town
-    )
-    daily = get("daily-town", lambda: daily_series(db.connection(), festival_id, "town", town))
-    depths = cached(
-        db,
-        festival_id,
-        {"what": "discounts", "town": town, "depth": cfg.discount_depth},
-        lambda: session_depths(db.connection(), festival_id, cfg, town),
-    )
+    by_town = lift_figures(db, festival_id, "town", town)
+    whole = lift_figures(db, festival_id, "festival") if town is None else by_town
+    daily = daily_figures(db, festival_id, "town", town)
+    depths = depth_figures(db, festival_id, cfg, town)
     labels = session_labels(db.connection(), festival_id) if depths else {}
     deepest = [
         {**d, "label": labels.get(d["session_id"], d["session_id"])}

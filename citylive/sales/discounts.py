@@ -221,3 +221,18 @@ def loss_leaders(depths: list[dict[str, Any]], settings: Settings) -> list[dict[
         for d in depths
         if d["deep_share"] > settings.discount_share and d["orders"] >= settings.discount_min_orders
     ]
+
+
+def depth_figures(
+    db: Any, festival_id: str, settings: Settings, town: str | None = None
+) -> list[dict[str, Any]]:
+    """`session_depths`, computed once per data version."""
+    from citylive.sales.state import cached
+
+    parts = {"what": "discounts", "town": town, "depth": settings.discount_depth}
+    return cached(
+        db,
+        festival_id,
+        parts,
+        lambda stamp: session_depths(db.connection(), festival_id, settings, town),
+    )

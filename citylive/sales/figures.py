@@ -20,14 +20,24 @@ town and industry always add up to the same totals.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from citylive.errors import Invalid
-from citylive.sales._tables import ENTERPRISE, FESTIVAL_SESSION, ORDER_ROLLUP, SESSION_FIGURES
+from citylive.sales._tables import SESSION_FIGURES
+from citylive.sales.frame import (
+    Frame,
+    add_by,
+    distinct_by,
+    enterprise_attributes,
+    frame_at,
+    session_attributes,
+)
 from citylive.sales.labels import add_viewer_figures, label_rows
 from citylive.sales.state import cached
 from citylive.sales.windows import WINDOWS, day_range, windows_of
@@ -92,130 +102,113 @@ def summary(
         day_range(f.day)  # refused before anything is cached
     town = town or f.town
     parts = {**asdict(f), "what": "summary", "by": by, "town": town}
-    rows = cached(db, festival_id, parts, lambda: _summary(db, festival_id, by, town, f))
+    rows = cached(
+        db, festival_id, parts, lambda stamp: _summary(db, festival_id, by, town, f, stamp)
+    )
     return rows[:limit] if limit else rows
 
 
-def _summary(
-    db: Session, festival_id: str, by: str, town: str | None, f: Filters
-) -> list[dict[str, Any]]:
-    conn = db.connection()
-    r = ORDER_ROLLUP.alias("r")
-    e = ENTERPRISE.alias("e")
-    s = FESTIVAL_SESSION.alias("s")
-    sf = SESSION_FIGURES.alias("sf")
-    key_col = {
-        "session": r.c.session_key,
-        "streamer": s.c.streamer,
-        "enterprise": r.c.enterprise_id,
-        "town": e.c.town_id,
-        "industry": e.c.industry_id,
-        "platform": r.c.platform,
-        "venue": s.c.venue,
-        "hour": r.c.local_hour,
-    }[by]
-    key = key_col.label("key")
-    source: Any = r.join(
-        e, sa.and_(e.c.festival_id == r.c.festival_id, e.c.id == r.c.enterprise_id)
-    )
-    if by in ("streamer", "venue") or f.venue or f.streamer:
-        source = source.outerjoin(
-            s, sa.and_(s.c.festival_id == r.c.festival_id, s.c.id == r.c.session_key)
-        )
-    has_figures = (
-        f.window in (None, "festival")
-        and conn.execute(
-            sa.select(sf.c.session_id).where(sf.c.festival_id == festival_id).limit(1)
-        ).first()
-        is not None
-    )
-    if has_figures:
-        source = source.outerjoin(sf, sf.c.session_id == r.c.session_key)
-        viewed: Any = sf.c.views.is_not(None)
-        claimed: Any = sf.c.claimed_gmv_fen.is_not(None)
-    else:
-        viewed = claimed = sa.false()
-
-    def sum_if(cond: Any, value: Any) -> Any:
-        return sa.func.coalesce(sa.func.sum(sa.case((cond, value), else_=0)), 0)
-
-    def one_if(cond: Any) -> Any:
-        return sa.func.max(sa.case((cond, 1), else_=0))
-
-    # rollup rows are orders: one GROUP BY to (group, buyer), one to the group
-    per_buyer = (
-        sa.select(
-            key,
-            sa.func.sum(r.c.gmv_fen).label("gmv"),
-            sa.func.sum(r.c.net_fen).label("net_gmv"),
-            sa.func.count().label("orders"),
-            sum_if(r.c.refunded, 1).label("refunded_orders"),
-            sa.func.sum(r.c.units).label("units"),
-            sum_if(r.c.session_key != "", r.c.gmv_fen).label("session_gmv"),
-            sum_if(viewed, r.c.gmv_fen).label("viewed_gmv"),
-            one_if(viewed).label("viewed"),
-            sum_if(claimed, r.c.gmv_fen).label("claimed_sessions_gmv"),
-        )
-        .select_from(source)
-        .where(r.c.festival_id == festival_id)
-        .group_by(key_col, r.c.platform, r.c.buyer)
-    )
-    for name, value in (
-        ("town_id", town),
-        ("industry_id", f.industry),
-    ):
+def select_rows(
+    conn: Any, festival_id: str, fr: Frame, town: str | None, f: Filters
+) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, list[str]]]]:
+    """Which rollup rows (orders) the town and filters keep, and the per-row codes of the
+    enterprise and session attributes.  Orders of an enterprise no longer in the festival
+    are kept by no filter."""
+    ents = enterprise_attributes(conn, festival_id)
+    attrs = {name: fr.per_enterprise(values) for name, values in ents.items()}
+    keep = attrs["town"][0] != -2
+    for name, value in (("town", town), ("industry", f.industry)):
         if value:
-            per_buyer = per_buyer.where(e.c[name] == value)
+            codes, names = attrs[name]
+            keep &= codes == (names.index(value) if value in names else -3)
+
+    def one(codes: np.ndarray, names: list[str], value: str) -> np.ndarray:
+        return codes == (names.index(value) if value in names else -3)  # type: ignore[no-any-return]
+
     if f.enterprise:
-        per_buyer = per_buyer.where(r.c.enterprise_id == f.enterprise)
+        keep &= one(fr.enterprise, fr.enterprises, f.enterprise)
     if f.platform:
-        per_buyer = per_buyer.where(r.c.platform == f.platform)
-    if f.venue:
-        per_buyer = per_buyer.where(s.c.venue == f.venue)
-    if f.streamer:
-        per_buyer = per_buyer.where(s.c.streamer == f.streamer)
+        keep &= one(fr.platform, fr.platforms, f.platform)
     if f.session:
-        per_buyer = per_buyer.where(r.c.session_key == f.session)
+        keep &= one(fr.session, fr.sessions, f.session)
+    if f.venue or f.streamer:
+        sess = session_attributes(conn, festival_id)
+        attrs.update({name: fr.per_session(values) for name, values in sess.items()})
+        for name, value in (("venue", f.venue), ("streamer", f.streamer)):
+            if value:
+                keep &= one(*attrs[name], value)
     ranges = []
     if f.window:
         ranges = windows_of(conn, festival_id).ranges(f.window)
         if not ranges:
-            return []
+            return np.zeros(fr.n, dtype=bool), attrs
     if f.day:
-        ranges = (
-            [day_range(f.day)]
-            if not ranges
-            else [(max(lo, day_range(f.day)[0]), min(hi, day_range(f.day)[1])) for lo, hi in ranges]
-        )
+        lo, hi = day_range(f.day)
+        ranges = [(lo, hi)] if not ranges else [(max(a, lo), min(b, hi)) for a, b in ranges]
     if ranges:
-        per_buyer = per_buyer.where(
-            sa.or_(*[sa.and_(r.c.local_hour >= lo, r.c.local_hour < hi) for lo, hi in ranges])
-        )
-    b = per_buyer.subquery("b")
-    outer = sa.select(
-        b.c.key,
-        sa.func.sum(b.c.gmv).label("gmv"),
-        sa.func.sum(b.c.net_gmv).label("net_gmv"),
-        sa.func.sum(b.c.orders).label("orders"),
-        sa.func.sum(b.c.refunded_orders).label("refunded_orders"),
-        sa.func.sum(b.c.units).label("units"),
-        sa.func.count().label("buyers"),
-        sa.func.sum(b.c.session_gmv).label("session_gmv"),
-        sa.func.sum(b.c.viewed_gmv).label("viewed_gmv"),
-        sa.func.sum(b.c.viewed).label("viewed_buyers"),
-        sa.func.sum(b.c.claimed_sessions_gmv).label("claimed_sessions_gmv"),
-    ).group_by(b.c.key)
-    if conn.dialect.name == "postgresql":
-        # the festival's orders fit in memory: hash, do not spill to disk
-        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        inside = np.zeros(fr.n, dtype=bool)
+        for lo, hi in ranges:
+            inside |= (fr.hour >= local_us(lo)) & (fr.hour < local_us(hi))
+        keep &= inside
+    return keep, attrs
+
+
+def _summary(
+    db: Session, festival_id: str, by: str, town: str | None, f: Filters, stamp: str
+) -> list[dict[str, Any]]:
+    conn = db.connection()
+    fr = frame_at(conn, festival_id, stamp)
+    keep, attrs = select_rows(conn, festival_id, fr, town, f)
+    names: list[Any]
+    if by == "session":
+        codes, names = fr.session, fr.sessions
+    elif by in ("streamer", "venue"):
+        if by not in attrs:
+            attrs.update(
+                {k: fr.per_session(v) for k, v in session_attributes(conn, festival_id).items()}
+            )
+        codes, names = attrs[by]
+    elif by in ("town", "industry"):
+        codes, names = attrs[by]
+    elif by == "enterprise":
+        codes, names = fr.enterprise, fr.enterprises
+    elif by == "platform":
+        codes, names = fr.platform, fr.platforms
+    else:
+        hours, codes = np.unique(fr.hour, return_inverse=True)
+        names = [hour_text(int(h)) for h in hours]
+    viewed = claimed = np.zeros(fr.n, dtype=bool)
+    if f.window in (None, "festival"):
+        views, claims = sessions_with_figures(conn, festival_id)
+        if views or claims:
+            index = {sid: i for i, sid in enumerate(fr.sessions)}
+            has_views = np.zeros(len(fr.sessions) + 1, dtype=bool)
+            has_claim = np.zeros(len(fr.sessions) + 1, dtype=bool)
+            has_views[[index[s] for s in views if s in index]] = True
+            has_claim[[index[s] for s in claims if s in index]] = True
+            viewed, claimed = has_views[fr.session], has_claim[fr.session]
+    k = codes[keep] + 1  # 0: no key (off-session)
+    size = len(names) + 1
+    buyer = fr.buyer[keep]
+    gmv = fr.gmv[keep]
+    in_session = fr.session[keep] >= 0
+    v = viewed[keep]
+    totals_by = {
+        "gmv": add_by(k, gmv, size),
+        "net_gmv": add_by(k, fr.net[keep], size),
+        "orders": np.bincount(k, minlength=size).astype(np.int64),
+        "refunded_orders": add_by(k, fr.refunded[keep].astype(np.int64), size),
+        "units": add_by(k, fr.units[keep], size),
+        "buyers": distinct_by(k, buyer, size),
+        "session_gmv": add_by(k, np.where(in_session, gmv, 0), size),
+        "viewed_gmv": add_by(k, np.where(v, gmv, 0), size),
+        "viewed_buyers": distinct_by(k[v], buyer[v], size),
+        "claimed_sessions_gmv": add_by(k, np.where(claimed[keep], gmv, 0), size),
+    }
     rows: dict[Any, dict[str, Any]] = {}
-    for row in conn.execute(outer):
-        k = row.key
-        if by == "session" and k == "":
-            k = None
-        elif by == "hour":
-            k = _hour_text(k)
-        rows[k] = {**row._asdict(), "key": k}
+    for code in np.flatnonzero(totals_by["orders"]):
+        key = None if code == 0 else names[code - 1]
+        rows[key] = {"key": key, **{name: int(values[code]) for name, values in totals_by.items()}}
     if by != "hour" and not f.day and f.window in (None, "festival"):
         add_viewer_figures(conn, festival_id, by, town, f, rows)
     out = [_finish(r) for r in rows.values()]
@@ -227,10 +220,15 @@ def _summary(
     return out
 
 
-def _hour_text(value: Any) -> str:
-    if isinstance(value, str):  # SQLite keeps the local hour as text
-        return value[:13] + ":00"
-    return str(value.strftime("%Y-%m-%d %H:00"))
+def hour_text(local_us_value: int) -> str:
+    return (datetime(1970, 1, 1) + timedelta(microseconds=local_us_value)).strftime(
+        "%Y-%m-%d %H:00"
+    )
+
+
+def local_us(t: datetime) -> int:
+    """A local wall-clock time as the frame keeps it (microseconds since 1970, as if UTC)."""
+    return (t - datetime(1970, 1, 1)) // timedelta(microseconds=1)
 
 
 def _finish(r: dict[str, Any]) -> dict[str, Any]:
@@ -271,6 +269,20 @@ def _finish(r: dict[str, Any]) -> dict[str, Any]:
                 claim_gap=yuan(int(claimed) - computed),
             )
     return out
+
+
+def sessions_with_figures(conn: Any, festival_id: str) -> tuple[set[str], set[str]]:
+    """Sessions with reported views, and with a self-reported GMV."""
+    sf = SESSION_FIGURES
+    rows = conn.execute(
+        sa.select(sf.c.session_id, sf.c.views, sf.c.claimed_gmv_fen).where(
+            sf.c.festival_id == festival_id
+        )
+    ).all()
+    return (
+        {r.session_id for r in rows if r.views is not None},
+        {r.session_id for r in rows if r.claimed_gmv_fen is not None},
+    )
 
 
 def festival_refund_rate(*, db: Session, festival_id: str) -> float:

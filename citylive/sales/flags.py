@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -28,12 +29,12 @@ from citylive.sales._tables import (
     ENTERPRISE,
     FESTIVAL_SESSION,
     ORDER_LINE,
-    ORDER_ROLLUP,
     QUARANTINED_ROW,
     SALES_FILE,
 )
-from citylive.sales.discounts import loss_leaders, session_depths
+from citylive.sales.discounts import depth_figures, loss_leaders
 from citylive.sales.figures import festival_refund_rate, summary, yuan
+from citylive.sales.frame import Frame, frame_at
 from citylive.sales.state import cached
 
 BRUSHING_WORDS = ("刷单", "补单", "刷销量")
@@ -60,11 +61,13 @@ def flag_sessions(
     """Every flag of the festival (or of one town's sessions), grouped by session."""
     cfg = settings or get_settings()
     parts = {"what": "flags", "town": town, "settings": cfg.model_dump(mode="json")}
-    rows = cached(db, festival_id, parts, lambda: _flags(db, festival_id, town, cfg))
+    rows = cached(db, festival_id, parts, lambda stamp: _flags(db, festival_id, town, cfg, stamp))
     return [Flag(**r) for r in rows]
 
 
-def _flags(db: Session, festival_id: str, town: str | None, cfg: Settings) -> list[dict[str, Any]]:
+def _flags(
+    db: Session, festival_id: str, town: str | None, cfg: Settings, stamp: str
+) -> list[dict[str, Any]]:
     conn = db.connection()
     sessions = _sessions(conn, festival_id)
     rows = [r for r in summary(db=db, festival_id=festival_id, by="session", town=town) if r["key"]]
@@ -76,7 +79,7 @@ def _flags(db: Session, festival_id: str, town: str | None, cfg: Settings) -> li
         info = sessions[sid]
         return Flag(kind, sid, info.enterprise, info.streamer, info.town, message, evidence)
 
-    top = _top_buyers(conn, festival_id, cfg.flag_top_buyers)
+    top = _top_buyers(frame_at(conn, festival_id, stamp), cfg.flag_top_buyers)
     for r in rows:
         sid = r["key"]
         if sid not in sessions:
@@ -153,7 +156,7 @@ def _flags(db: Session, festival_id: str, town: str | None, cfg: Settings) -> li
                     )
                 )
     flags.extend(_brushing(conn, festival_id, town, sessions))
-    for d in loss_leaders(session_depths(conn, festival_id, cfg, town), cfg):
+    for d in loss_leaders(depth_figures(db, festival_id, cfg, town), cfg):
         if d["session_id"] not in sessions:
             continue
         deep = [p for p in d["products"] if p["depth"] is not None and p["deep_gmv"] != "0.00"]
@@ -192,26 +195,21 @@ def _sessions(conn: Connection, festival_id: str) -> dict[str, Any]:
     }
 
 
-def _top_buyers(conn: Connection, festival_id: str, n: int) -> dict[str, list[tuple[str, int]]]:
+def _top_buyers(fr: Frame, n: int) -> dict[str, list[tuple[str, int]]]:
     """Per session: its top-n named buyer accounts with 2+ orders, and their order counts."""
-    r = ORDER_ROLLUP
-    stmt = (
-        sa.select(r.c.session_key, r.c.buyer, sa.func.count().label("n"))
-        .where(
-            r.c.festival_id == festival_id,
-            r.c.session_key != "",
-            sa.not_(r.c.buyer.startswith("#")),
-        )
-        .group_by(r.c.session_key, r.c.buyer)
-        .having(sa.func.count() > 1)
-    )
+    rows = (fr.session >= 0) & fr.named
+    if not rows.any():
+        return {}
+    width = len(fr.buyer_names)
+    pairs, counts = np.unique(fr.session[rows] * width + fr.buyer[rows], return_counts=True)
     multi: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for row in conn.execute(stmt):
-        multi[row.session_key].append((row.buyer, int(row.n)))
+    for pair, count in zip(pairs[counts > 1], counts[counts > 1], strict=True):
+        session, buyer = divmod(int(pair), width)
+        multi[fr.sessions[session]].append((fr.buyer_names[buyer].split("\x1f", 1)[1], int(count)))
     out = {}
-    for sid, counts in multi.items():
-        counts.sort(key=lambda c: (-c[1], c[0]))
-        out[sid] = counts[:n]
+    for sid, found in multi.items():
+        found.sort(key=lambda c: (-c[1], c[0]))
+        out[sid] = found[:n]
     return out
 
 

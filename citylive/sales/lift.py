@@ -10,90 +10,78 @@
   orders that stood count, and unnamed buyers cannot be followed, so they are left out.
 - The daily net GMV series per group, for the report's chart.
 
-Net GMV is what stood: refunded, cancelled and closed lines count for nothing.
+Net GMV is what stood: refunded, cancelled and closed lines count for nothing.  All of it is
+read from the loaded rollup (frame.py) and computed once per data version.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-import sqlalchemy as sa
+import numpy as np
 from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
 from citylive.errors import Invalid
-from citylive.sales._tables import ENTERPRISE, ORDER_ROLLUP
 from citylive.sales.discounts import fen_text
+from citylive.sales.figures import Filters, local_us, select_rows
+from citylive.sales.frame import Frame, frame_at
 from citylive.sales.labels import label_rows
+from citylive.sales.state import cached
 from citylive.sales.windows import Windows, windows_of
 
 LIFT_GROUPINGS = ("festival", "enterprise", "town", "industry", "platform")
+EPOCH = date(1970, 1, 1)
 
 
-def _key(by: str, r: Any, e: Any) -> Any:
-    return {
-        "festival": sa.literal("all"),
-        "enterprise": r.c.enterprise_id,
-        "town": e.c.town_id,
-        "industry": e.c.industry_id,
-        "platform": r.c.platform,
-    }[by]
-
-
-def _day(value: Any) -> date:
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    if isinstance(value, datetime):
-        return value.date()
-    return value  # type: ignore[no-any-return]
-
-
-def daily_net(
-    conn: Connection, festival_id: str, by: str, town: str | None = None
-) -> tuple[Windows, dict[Any, dict[date, int]], tuple[date, date] | None]:
-    """Net GMV (fen) per group and local day within the windows, and the days the data covers."""
+def _groups(
+    conn: Connection, festival_id: str, fr: Frame, by: str, town: str | None
+) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """Rows kept (the town's, enterprises still in the festival) and their group codes."""
     if by not in LIFT_GROUPINGS:
         raise Invalid(
             f"unknown grouping {by!r}; use one of: {', '.join(LIFT_GROUPINGS)}", field="by"
         )
-    w = windows_of(conn, festival_id)
-    r, e = ORDER_ROLLUP.alias("r"), ENTERPRISE.alias("e")
-    source = r.join(e, sa.and_(e.c.festival_id == r.c.festival_id, e.c.id == r.c.enterprise_id))
-    lo = datetime.combine(w.before[0], datetime.min.time())
-    hi = datetime.combine(w.after[1] + timedelta(days=1), datetime.min.time())
-    # grouped by local hour in SQL (the rollup's own key), into days in Python
-    key = _key(by, r, e).label("key")
-    q = (
-        sa.select(key, r.c.local_hour, sa.func.sum(r.c.net_fen).label("net"))
-        .select_from(source)
-        .where(r.c.festival_id == festival_id, r.c.local_hour >= lo, r.c.local_hour < hi)
-        .group_by(key, r.c.local_hour)
-    )
-    span = (
-        sa.select(sa.func.min(r.c.local_hour), sa.func.max(r.c.local_hour))
-        .select_from(source)
-        .where(r.c.festival_id == festival_id)
-    )
-    if town:
-        q = q.where(e.c.town_id == town)
-    out: dict[Any, dict[date, int]] = {}
-    for row in conn.execute(q):
-        days = out.setdefault(row.key, {})
-        d = _day(row.local_hour)
-        days[d] = days.get(d, 0) + int(row.net or 0)
-    first, last = conn.execute(span).one()
-    covered = (_day(first), _day(last)) if first is not None else None
-    return w, out, covered
+    keep, attrs = select_rows(conn, festival_id, fr, town, Filters())
+    if by == "festival":
+        return keep, np.zeros(fr.n, dtype=np.int64), [None]
+    if by in ("town", "industry"):
+        codes, names = attrs[by]
+        return keep, codes, list(names)
+    if by == "enterprise":
+        return keep, fr.enterprise, list(fr.enterprises)
+    return keep, fr.platform, list(fr.platforms)
 
 
-def _window_days(w: Windows, covered: tuple[date, date] | None) -> dict[str, list[date]]:
+def _days(
+    w: Windows, fr: Frame, keep: np.ndarray
+) -> tuple[dict[str, list[date]], tuple[date, date] | None]:
+    """Each window's days that the data covers."""
+    if not fr.n:
+        return {"before": [], "festival": [], "after": []}, None
+    first = EPOCH + timedelta(days=int(fr.day.min()))
+    last = EPOCH + timedelta(days=int(fr.day.max()))
     days: dict[str, list[date]] = {"before": [], "festival": [], "after": []}
     for d in w.calendar():
         name = w.window_of(d)
-        if name and covered and covered[0] <= d <= covered[1]:
+        if name and first <= d <= last:
             days[name].append(d)
-    return days
+    return days, (first, last)
+
+
+def _daily(
+    fr: Frame, keep: np.ndarray, codes: np.ndarray, size: int, w: Windows
+) -> tuple[np.ndarray, list[date]]:
+    """Net GMV (fen) per group and calendar day of the windows: an array [group, day]."""
+    calendar = w.calendar()
+    first = (calendar[0] - EPOCH).days
+    day = fr.day - first
+    rows = keep & (day >= 0) & (day < len(calendar)) & (codes >= 0)
+    out = np.zeros(size * len(calendar), dtype=np.int64)
+    np.add.at(out, codes[rows] * len(calendar) + day[rows], fr.net[rows])
+    return out.reshape(size, len(calendar)), calendar
 
 
 def _ratio(a: Fraction | None, b: Fraction | None) -> float | None:
@@ -103,19 +91,22 @@ def _ratio(a: Fraction | None, b: Fraction | None) -> float | None:
 
 
 def lift(
-    conn: Connection, festival_id: str, by: str, town: str | None = None
+    conn: Connection, festival_id: str, by: str, town: str | None, fr: Frame
 ) -> list[dict[str, Any]]:
     """Per group: mean daily net GMV before / during / after, the lifts, and retention."""
-    w, daily, covered = daily_net(conn, festival_id, by, town)
-    window_days = _window_days(w, covered)
-    retention = _retention(conn, festival_id, by, town, w)
+    w = windows_of(conn, festival_id)
+    keep, codes, names = _groups(conn, festival_id, fr, by, town)
+    daily, calendar = _daily(fr, keep, codes, len(names), w)
+    window_days, _ = _days(w, fr, keep)
+    column = {d: i for i, d in enumerate(calendar)}
+    acquired, returned = _retention(fr, keep, codes, len(names), w)
+    present = np.flatnonzero(np.bincount(codes[keep & (codes >= 0)], minlength=len(names)))
     rows = []
-    for key in sorted(set(daily) | set(retention), key=str):
-        per_day = daily.get(key, {})
+    for g in present:
+        out: dict[str, Any] = {"key": names[g]}
         means: dict[str, Fraction | None] = {}
-        out: dict[str, Any] = {"key": None if by == "festival" else key}
         for name, days in window_days.items():
-            total = sum(per_day.get(d, 0) for d in days)
+            total = int(sum(daily[g, column[d]] for d in days))
             mean = Fraction(total, len(days)) if days else None
             means[name] = mean
             out[f"{name}_net_gmv"] = fen_text(Fraction(total))
@@ -123,79 +114,115 @@ def lift(
             out[f"{name}_daily"] = fen_text(mean) if mean is not None else None
         out["festival_lift"] = _ratio(means["festival"], means["before"])
         out["retained_lift"] = _ratio(means["after"], means["before"])
-        acquired, returned = retention.get(key, (0, 0))
-        out.update(
-            session_buyers=acquired,
-            returning_buyers=returned,
-            retention=round(returned / acquired, 4) if acquired else None,
-        )
+        a, r = int(acquired[g]), int(returned[g])
+        out.update(session_buyers=a, returning_buyers=r, retention=round(r / a, 4) if a else None)
         rows.append(out)
-    if by != "festival":
-        label_rows(conn, festival_id, by, rows)
-        rows.sort(key=lambda x: (-Fraction(x["festival_net_gmv"]), str(x["key"])))
-    else:
+    if by == "festival":
         for x in rows:
             x["label"] = "全节 (festival)"
+        return rows
+    label_rows(conn, festival_id, by, rows)
+    rows.sort(key=lambda x: (-Fraction(x["festival_net_gmv"]), str(x["key"])))
     return rows
 
 
 def _retention(
-    conn: Connection, festival_id: str, by: str, town: str | None, w: Windows
-) -> dict[Any, tuple[int, int]]:
-    r, e = ORDER_ROLLUP.alias("r"), ENTERPRISE.alias("e")
-    after_lo = datetime.combine(w.after[0], datetime.min.time())
-    after_hi = datetime.combine(w.after[1] + timedelta(days=1), datetime.min.time())
-    key = _key(by, r, e).label("key")
-    per_buyer = (
-        sa.select(
-            key,
-            sa.func.min(r.c.paid_at).label("first_at"),
-            sa.func.min(sa.case((r.c.session_key != "", r.c.paid_at))).label("first_in_session"),
-            sa.func.max(
-                sa.case(
-                    (sa.and_(r.c.local_hour >= after_lo, r.c.local_hour < after_hi), 1), else_=0
-                )
-            ).label("came_back"),
-        )
-        .select_from(
-            r.join(e, sa.and_(e.c.festival_id == r.c.festival_id, e.c.id == r.c.enterprise_id))
-        )
-        .where(r.c.festival_id == festival_id, r.c.net_fen > 0, sa.not_(r.c.buyer.startswith("#")))
-        .group_by(key, r.c.platform, r.c.buyer)
-    )
-    if town:
-        per_buyer = per_buyer.where(e.c.town_id == town)
-    b = per_buyer.subquery("b")
-    acquired = b.c.first_at == b.c.first_in_session
-    q = sa.select(
-        b.c.key,
-        sa.func.sum(sa.case((acquired, 1), else_=0)).label("acquired"),
-        sa.func.sum(sa.case((sa.and_(acquired, b.c.came_back == 1), 1), else_=0)).label("returned"),
-    ).group_by(b.c.key)
-    return {row.key: (int(row.acquired or 0), int(row.returned or 0)) for row in conn.execute(q)}
+    fr: Frame, keep: np.ndarray, codes: np.ndarray, size: int, w: Windows
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: buyers whose first order (that stood) was in a session, and how many of
+    them ordered again in the window after."""
+    rows = keep & fr.named & (fr.net > 0) & (codes >= 0)
+    acquired = np.zeros(size, dtype=np.int64)
+    returned = np.zeros(size, dtype=np.int64)
+    if not rows.any():
+        return acquired, returned
+    width = len(fr.buyer_names)
+    pairs, inverse = np.unique(codes[rows] * width + fr.buyer[rows], return_inverse=True)
+    paid = fr.paid[rows]
+    never = np.iinfo(np.int64).max
+    first = np.full(len(pairs), never, dtype=np.int64)
+    np.minimum.at(first, inverse, paid)
+    first_in_session = np.full(len(pairs), never, dtype=np.int64)
+    in_session = fr.session[rows] >= 0
+    np.minimum.at(first_in_session, inverse[in_session], paid[in_session])
+    lo = local_us_of(w.after[0])
+    hi = local_us_of(w.after[1] + timedelta(days=1))
+    hour = fr.hour[rows]
+    after = np.zeros(len(pairs), dtype=bool)
+    inside = (hour >= lo) & (hour < hi)
+    after[inverse[inside]] = True
+    won = first == first_in_session
+    group = pairs // width
+    np.add.at(acquired, group, won.astype(np.int64))
+    np.add.at(returned, group, (won & after).astype(np.int64))
+    return acquired, returned
+
+
+def local_us_of(d: date) -> int:
+    from datetime import datetime
+
+    return local_us(datetime(d.year, d.month, d.day))
 
 
 def daily_series(
-    conn: Connection, festival_id: str, by: str = "town", town: str | None = None
+    conn: Connection, festival_id: str, by: str, town: str | None, fr: Frame
 ) -> dict[str, Any]:
-    """Net GMV per day of the windows per group (yuan strings), with each day's window."""
-    w, daily, covered = daily_net(conn, festival_id, by, town)
-    days = w.calendar()
+    """Net GMV per day of the windows per group (fen), with each day's window."""
+    w = windows_of(conn, festival_id)
+    keep, codes, names = _groups(conn, festival_id, fr, by, town)
+    daily, calendar = _daily(fr, keep, codes, len(names), w)
+    _, covered = _days(w, fr, keep)
     groups: list[dict[str, Any]] = []
-    for key, per_day in daily.items():
+    for g in np.flatnonzero(daily.any(axis=1)):
         groups.append(
             {
-                "key": None if by == "festival" else key,
-                "net_fen": [per_day.get(d, 0) for d in days],
-                "total_fen": sum(per_day.values()),
+                "key": names[g],
+                "net_fen": [int(v) for v in daily[g]],
+                "total_fen": int(daily[g].sum()),
             }
         )
-    groups.sort(key=lambda g: (-g["total_fen"], str(g["key"])))
+    groups.sort(key=lambda x: (-x["total_fen"], str(x["key"])))
     if by != "festival":
         label_rows(conn, festival_id, by, groups)
     return {
-        "days": [d.isoformat() for d in days],
-        "windows": [w.window_of(d) for d in days],
+        "days": [d.isoformat() for d in calendar],
+        "windows": [w.window_of(d) for d in calendar],
         "covered": [covered[0].isoformat(), covered[1].isoformat()] if covered else None,
         "groups": groups,
     }
+
+
+def lift_figures(
+    db: Session, festival_id: str, by: str, town: str | None = None
+) -> list[dict[str, Any]]:
+    """`lift`, computed once per data version."""
+    if by not in LIFT_GROUPINGS:
+        raise Invalid(
+            f"unknown grouping {by!r}; use one of: {', '.join(LIFT_GROUPINGS)}", field="by"
+        )
+    return cached(
+        db,
+        festival_id,
+        {"what": "lift", "by": by, "town": town},
+        lambda stamp: lift(
+            db.connection(), festival_id, by, town, frame_at(db.connection(), festival_id, stamp)
+        ),
+    )
+
+
+def daily_figures(
+    db: Session, festival_id: str, by: str = "town", town: str | None = None
+) -> dict[str, Any]:
+    """`daily_series`, computed once per data version."""
+    if by not in LIFT_GROUPINGS:
+        raise Invalid(
+            f"unknown grouping {by!r}; use one of: {', '.join(LIFT_GROUPINGS)}", field="by"
+        )
+    return cached(
+        db,
+        festival_id,
+        {"what": "daily", "by": by, "town": town},
+        lambda stamp: daily_series(
+            db.connection(), festival_id, by, town, frame_at(db.connection(), festival_id, stamp)
+        ),
+    )

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -153,8 +155,9 @@ def cache_key(parts: dict[str, Any]) -> str:
     return _digest(parts)[:64]
 
 
-def cached(db: Session, festival_id: str, parts: dict[str, Any], compute: Callable[[], T]) -> T:
-    """`compute()` at the festival's current data version, computed once per version."""
+def cached(db: Session, festival_id: str, parts: dict[str, Any], compute: Callable[[str], T]) -> T:
+    """`compute(stamp)` at the festival's current data version, computed once per version
+    (and kept in the database, so every process reads it back)."""
     stamp = ensure_current(db, festival_id)
     key = cache_key(parts)
     c = SALES_CACHE
@@ -166,12 +169,26 @@ def cached(db: Session, festival_id: str, parts: dict[str, Any], compute: Callab
     ).first()
     if hit is not None:
         return hit.payload  # type: ignore[no-any-return]
-    value = compute()
+    value = json.loads(json.dumps(compute(stamp), default=str))  # as a reader gets it back
     conn = db.connection()
-    conn.execute(sa.delete(c).where(c.c.festival_id == festival_id, c.c.key == key))
+    row = {
+        "festival_id": festival_id,
+        "key": key,
+        "stamp": stamp,
+        "payload": value,
+        "created_at": utcnow(),
+    }
+    insert: Any = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(c).values(
+        **row
+    )
     conn.execute(
-        sa.insert(c).values(
-            festival_id=festival_id, key=key, stamp=stamp, payload=value, created_at=utcnow()
+        insert.on_conflict_do_update(
+            index_elements=[c.c.festival_id, c.c.key],
+            set_={
+                "stamp": row["stamp"],
+                "payload": row["payload"],
+                "created_at": row["created_at"],
+            },
         )
     )
-    return value
+    return value  # type: ignore[no-any-return]
