@@ -83,7 +83,6 @@ def upgrade() -> None:
     sa.Column('units', sa.BigInteger(), nullable=False),
     sa.Column('lines', sa.Integer(), nullable=False),
     sa.Column('refunded', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['festival_id'], ['festival.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('festival_id', 'platform', 'order_id', 'enterprise_id', 'session_key', 'local_hour')
     )
     op.create_table('sales_cache',
