@@ -114,6 +114,8 @@ def _fetch(conn: Connection, festival_id: str) -> pa.Table:
         with cur.copy(sql, (festival_id,)) as cp:
             for chunk in cp:
                 buf.write(chunk)
+        if not buf.tell():
+            return pa.table({n: pa.array([], t) for n, t in _COLUMNS.items()})
         buf.seek(0)
         return pacsv.read_csv(
             buf,

@@ -112,7 +112,10 @@ def copy_parts(conn: Connection, festival_id: str, parts: pa.Table) -> None:
         return
     # in the key's order: the index then grows at its end instead of splitting pages at random
     parts = parts.sort_by(
-        [(k, "ascending") for k in ("platform", "order_id", "enterprise_id", "session_key", "local_hour")]
+        [
+            (k, "ascending")
+            for k in ("platform", "order_id", "enterprise_id", "session_key", "local_hour")
+        ]
     )
     parts = parts.add_column(0, "festival_id", pa.array([festival_id] * parts.num_rows))
     names = [n for n, _ in PART_COLUMNS]

@@ -125,13 +125,18 @@ class Owner:
     max_cell: int = 32_767  # characters in one cell (Excel's own limit)
 
 
+def _kept(text: str) -> str:
+    # a NUL cannot be stored in a JSON document (PostgreSQL refuses it): shown as ␀
+    return text[:1000].replace("\x00", "\u2400")
+
+
 def raw_of(layout: Layout, cells: list[str], extra: str | None = None) -> dict[str, str]:
     out = {}
     for k, name in enumerate(layout.headers):
         if k < len(cells) and name:
-            out[name] = cells[k][:1000]
+            out[name] = _kept(cells[k])
     if extra:
-        out["(extra cells)"] = extra[:1000]
+        out["(extra cells)"] = _kept(extra)
     return out
 
 
@@ -220,8 +225,8 @@ def parse_row(
         other = owner.foreign_accounts.get(account) if account else None
         if other is not None:
             return refuse(
-                f"streamer {account!r} in {h.name(h.streamer)} is enterprise {other!r}'s own "
-                f"streamer, not {owner.enterprise!r}'s: is this {other!r}'s export?",
+                f"streamer {account!r} in {h.name(h.streamer)} streams for enterprise {other!r} "
+                f"only, not for {owner.enterprise!r}: is this {other}'s export?",
                 clash_with=other,
             )
     if h.shop is not None and owner.foreign_shops:
@@ -229,8 +234,8 @@ def parse_row(
         other = owner.foreign_shops.get(shop)
         if other is not None:
             return refuse(
-                f"shop {shop!r} in {h.name(h.shop)} is enterprise {other!r}'s, not "
-                f"{owner.enterprise!r}'s: is this {other!r}'s export?",
+                f"shop {shop!r} in {h.name(h.shop)} belongs to enterprise {other!r}, not to "
+                f"{owner.enterprise!r}: is this {other}'s export?",
                 clash_with=other,
             )
     buyer = (
