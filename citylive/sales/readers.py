@@ -126,8 +126,11 @@ class ExportFile:
         names = [f"c{i}" for i in range(width)]
         self.position.total = self.path.stat().st_size
 
+        met: list[bool] = []
+
         def ragged(row: Any) -> str:
-            raise Ragged()
+            met.append(True)
+            return "error"  # stop here: the file is read again, row by row
 
         raw = _CountingReader(self.path.open("rb"), self.position)
         # pyarrow decodes UTF-8 itself; other encodings go through Python's codec, as it reads
@@ -168,7 +171,7 @@ class ExportFile:
         except Ragged:
             raise
         except pa.ArrowInvalid as exc:
-            if isinstance(exc.__context__, Ragged) or "Ragged" in str(exc):
+            if met:
                 raise Ragged() from exc
             raise Invalid(f"{self.path.name}: not a readable CSV file: {exc}") from exc
         except UnicodeDecodeError as exc:
