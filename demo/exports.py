@@ -265,9 +265,11 @@ def write_exports(
             nonlocal counter
             counter += 1
             o = _Order(f"{platform[:2].upper()}{seed}{counter:08d}", paid, buyer, account)
+            i = shop.pick(rng, festival_day)
+            coupon = 0.9 if rng.random() < 0.15 else 1.0
             for k in range(1 if rng.random() < 0.8 else 2):
-                i = shop.pick(rng, festival_day)
-                coupon = 0.9 if rng.random() < 0.15 else 1.0
+                if k and platform == "douyin":  # one row per item: the second can differ
+                    i = shop.pick(rng, festival_day)
                 o.lines.append(
                     (
                         f"{o.order_id}{k + 1:02d}",
@@ -299,15 +301,9 @@ def write_exports(
                     paid = s.end + timedelta(hours=rng.uniform(1, 20))
                 o = order(paid, f"buyer_{rng.randrange(4000):04d}", account, True)
                 if s.id in leaders and rng.random() < 0.75:
-                    # the loss leader: the cheapest product, three for the price of one
-                    i = min(range(shop.new_from), key=lambda k: shop.prices[k])
-                    o.lines[0] = (
-                        o.lines[0][0],
-                        shop.titles[i],
-                        shop.ids[i],
-                        3,
-                        shop.prices[i] // 3,
-                    )
+                    # the loss leader: the dearest product, three for the price of one
+                    i = max(range(shop.new_from), key=lambda k: shop.prices[k])
+                    o.lines = [(o.lines[0][0], shop.titles[i], shop.ids[i], 3, shop.prices[i] // 3)]
                 if s.id == brushing and rng.random() < 0.5:
                     o.note = "刷单 返现"
                     o.buyer = rng.choice(("shuadan_01", "shuadan_02"))

@@ -123,13 +123,13 @@ def collect_inbox(
     move: bool = True,
 ) -> inbox_files.InboxResult:
     """Ingest exports from the festival's inbox (all waiting, or the given ones), then the
-    viewer figures waiting in its figures/ folder (all, or the given ones; none when files
-    were given and figures were not)."""
+    viewer figures in its figures/ folder (all waiting, or the given ones)."""
     require_festival(db, Actor.system("inbox"), festival_id)
     _done(db)
     if files is None:
         files = inbox_files.waiting_files(festival_id)
-        figures = inbox_files.waiting_figures(festival_id) if figures is None else figures
+    if figures is None:
+        figures = inbox_files.waiting_figures(festival_id)
     result = inbox_files.InboxResult()
     if files:
         result.files = inbox_files.ingest_inbox_files(
