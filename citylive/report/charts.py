@@ -109,14 +109,21 @@ def daily_lines_chart(
         return Markup("")
     left, right, bottom, top_pad = 70, 150, 40, 22
     plot_w, plot_h = width - left - right, height - bottom - top_pad
-    top = max((max(v) for _, v in series if v), default=0) or 1
+    peak = max((max(v) for _, v in series if v), default=0) or 1
+    # The festival's days tower over the rest; the scale is set by the ordinary days, so the
+    # weeks before and after can be compared, and the festival's peak is written above it.
+    ordinary = max(
+        (v for _, vs in series for v, w in zip(vs, windows, strict=True) if w != "festival"),
+        default=0,
+    )
+    top = min(peak, round(ordinary * 1.3)) if ordinary else peak
     step = plot_w / max(1, len(days) - 1)
 
     def x(i: int) -> float:
         return left + i * step
 
     def y(v: int) -> float:
-        return top_pad + plot_h - plot_h * v / top
+        return top_pad + plot_h - plot_h * min(v, top) / top
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
@@ -137,6 +144,11 @@ def daily_lines_chart(
                 f'<rect x="{max(left, x0):.1f}" y="{top_pad}" width="{x1 - max(left, x0):.1f}" '
                 f'height="{plot_h}" fill="#fdecea"/>'
             )
+            if peak > top:
+                parts.append(
+                    f'<text x="{x1 + 4:.1f}" y="{top_pad + 12}" fill="#c0392b">'
+                    f"↑ ¥{_esc(yuan(peak))}</text>"
+                )
         parts.append(
             f'<text x="{(x0 + x1) / 2:.1f}" y="{top_pad - 8}" text-anchor="middle" '
             f'fill="#555">{_esc(labels.get(w, w))}</text>'
