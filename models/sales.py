@@ -37,9 +37,10 @@ class OrderLine(SQLModel, table=True):
     line id), so finding the same line under another enterprise is one index probe."""
 
     __tablename__ = "order_line"
-    festival_id: str = Field(
-        foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"
-    )
+    # No foreign key: a per-row check doubled the server's work at a million lines.  The
+    # festival's deletion still takes its lines with it (a trigger, migration 0002), and the
+    # ingest holds the festival's sales lock (sales_state, which has the key) while it writes.
+    festival_id: str = Field(primary_key=True, max_length=64)
     platform: str = Field(primary_key=True, max_length=32)
     order_id: str = Field(primary_key=True, max_length=64)
     line_id: str = Field(default="", primary_key=True, max_length=64)
@@ -70,8 +71,7 @@ class OrderRollup(SQLModel, table=True):
     """
 
     __tablename__ = "order_rollup"
-    # No foreign key: it is derived from order_line (which has one) and rebuilt from it, and a
-    # per-row check cost a third of the rollup's COPY at a million lines.
+    # No foreign key, as order_line: derived from it, rebuilt from it, deleted with it.
     festival_id: str = Field(primary_key=True, max_length=64)
     platform: str = Field(primary_key=True, max_length=32)
     order_id: str = Field(primary_key=True, max_length=64)

@@ -76,23 +76,42 @@ def parts_of(lines: pa.Table, tz: str) -> pa.Table:
             "refunded": pc.invert(lines["stands"]),
         }
     )
-    keys = ["platform", "order_id", "enterprise_id", "session_key", "local_hour"]
-    g = work.group_by(keys, use_threads=False).aggregate(
-        [
-            ("paid_at", "min"),
-            ("buyer", "min"),
-            ("amount", "sum"),
-            ("net", "sum"),
-            ("units", "sum"),
-            ("amount", "count"),
-            ("refunded", "any"),
-        ]
+    # one file's lines share their platform and enterprise: no need to hash them per line
+    constant = {
+        name: work[name][0].as_py()
+        for name in ("platform", "enterprise_id")
+        if pc.count_distinct(work[name]).as_py() == 1
+    }
+    keys = [
+        k
+        for k in ("platform", "order_id", "enterprise_id", "session_key", "local_hour")
+        if k not in constant
+    ]
+    g = (
+        work.drop_columns(list(constant))
+        .group_by(keys, use_threads=False)
+        .aggregate(
+            [
+                ("paid_at", "min"),
+                ("buyer", "min"),
+                ("amount", "sum"),
+                ("net", "sum"),
+                ("units", "sum"),
+                ("amount", "count"),
+                ("refunded", "any"),
+            ]
+        )
     )
+    n = g.num_rows
+
+    def key(name: str) -> pa.Array:
+        return pa.array([constant[name]] * n, pa.string()) if name in constant else g[name]
+
     return pa.table(
         {
-            "platform": g["platform"],
+            "platform": key("platform"),
             "order_id": g["order_id"],
-            "enterprise_id": g["enterprise_id"],
+            "enterprise_id": key("enterprise_id"),
             "session_key": g["session_key"],
             "local_hour": g["local_hour"],
             "paid_at": g["paid_at_min"],
@@ -106,17 +125,19 @@ def parts_of(lines: pa.Table, tz: str) -> pa.Table:
     )
 
 
-def copy_parts(conn: Connection, festival_id: str, parts: pa.Table) -> None:
+def in_key_order(parts: pa.Table) -> pa.Table:
+    """Rollup rows in the key's order: the index then grows at its end instead of splitting
+    pages at random."""
+    keys = ("platform", "order_id", "enterprise_id", "session_key", "local_hour")
+    return parts.sort_by([(k, "ascending") for k in keys]) if parts.num_rows else parts
+
+
+def copy_parts(conn: Connection, festival_id: str, parts: pa.Table, ordered: bool = False) -> None:
     """Insert rollup rows whose keys are not stored yet (a first ingest, a rebuild)."""
     if parts.num_rows == 0:
         return
-    # in the key's order: the index then grows at its end instead of splitting pages at random
-    parts = parts.sort_by(
-        [
-            (k, "ascending")
-            for k in ("platform", "order_id", "enterprise_id", "session_key", "local_hour")
-        ]
-    )
+    if not ordered:
+        parts = in_key_order(parts)
     parts = parts.add_column(0, "festival_id", pa.array([festival_id] * parts.num_rows))
     names = [n for n, _ in PART_COLUMNS]
     if conn.dialect.name == "postgresql":

@@ -12,6 +12,7 @@ with `executemany`.  The festival's sales lock (state.lock_state) is held throug
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from citylive.sales import copybin
 from citylive.sales._tables import QUARANTINED_ROW, SALES_FILE
-from citylive.sales.rollup import copy_parts, local_hours, parts_of, sqlite_time
+from citylive.sales.rollup import copy_parts, in_key_order, local_hours, parts_of, sqlite_time
 from citylive.sales.rows import Refused
 from models._types import utcnow
 
@@ -122,15 +123,17 @@ def copy_fresh(conn: Connection, t: Target, batches: list[pa.Table]) -> Written:
     ]
     out = Written()
     cols = "festival_id, platform, enterprise_id, file_id, " + _COLS
-    with cur.copy(f"COPY order_line ({cols}) FROM STDIN (FORMAT BINARY)") as cp:
-        cp.write(copybin.HEADER)
-        for batch in batches:
-            cp.write(copybin.rows(consts + [(batch[n], k) for n, k in LINE_FIELDS]))
-            out.stored += batch.num_rows
-            out.attributed += batch.num_rows - batch["session_id"].null_count
-        cp.write(copybin.TRAILER)
-    parts = parts_of(_for_rollup(t, batches), t.tz)
-    copy_parts(conn, t.festival_id, parts)
+    # the rollup is summed (pyarrow, which lets go of the GIL) while the lines are sent
+    with ThreadPoolExecutor(1, thread_name_prefix="citylive-rollup") as pool:
+        parts = pool.submit(lambda: in_key_order(parts_of(_for_rollup(t, batches), t.tz)))
+        with cur.copy(f"COPY order_line ({cols}) FROM STDIN (FORMAT BINARY)") as cp:
+            cp.write(copybin.HEADER)
+            for batch in batches:
+                cp.write(copybin.rows(consts + [(batch[n], k) for n, k in LINE_FIELDS]))
+                out.stored += batch.num_rows
+                out.attributed += batch.num_rows - batch["session_id"].null_count
+            cp.write(copybin.TRAILER)
+        copy_parts(conn, t.festival_id, parts.result(), ordered=True)
     return out
 
 

@@ -51,7 +51,6 @@ def _order_line(name: str) -> None:
     sa.Column('product', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
     sa.Column('product_title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('session_id', sqlmodel.sql.sqltypes.AutoString(length=96), nullable=True),
-    sa.ForeignKeyConstraint(['festival_id'], ['festival.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('festival_id', 'platform', 'order_id', 'line_id', 'enterprise_id')
     )
 
@@ -94,6 +93,24 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['festival_id'], ['festival.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('festival_id', 'key')
     )
+    # order_line and order_rollup carry no foreign key (a per-row check doubled the ingest's
+    # server work): deleting a festival deletes its sales rows by a trigger instead.
+    if op.get_context().dialect.name == 'postgresql':
+        op.execute(
+            'CREATE FUNCTION citylive_festival_sales_gone() RETURNS trigger LANGUAGE plpgsql AS $$ '
+            'BEGIN DELETE FROM order_line WHERE festival_id = OLD.id; '
+            'DELETE FROM order_rollup WHERE festival_id = OLD.id; RETURN OLD; END $$'
+        )
+        op.execute(
+            'CREATE TRIGGER festival_sales_gone AFTER DELETE ON festival FOR EACH ROW '
+            'EXECUTE FUNCTION citylive_festival_sales_gone()'
+        )
+    else:
+        op.execute(
+            'CREATE TRIGGER festival_sales_gone AFTER DELETE ON festival FOR EACH ROW BEGIN '
+            'DELETE FROM order_line WHERE festival_id = OLD.id; '
+            'DELETE FROM order_rollup WHERE festival_id = OLD.id; END'
+        )
     # No state row yet: the first figures read finds no basis and builds the rollup of the
     # lines already stored (see citylive/sales/state.py).
     op.create_table('sales_state',
@@ -121,6 +138,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute('DROP TRIGGER IF EXISTS festival_sales_gone' + (' ON festival' if op.get_context().dialect.name == 'postgresql' else ''))
+    if op.get_context().dialect.name == 'postgresql':
+        op.execute('DROP FUNCTION IF EXISTS citylive_festival_sales_gone()')
     with op.batch_alter_table('session_figures', schema=None) as batch_op:
         for name in ('views', 'peak_viewers', 'new_followers', 'claimed_gmv_fen'):
             batch_op.alter_column(name, existing_type=sa.BigInteger(), type_=sa.INTEGER(), existing_nullable=True)

@@ -290,3 +290,21 @@ def test_cli_figures_summary_and_flags(data_dir: Path, tmp_path: Path) -> None:
     assert out[0].startswith("small-2020-s00001\tclaim\t")
     bad = runner.invoke(app, ["sales", "summary", "--festival", "small-2020", "--by", "colour"])
     assert bad.exit_code == 1 and "unknown grouping 'colour'" in bad.output
+
+
+def test_a_deleted_festival_takes_its_sales_rows_with_it(engine: Engine, tmp_path: Path) -> None:
+    from support.sales_factories import build_sales
+
+    build_sales(engine, tmp_path)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM sales_cache"))
+        conn.execute(sa.text("DELETE FROM sales_state"))
+        conn.execute(sa.text("DELETE FROM quarantined_row"))
+        conn.execute(sa.text("DELETE FROM sales_file"))
+        conn.execute(sa.text("DELETE FROM festival WHERE id = 'small-2020'"))
+    with engine.connect() as conn:
+        counts = [
+            conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("order_line", "order_rollup")
+        ]
+    assert counts == [0, 0]
