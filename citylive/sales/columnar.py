@@ -49,6 +49,10 @@ _STANDING = pa.array(sorted(STATUS_STANDING))
 _NOT_STANDING = pa.array(sorted(STATUS_NOT_STANDING))
 _REFUNDED = pa.array(sorted(AFTER_SALE_REFUNDED))
 _EMPTY = pa.array(["", "-", "--"])
+_STATUSES = pa.array(sorted(STATUS_STANDING | STATUS_NOT_STANDING))
+_AFTER_SALES = pa.array(
+    ["", "-", "无售后或售后取消", "售后关闭", "退款中", *sorted(AFTER_SALE_REFUNDED)]
+)
 
 
 @dataclass
@@ -108,6 +112,14 @@ def _local_times(t: Any, tz: str) -> tuple[Any, Any, Any]:
     return pc.cast(aware, pa.timestamp("us", "UTC")), empty, ok
 
 
+def _known_or_clean(a: Any, known: pa.Array) -> Any:
+    """A column of few values (statuses): cleaned only when some cell is not a known value
+    as it stands (cleaning every cell costs more than looking it up)."""
+    if pc.all(pc.is_in(a, value_set=known)).as_py():
+        return a
+    return clean(a)
+
+
 def _none_if_empty(a: Any) -> Any:
     return pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
 
@@ -140,14 +152,15 @@ def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parse
     quantity = pc.cast(pc.if_else(qty_ok, qty_text, "1"), pa.int64())
     paid_at, unpaid, time_ok = _local_times(clean(c[h.paid]), getattr(tz, "key", str(tz)))
     need(time_ok)
-    status = clean(c[h.status])
+    status = _known_or_clean(c[h.status], _STATUSES)
     standing = pc.is_in(status, value_set=_STANDING)
     need(pc.or_(standing, pc.is_in(status, value_set=_NOT_STANDING)))
     stands = standing
     after: Any = pa.nulls(n, pa.string())
     if h.after is not None:
         raw = c[h.after]
-        after = pc.if_else(pc.equal(raw, "-"), raw, clean(raw))
+        after = _known_or_clean(raw, _AFTER_SALES)
+        after = pc.if_else(pc.equal(raw, "-"), raw, after)
         stands = pc.and_(stands, pc.invert(pc.is_in(after, value_set=_REFUNDED)))
         after = _none_if_empty(pc.utf8_slice_codeunits(after, 0, 32))
     refund: Any = pa.array(np.zeros(n, dtype=np.int64))
