@@ -283,7 +283,8 @@ def ingest_files(
         except (ValueError, UnicodeDecodeError) as exc:
             problems.append(str(exc))
     if problems:
-        raise IngestError("nothing was stored:\n" + "\n".join(problems), field="files")
+        sep = "\n" if len(problems) > 1 else " "
+        raise IngestError("nothing was stored:" + sep + "\n".join(problems), field="files")
     result = IngestResult()
     for path, plat, enterprise in plan:
         export = open_export(path, platform=plat, max_cell=settings.sales_cell_max_chars)

@@ -224,10 +224,9 @@ def test_bad_workbooks_get_a_clear_422_and_store_nothing(
     for name, (body, why) in cases.items():
         r = upload(c, tok["organiser"], name, body, "huayi")
         assert r.status_code == 422, (name, r.text)
-        assert (
-            r.json()["message"].startswith(f"nothing was stored:\n{name.split('.')[0]}")
-            or name in r.json()["message"]
-        )
+        message = r.json()["message"]
+        assert message.startswith("nothing was stored: ") and "\n" not in message
+        assert name.split("_")[-1] in message
         assert why in r.json()["message"], (name, r.json())
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM sales_file")).scalar_one() == 0
@@ -313,3 +312,20 @@ def test_summaries_agree_after_an_enterprise_leaves_or_moves(
         "industry": [("lighting", "998.00")],
         "platform": [("douyin", "800.00"), ("taobao", "198.00")],
     }
+
+
+def test_a_bad_workbook_is_a_one_line_cli_error(data_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from citylive.cli import app
+    from citylive.db import get_engine, init_db
+
+    small_festival_with_sessions(init_db(get_engine()))
+    bad = tmp_path / "huayi_douyin.xlsx"
+    bad.write_bytes(b"not a workbook")
+    result = CliRunner().invoke(app, ["sales", "ingest", str(bad), "--festival", "small-2020"])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "error: nothing was stored: huayi_douyin.xlsx: not a readable XLSX workbook (not a zip "
+        "archive); export the order list again, or save it as CSV"
+    )
