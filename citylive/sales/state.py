@@ -47,38 +47,64 @@ def _digest(parts: Any) -> str:
 
 
 def current_basis(conn: Connection, festival_id: str) -> Basis:
-    s = FESTIVAL_SESSION
     f = FESTIVAL
     festival = conn.execute(
         sa.select(f.c.source_sha256, f.c.timezone).where(f.c.id == festival_id)
     ).first()
     if festival is None:
         raise NotFound(f"no festival {festival_id!r}", field="fid")
-    rows = conn.execute(
-        sa.select(
-            s.c.id,
-            s.c.enterprise,
-            s.c.platform,
-            s.c.streamer,
-            s.c.start,
-            s.c.end,
-            s.c.status,
-            s.c.venue,
-            s.c.town,
-            s.c.industry,
-        )
-        .where(s.c.festival_id == festival_id)
-        .order_by(s.c.id)
-    ).all()
     grace = get_settings().attribution_grace_minutes
-    on_air = [
-        (r.id, r.enterprise, r.platform, r.streamer, r.start.isoformat(), r.end.isoformat())
-        for r in rows
-        if str(r.status) in ON_AIR_STATUSES
-    ]
+    if conn.dialect.name == "postgresql":
+        # fingerprinted in the database: a festival's thousands of sessions never leave it
+        on_air, every = _session_digests_pg(conn, festival_id)
+    else:
+        on_air, every = _session_digests(conn, festival_id)
     attribution = _digest([festival.source_sha256, grace, on_air])
-    figures = _digest([attribution, [tuple(map(str, r)) for r in rows]])
+    figures = _digest([attribution, every])
     return Basis(attribution, figures)
+
+
+_SESSION_FIELDS = ("id", "enterprise", "platform", "streamer", "start", "end")
+_FIGURE_FIELDS = ("status", "venue", "town", "industry")
+
+
+def _session_digests(conn: Connection, festival_id: str) -> tuple[str, str]:
+    s = FESTIVAL_SESSION
+    cols = [s.c[name] for name in _SESSION_FIELDS + _FIGURE_FIELDS]
+    rows = conn.execute(
+        sa.select(*cols).where(s.c.festival_id == festival_id).order_by(s.c.id)
+    ).all()
+
+    def text(r: Any, fields: tuple[str, ...]) -> str:
+        return "|".join(
+            str(int(v.timestamp())) if name in ("start", "end") else str(v)
+            for name, v in zip(fields, r, strict=False)
+        )
+
+    on_air = ",".join(text(r, _SESSION_FIELDS) for r in rows if str(r.status) in ON_AIR_STATUSES)
+    every = ",".join(text(r, _SESSION_FIELDS + _FIGURE_FIELDS) for r in rows)
+    return hashlib.md5(on_air.encode()).hexdigest(), hashlib.md5(every.encode()).hexdigest()
+
+
+def _session_digests_pg(conn: Connection, festival_id: str) -> tuple[str, str]:
+    def text(fields: tuple[str, ...]) -> str:
+        parts = [
+            f'extract(epoch FROM "{f}")::bigint::text' if f in ("start", "end") else f'"{f}"'
+            for f in fields
+        ]
+        return "concat_ws('|', " + ", ".join(parts) + ")"
+
+    statuses = ", ".join(f"'{x}'" for x in ON_AIR_STATUSES)
+    row = conn.execute(
+        sa.text(
+            f"SELECT md5(coalesce(string_agg({text(_SESSION_FIELDS)}, ',' ORDER BY id) "
+            f"FILTER (WHERE status IN ({statuses})), '')), "
+            f"md5(coalesce(string_agg({text(_SESSION_FIELDS + _FIGURE_FIELDS)}, ',' ORDER BY id), '')) "
+            "FROM festival_session WHERE festival_id = :f"
+        ),
+        {"f": festival_id},
+    ).one()
+    return str(row[0]), str(row[1])
 
 
 def lock_state(conn: Connection, festival_id: str) -> tuple[int, str | None]:
