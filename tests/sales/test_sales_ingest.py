@@ -308,3 +308,19 @@ def test_a_deleted_festival_takes_its_sales_rows_with_it(engine: Engine, tmp_pat
             for t in ("order_line", "order_rollup")
         ]
     assert counts == [0, 0]
+
+
+def test_a_file_with_no_line_to_store_is_counted_whole(engine: Engine, tmp_path: Path) -> None:
+    small_festival_with_sessions(engine)
+    empty = write_csv(tmp_path / "huayi_douyin.csv", DOUYIN_HEADERS, [])
+    bad = write_csv(
+        tmp_path / "huayi_douyin_bad.csv",
+        DOUYIN_HEADERS,
+        [douyin_row("1", "1-1", "never"), douyin_row("2", "2-1", "2020-06-06 19:30:00", qty=0)],
+    )
+    result = ingest_files(engine=engine, festival_id="small-2020", paths=[empty, bad])
+    assert [(f.read, f.stored, f.quarantined, f.duplicates) for f in result.files] == [
+        (0, 0, 0, 0),
+        (2, 0, 2, 0),
+    ]
+    assert lines(engine) == []
