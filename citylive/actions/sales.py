@@ -277,10 +277,11 @@ def sales_discounts(
     return rows[:limit] if limit else rows
 
 
-def town_lift(*, db: Session, festival_id: str, town: str) -> dict[str, Any] | None:
-    """One town's lift row (for its coordinator's summary message), or None without sales."""
-    rows = sales_lift(db=db, actor=Actor.system(), festival_id=festival_id, by="town", town=town)
-    return next((r for r in rows if r["key"] == town), None)
+def town_lifts(*, db: Session, festival_id: str) -> dict[str, dict[str, Any]]:
+    """Every town's lift row by town id (for the coordinators' summary messages), in the
+    caller's transaction: call it before writing (a re-attribution it finds needed commits)."""
+    require_festival(db, Actor.system(), festival_id)
+    return {str(r["key"]): r for r in lift_figures(db, festival_id, "town")}
 
 
 # -- keeping the data right -------------------------------------------------------------------

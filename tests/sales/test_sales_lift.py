@@ -164,3 +164,23 @@ def test_loss_leader_flag_beside_the_inflation_flags(engine: Engine, tmp_path: P
         # a deeper threshold finds no line 60% below the median
         deeper = session_depths(db.connection(), FID, Settings(discount_depth=0.6))
         assert [(d["session_id"], d["deep_gmv"]) for d in deeper] == [(S1, "0.00"), (S3, "0.00")]
+
+
+def test_town_lifts_for_the_coordinators_summaries(engine: Engine, tmp_path: Path) -> None:
+    from citylive.actions.sales import town_lifts
+
+    build_weeks(engine, tmp_path)
+    with Session(engine) as db:
+        lifts = town_lifts(db=db, festival_id=FID)
+        db.commit()
+    assert sorted(lifts) == ["guzhen", "shaxi"]
+    assert [lifts["guzhen"][k] for k in FIGURES + BUYERS] == [
+        "45.71",
+        "172.50",
+        "20.00",
+        2.7734,
+        -0.5625,
+        2,
+        1,
+        0.5,
+    ]
