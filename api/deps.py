@@ -135,29 +135,3 @@ def portal_actor(request: Request, db: Session) -> Actor | None:
         actor = actor.at(request.client.host if request.client else None)
     return actor
 
-
-# Names the sales and notification routes still use; they go once those routes call the core.
-CurrentUser = CurrentActor
-
-
-def scope_town(user: Actor, town: str | None) -> str | None:
-    from citylive.scope import town_filter
-
-    return town_filter(user, town)
-
-
-def check_festival_scope(user: Actor, festival_id: str) -> None:
-    from citylive.scope import FestivalOutOfScope, festival_visible
-
-    if not festival_visible(user, festival_id):
-        raise FestivalOutOfScope(festival_id)
-
-
-def require_organiser(user: CurrentActor) -> Actor:
-    from citylive.scope import require_organiser as check
-
-    check(user)
-    return user
-
-
-OrganiserUser = Annotated[Actor, Depends(require_organiser)]

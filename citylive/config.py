@@ -54,6 +54,36 @@ class Settings(BaseSettings):
         default=2_000_000, description="values in a festival file, YAML aliases expanded"
     )
 
+    # Sales: limits on exports and viewer figures, and the after-the-hype thresholds
+    # (docs/sales.md lists each; docs/security.md the limits).
+    sales_cell_max_chars: int = Field(
+        default=32_767, ge=64, le=1_000_000, description="characters in one export cell"
+    )
+    sales_xlsx_max_bytes: int = Field(
+        default=512 * 2**20, ge=2**20, description="an XLSX export's size once unpacked"
+    )
+    sales_upload_max_bytes: int = Field(
+        default=20 * 2**20, ge=2**10, description="one export file sent through the API"
+    )
+    figures_max_count: int = Field(
+        default=1_000_000_000,
+        ge=1,
+        le=10**12,
+        description="views, peak viewers or new followers of one session",
+    )
+    figures_max_claimed_yuan: int = Field(
+        default=10_000_000_000, ge=1, le=10**12, description="self-reported GMV of one session"
+    )
+    discount_depth: float = Field(
+        default=0.3, gt=0, lt=1, description="a sale this far below the pre-festival median"
+    )
+    discount_share: float = Field(
+        default=0.5, gt=0, le=1, description="... making up more of a session's GMV is flagged"
+    )
+    discount_min_orders: int = Field(
+        default=5, ge=1, description="sessions with fewer orders are not flagged"
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

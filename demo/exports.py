@@ -1,12 +1,17 @@
-"""Realistic platform order exports for the sessions a festival planned.
+"""Realistic platform order exports for the sessions a festival planned, over eight weeks.
 
     python -m demo.exports --festival zs-2020 --out /tmp/exports     # uses CITYLIVE_DATABASE_URL
 
 One file per enterprise and platform, shaped as each back end writes it: douyin as GBK CSV
 (Excel on Chinese Windows) with tab-guarded ids, taobao as UTF-8 CSV with a BOM, jd as UTF-8
-CSV, pdd and kuaishou as XLSX, 1688 as GB18030 CSV.  Most orders fall inside their session's
-slot, some in the 30 minutes after it, some off-session; a few are refunded or cancelled.
+CSV, pdd and kuaishou as XLSX, 1688 as GB18030 CSV.  Each file covers the festival's windows
+(`sales_windows`, 28 days before and after by default): a steady trade before, with weekends a
+little busier and a warm-up in the last week; the festival's sessions (most orders inside
+their slot, some in the 30 minutes after it, some later that day); after it, a rise that decays
+over a few weeks, some of it from buyers the sessions brought, who come back.  Prices are each
+product's list price with the occasional coupon; a few products are new at the festival.
 Also written on purpose:
+- a few loss-leader sessions, selling one product at well under half its price before;
 - a few bad rows (bad money, a missing order id, an unknown status, an impossible time);
 - one duplicated file (the same export downloaded twice);
 - one streamer whose self-reported GMV is far above what the exports show;
@@ -23,7 +28,8 @@ import csv
 import random
 import shutil
 from collections import defaultdict
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +149,7 @@ class _Order:
 
     def __init__(self, order_id: str, paid: datetime | None, buyer: str, account: str):
         self.order_id = order_id
-        self.lines: list[tuple[str, str, int, int]] = []  # line id, product, qty, fen
+        self.lines: list[tuple[str, str, str, int, int]] = []  # line id, title, id, qty, fen
         self.paid = paid
         self.buyer = buyer
         self.status = "已完成"
@@ -160,6 +166,32 @@ def _local(dt: datetime | None, festival: Festival) -> str:
     return dt.astimezone(festival.tz).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
 
 
+def daily_trade(offset: int, days: int, retained: float = 1.0) -> float:
+    """How busy an ordinary day is, against the weeks before (1.0): `offset` days from the
+    festival's first day (negative before it), `days` the festival's length.  A warm-up in the
+    last week before; after the festival, twice the usual, decaying towards a lasting lift."""
+    if offset < 0:
+        return 1.0 + (0.3 if offset >= -7 else 0.0)
+    after = offset - days
+    if after < 0:
+        return 0.0  # festival days: the sessions carry the trade
+    return 1.0 + retained * (0.3 + 0.9 * 0.5 ** (after / 6))
+
+
+@dataclass
+class _Shop:
+    """One enterprise's products on one platform: titles, ids, list prices."""
+
+    titles: list[str]
+    ids: list[str]
+    prices: list[int]
+    new_from: int  # products from this index on are new at the festival
+
+    def pick(self, rng: random.Random, festival: bool) -> int:
+        top = len(self.titles) if festival else self.new_from
+        return rng.randrange(top)
+
+
 def write_exports(
     *,
     engine: Engine,
@@ -167,8 +199,11 @@ def write_exports(
     out_dir: Path,
     seed: int = 2020,
     orders_per_session: tuple[int, int] = (20, 60),
+    orders_per_day: float | None = None,
 ) -> list[Path]:
-    """Write the exports for the festival's planned sessions; returns the export paths."""
+    """Write the exports for the festival's planned sessions and the weeks around it; returns
+    the export paths.  `orders_per_day`: an ordinary day's orders per file before the
+    festival (default: a twenty-fifth of a session's)."""
     rng = random.Random(seed)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -186,6 +221,7 @@ def write_exports(
         )
     if not sessions:
         raise ValueError(f"festival {festival_id!r} has no planned sessions; plan it first")
+    per_day = orders_per_day if orders_per_day is not None else sum(orders_per_session) / 50
     by_file: dict[tuple[str, str], list[models.FestivalSession]] = defaultdict(list)
     for s in sessions:
         by_file[(s.enterprise, s.platform)].append(s)
@@ -196,22 +232,66 @@ def write_exports(
         s for s in sessions if s.platform in ("douyin", "taobao", "jd", "1688")
     ] or sessions
     brushing = candidates[rng.randrange(len(candidates))].id
+    leaders = {s.id for s in rng.sample(candidates, min(3, len(candidates)))} - {brushing}
     computed: dict[str, int] = defaultdict(int)
     paths: list[Path] = []
     counter = 0
+    first, last = festival.days[0], festival.days[-1]
+    windows = festival.doc.sales_windows
     for file_no, ((enterprise, platform), group) in enumerate(sorted(by_file.items())):
-        prices = [
-            rng.choice((990, 1990, 2990, 4990, 5990, 8800, 12900, 19900, 29900, 59900))
-            for _ in range(5)
-        ]
+        titles = rng.sample(PRODUCTS, 5)
+        shop = _Shop(
+            titles,
+            [f"{3_000_000 + file_no * 10 + k}" for k in range(5)],
+            [
+                rng.choice((990, 1990, 2990, 4990, 5990, 8800, 12900, 19900, 29900, 59900))
+                for _ in range(5)
+            ],
+            new_from=4 if rng.random() < 0.5 else 5,
+        )
+        retained = rng.uniform(0.3, 1.6)
         orders: list[_Order] = []
+        regulars: list[str] = []  # buyers the sessions brought
+
+        def order(
+            paid: datetime,
+            buyer: str,
+            account: str,
+            festival_day: bool,
+            shop: _Shop = shop,
+            orders: list[_Order] = orders,
+            platform: str = platform,
+        ) -> _Order:
+            nonlocal counter
+            counter += 1
+            o = _Order(f"{platform[:2].upper()}{seed}{counter:08d}", paid, buyer, account)
+            i = shop.pick(rng, festival_day)
+            coupon = 0.9 if rng.random() < 0.15 else 1.0
+            for k in range(1 if rng.random() < 0.8 else 2):
+                if k and platform == "douyin":  # one row per item: the second can differ
+                    i = shop.pick(rng, festival_day)
+                o.lines.append(
+                    (
+                        f"{o.order_id}{k + 1:02d}",
+                        shop.titles[i],
+                        shop.ids[i],
+                        rng.choice((1, 1, 1, 2, 3)),
+                        int(shop.prices[i] * coupon),
+                    )
+                )
+            q = rng.random()
+            if q < 0.02:
+                o.status = "已关闭"
+            elif q < 0.05:
+                o.after = "退款成功"
+            orders.append(o)
+            return o
+
         for s in group:
             streamer = festival.streamer.get(s.streamer)
             account = (streamer.accounts.get(platform, "") if streamer else "") or ""
-            n = rng.randint(*orders_per_session)
             span = (s.end - s.start).total_seconds()
-            for _ in range(n):
-                counter += 1
+            for _ in range(rng.randint(*orders_per_session)):
                 r = rng.random()
                 if r < 0.82:
                     paid = s.start + timedelta(seconds=rng.uniform(0, span - 1))
@@ -219,34 +299,36 @@ def write_exports(
                     paid = s.end + timedelta(seconds=rng.uniform(0, 29 * 60))
                 else:  # the sales that stay after the session
                     paid = s.end + timedelta(hours=rng.uniform(1, 20))
-                o = _Order(
-                    f"{platform[:2].upper()}{seed}{counter:08d}",
-                    paid,
-                    f"buyer_{rng.randrange(4000):04d}",
-                    account,
-                )
-                for k in range(1 if rng.random() < 0.8 else 2):
-                    o.lines.append(
-                        (
-                            f"{o.order_id}{k + 1:02d}",
-                            rng.choice(PRODUCTS),
-                            rng.choice((1, 1, 1, 2, 3)),
-                            rng.choice(prices),
-                        )
-                    )
-                q = rng.random()
-                if q < 0.02:
-                    o.status = "已关闭"
-                elif q < 0.05:
-                    o.after = "退款成功"
+                o = order(paid, f"buyer_{rng.randrange(4000):04d}", account, True)
+                if s.id in leaders and rng.random() < 0.75:
+                    # the loss leader: the dearest product, three for the price of one
+                    i = max(range(shop.new_from), key=lambda k: shop.prices[k])
+                    o.lines = [(o.lines[0][0], shop.titles[i], shop.ids[i], 3, shop.prices[i] // 3)]
                 if s.id == brushing and rng.random() < 0.5:
                     o.note = "刷单 返现"
                     o.buyer = rng.choice(("shuadan_01", "shuadan_02"))
                     o.after = "-"
                     o.status = "已完成"
+                elif s.start <= paid < s.end + timedelta(minutes=30):
+                    regulars.append(o.buyer)
                 if s.start <= paid < s.end:  # what the agency saw on air (grace minutes aside)
-                    computed[s.id] += sum(q_ * fen for _, _, q_, fen in o.lines)
-                orders.append(o)
+                    computed[s.id] += sum(q_ * fen for *_, q_, fen in o.lines)
+        for offset in range(-windows.before_days, len(festival.days) + windows.after_days):
+            day = first + timedelta(days=offset)
+            if first <= day <= last:
+                continue
+            busy = daily_trade(offset, (last - first).days + 1, retained)
+            if day.weekday() >= 5:
+                busy *= 1.2
+            n = int(per_day * busy + rng.random())
+            for _ in range(n):
+                local = datetime.combine(day, time(9, 0)) + timedelta(
+                    seconds=rng.uniform(0, 14 * 3600)
+                )
+                back = day > last and regulars and rng.random() < 0.35
+                buyer = rng.choice(regulars) if back else f"buyer_{rng.randrange(4000):04d}"
+                order(local.replace(tzinfo=festival.tz), buyer, "", day > last)
+        orders.sort(key=lambda o: o.paid or datetime.min.replace(tzinfo=festival.tz))
         rows = _rows(platform, orders, festival, rng, bad=(file_no % 7 == 3))
         path = (
             out_dir
@@ -268,16 +350,16 @@ def _rows(
     rows: list[list[Any]] = []
     for o in orders:
         paid = _local(o.paid, festival)
-        total_qty = sum(q for _, _, q, _ in o.lines)
-        total = sum(q * fen for _, _, q, fen in o.lines)
+        total_qty = sum(q for *_, q, _ in o.lines)
+        total = sum(q * fen for *_, q, fen in o.lines)
         if platform == "douyin":
-            for line_id, product, qty, fen in o.lines:
+            for line_id, product, product_id, qty, fen in o.lines:
                 rows.append(
                     [
                         f"\t{o.order_id}",
                         f"\t{line_id}",
                         product,
-                        f"\t{3_000_000 + len(product)}",
+                        f"\t{product_id}",
                         qty,
                         _yuan(qty * fen),
                         paid,
@@ -311,7 +393,7 @@ def _rows(
             rows.append(
                 [
                     f'="{o.order_id}"',
-                    "100012",
+                    o.lines[0][2],
                     o.lines[0][1],
                     total_qty,
                     o.buyer,
@@ -331,7 +413,7 @@ def _rows(
                     total_qty,
                     o.paid.astimezone(festival.tz).replace(tzinfo=None) if o.paid else None,
                     "退款成功" if o.after == "退款成功" else "无售后或售后取消",
-                    55,
+                    o.lines[0][2],
                     o.note,
                 ]
             )
@@ -353,7 +435,7 @@ def _rows(
             rows.append(
                 [
                     o.order_id,
-                    "\t778899",
+                    f"\t{o.lines[0][2]}",
                     o.lines[0][1],
                     total_qty,
                     f"¥{_yuan(total)}",

@@ -8,37 +8,35 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 
+from citylive.actions import sales as actions
 from citylive.config import get_settings
 from citylive.db import session_scope
+from citylive.scope import Actor
 from flows._common import artifact_key, run_logger
 from flows.dispatch_notifications import dispatch_notifications
 
 
 @task
 def festival_figures(festival_id: str) -> dict[str, Any]:
-    """The festival's totals and its figures per town (money as yuan strings)."""
-    from citylive.sales.figures import summary, totals
-
+    """Totals, figures per town and platform, lift per town and for the whole festival, and
+    the loss-leader sessions (money as yuan strings)."""
     with session_scope() as db:
-        total = totals(db=db, festival_id=festival_id)
-        towns = summary(db=db, festival_id=festival_id, by="town")
-        platforms = summary(db=db, festival_id=festival_id, by="platform")
-    keep = ("key", "label", "gmv", "net_gmv", "orders", "units", "buyers", "refund_rate")
-    return {
-        "totals": {k: v for k, v in total.items() if not k.endswith("_fen")},
-        "towns": [{k: r.get(k) for k in keep if k in r} for r in towns],
-        "platforms": [{k: r.get(k) for k in keep if k in r} for r in platforms],
-    }
+        return actions.festival_figures(db=db, festival_id=festival_id)
 
 
 @task(retries=1, retry_delay_seconds=[2])
 def write_report(festival_id: str, out: str | None, locale: str) -> str:
-    from citylive.report import render_report
-
     path = Path(out) if out else get_settings().reports_dir / festival_id / "report.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
     with session_scope() as db:
-        return str(render_report(db=db, festival_id=festival_id, out=path, locale=locale))
+        return str(
+            actions.write_report(
+                db=db,
+                actor=Actor.system("summarise"),
+                festival_id=festival_id,
+                out=path,
+                locale=locale,
+            )
+        )
 
 
 @task(retries=2, retry_delay_seconds=[1, 5])
@@ -62,6 +60,18 @@ def summarise_festival(
         key=artifact_key(festival_id, "figures-by-town"),
         table=figures["towns"] or [{"town": "-", "gmv": "0.00"}],
         description=f"{festival_id}: figures per town",
+    )
+    create_table_artifact(
+        key=artifact_key(festival_id, "lift-by-town"),
+        table=figures["lift"] or [{"town": "-", "before_daily": None}],
+        description=f"{festival_id}: after the hype — mean daily net GMV before, during and "
+        "after the festival per town, the lifts and retention",
+    )
+    create_table_artifact(
+        key=artifact_key(festival_id, "loss-leaders"),
+        table=figures["loss_leaders"] or [{"session_id": "-", "deep_share": 0}],
+        description=f"{festival_id}: sessions whose GMV was mostly sold deep below the "
+        "products' pre-festival prices",
     )
     create_link_artifact(
         key=artifact_key(festival_id, "report"),

@@ -1,4 +1,5 @@
-"""Sales after the festival: ingested files, order lines, quarantined rows, viewer figures."""
+"""Sales after the festival: ingested files, order lines and their per-order rollup,
+quarantined rows, viewer figures, and the data version that keeps cached figures honest."""
 
 from datetime import datetime
 from typing import Any
@@ -24,25 +25,29 @@ class SalesFile(SQLModel, table=True):
     stored: int = 0
     quarantined: int = 0
     duplicates: int = 0
+    # lines refused because another enterprise's file already holds the same order line
+    clashes: int = 0
     ingested_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
 
 
 class OrderLine(SQLModel, table=True):
+    """One order line of one enterprise.  The key leads with (festival, platform, order id,
+    line id), so finding the same line under another enterprise is one index probe."""
+
     __tablename__ = "order_line"
-    __table_args__ = (
-        sa.UniqueConstraint("festival_id", "platform", "order_id", "line_id", name="uq_order_line"),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    festival_id: str = Field(foreign_key="festival.id", max_length=64, ondelete="CASCADE")
+    # No foreign key: a per-row check doubled the server's work at a million lines.  The
+    # festival's deletion still takes its lines with it (a trigger, migration 0002), and the
+    # ingest holds the festival's sales lock (sales_state, which has the key) while it writes.
+    festival_id: str = Field(primary_key=True, max_length=64)
+    platform: str = Field(primary_key=True, max_length=32)
+    order_id: str = Field(primary_key=True, max_length=64)
+    line_id: str = Field(default="", primary_key=True, max_length=64)
+    enterprise_id: str = Field(primary_key=True, max_length=64)
     # The file is written first in the same transaction, so no per-row foreign-key check
     # (at a million lines the trigger costs as much as the insert's own index upkeep).
     file_id: int | None = None
-    enterprise_id: str = Field(max_length=64)
-    platform: str = Field(max_length=32)
-    order_id: str = Field(max_length=64)
-    line_id: str = Field(default="", max_length=64)
     paid_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     amount_fen: int  # paid, before refunds
     refund_fen: int = 0
@@ -53,7 +58,66 @@ class OrderLine(SQLModel, table=True):
     streamer_account: str | None = Field(default=None, max_length=128)
     buyer: str | None = Field(default=None, max_length=128)
     note: str | None = None
-    session_id: str | None = Field(default=None, max_length=96, index=True)
+    product: str | None = Field(default=None, max_length=128)  # product id, else its title
+    product_title: str | None = Field(default=None, max_length=200)
+    session_id: str | None = Field(default=None, max_length=96)
+
+
+class OrderRollup(SQLModel, table=True):
+    """Paid order lines summed per order, session and local hour: what every summary reads.
+
+    Filled at ingest from the lines actually stored (never from duplicates), rebuilt after a
+    re-attribution.  `session_key` is '' for off-session sales (a key column cannot be NULL).
+    """
+
+    __tablename__ = "order_rollup"
+    # No foreign key, as order_line: derived from it, rebuilt from it, deleted with it.
+    festival_id: str = Field(primary_key=True, max_length=64)
+    platform: str = Field(primary_key=True, max_length=32)
+    order_id: str = Field(primary_key=True, max_length=64)
+    enterprise_id: str = Field(primary_key=True, max_length=64)
+    session_key: str = Field(default="", primary_key=True, max_length=96)
+    # the wall-clock hour in the festival's zone (naive: it names a local hour)
+    local_hour: datetime = Field(primary_key=True, sa_type=sa.DateTime())
+    paid_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))  # the first
+    buyer: str = Field(max_length=130)  # the buyer account, or '#<order id>' when unnamed
+    gmv_fen: int = Field(sa_type=sa.BigInteger)
+    net_fen: int = Field(sa_type=sa.BigInteger)
+    units: int = Field(sa_type=sa.BigInteger)
+    lines: int
+    refunded: bool  # a line of this order no longer stands
+
+
+class SalesState(SQLModel, table=True):
+    """The festival's sales data version: every ingest, figures upload, re-attribution or
+    file removal makes a new one, and cached figures are only read back at their version.
+    `basis` fingerprints what the attribution was computed against (the sessions on air and
+    the festival file); when it no longer matches, the lines are attributed afresh."""
+
+    __tablename__ = "sales_state"
+    festival_id: str = Field(
+        foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
+    version: int = 0
+    basis: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class SalesCache(SQLModel, table=True):
+    """A computed figure (summary, lift, flags...) kept for the data version it was made at."""
+
+    __tablename__ = "sales_cache"
+    festival_id: str = Field(
+        foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
+    key: str = Field(primary_key=True, max_length=64)
+    stamp: str = Field(max_length=200)
+    payload: Any = Field(sa_column=Column(JSONType, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class QuarantinedRow(SQLModel, table=True):
@@ -65,6 +129,8 @@ class QuarantinedRow(SQLModel, table=True):
     file_id: int | None = Field(default=None, foreign_key="sales_file.id")
     row_number: int
     reason: str
+    # the enterprise that already holds this order line (a clash), for the organisers
+    clash_with: str | None = Field(default=None, max_length=64)
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
@@ -79,10 +145,10 @@ class SessionFigures(SQLModel, table=True):
     festival_id: str = Field(
         foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE"
     )
-    views: int | None = None
-    peak_viewers: int | None = None
-    new_followers: int | None = None
-    claimed_gmv_fen: int | None = None
+    views: int | None = Field(default=None, sa_type=sa.BigInteger)
+    peak_viewers: int | None = Field(default=None, sa_type=sa.BigInteger)
+    new_followers: int | None = Field(default=None, sa_type=sa.BigInteger)
+    claimed_gmv_fen: int | None = Field(default=None, sa_type=sa.BigInteger)
     reported_by: str | None = None
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)

@@ -1,118 +1,46 @@
-"""Sales: figures grouped and filtered, inflation flags, export uploads, viewer figures, report."""
+"""Sales: figures grouped and filtered, lift, discount depth, flags, export uploads, viewer
+figures, ingested files, the report.  Each route hands ids to one citylive.actions.sales call."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import col, select
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentUser, SessionDep, check_festival_scope, get_app_engine, scope_town
-from api.errors import ApiError
-from api.routes.festivals import ERRORS, MAX_UPLOAD
+from api.deps import CurrentActor, SessionDep
+from api.routes.festivals import ERRORS
+from api.routes.sales_models import (
+    DiscountRow,
+    DiscountsPublic,
+    FiguresBody,
+    FiguresStoredPublic,
+    FileIngestPublic,
+    FlagPublic,
+    FlagsPublic,
+    IngestPublic,
+    LiftPublic,
+    LiftRow,
+    ReattributedPublic,
+    RemovedFilePublic,
+    SalesFilePublic,
+    SalesFilesPublic,
+    SummaryPublic,
+    SummaryRow,
+)
+from citylive.actions import sales as actions
 from citylive.config import get_settings
-from citylive.festival.storage import FestivalNotFound
-from citylive.sales.figures import Filters, summary
-from citylive.sales.flags import flag_sessions
-from citylive.sales.ingest import IngestError, ingest_files
-from citylive.sales.session_figures import FiguresError, parse_figures, store_figures
-from models import Enterprise, Festival, FestivalSession
-from models.enums import Role
+from citylive.sales.figures import Filters
 
 router = APIRouter(prefix="/festivals/{fid}", tags=["sales"])
 
 Grouping = Literal[
     "session", "streamer", "enterprise", "town", "industry", "platform", "venue", "hour"
 ]
-
-
-class SummaryRow(BaseModel):
-    """Figures of one group.  Money as decimal strings in yuan; viewer figures where reported."""
-
-    model_config = ConfigDict(extra="allow")
-    key: str | None = Field(description="the group's id (null: off-session lines)")
-    label: str
-    gmv: str = Field(description="paid, before refunds (yuan)")
-    net_gmv: str = Field(description="after refunds and cancellations (yuan)")
-    orders: int
-    units: int
-    buyers: int
-    aov: str | None = Field(default=None, description="average order value (yuan)")
-    refund_rate: float
-    session_gmv: str
-    off_session_gmv: str
-
-
-class SummaryPublic(BaseModel):
-    by: str
-    data: list[SummaryRow]
-    count: int
-
-
-class FlagPublic(BaseModel):
-    kind: str = Field(description="refund|buyers|conversion|claim|brushing")
-    session_id: str | None
-    enterprise: str
-    streamer: str | None
-    town: str
-    message: str
-    evidence: dict[str, Any]
-
-
-class FlagsPublic(BaseModel):
-    data: list[FlagPublic]
-    count: int
-
-
-class FileIngestPublic(BaseModel):
-    filename: str
-    platform: str
-    enterprise: str
-    encoding: str
-    read: int
-    stored: int
-    quarantined: int
-    duplicates: int
-    attributed: int
-
-
-class IngestPublic(BaseModel):
-    read: int
-    stored: int
-    quarantined: int
-    duplicates: int
-    files: list[FileIngestPublic]
-
-
-class FiguresIn(BaseModel):
-    session_id: str = Field(max_length=96)
-    views: int | None = Field(default=None, ge=0, description="场观")
-    peak_viewers: int | None = Field(default=None, ge=0, description="人数峰值")
-    new_followers: int | None = Field(default=None, ge=0, description="新增粉丝")
-    claimed_gmv: str | None = Field(
-        default=None, max_length=32, description='self-reported GMV in yuan, e.g. "12345.60"'
-    )
-
-
-class FiguresBody(BaseModel):
-    data: list[FiguresIn] = Field(max_length=10_000)
-    reported_by: str | None = Field(default=None, max_length=200)
-
-
-class FiguresStoredPublic(BaseModel):
-    sessions: int
-
-
-def _festival(db: SessionDep, user: CurrentUser, fid: str) -> None:
-    check_festival_scope(user, fid)
-    if db.get(Festival, fid) is None:
-        raise FestivalNotFound(fid)
+Window = Literal["before", "festival", "after"]
+LiftGrouping = Literal["festival", "enterprise", "town", "industry", "platform"]
+Id = Annotated[str | None, Query(max_length=64)]
 
 
 @router.get(
@@ -123,20 +51,21 @@ def _festival(db: SessionDep, user: CurrentUser, fid: str) -> None:
 )
 def sales_summary(
     db: SessionDep,
-    user: CurrentUser,
+    user: CurrentActor,
     fid: str,
     by: Grouping = "town",
-    town: Annotated[str | None, Query(max_length=64)] = None,
-    industry: Annotated[str | None, Query(max_length=64)] = None,
-    enterprise: Annotated[str | None, Query(max_length=64)] = None,
+    town: Id = None,
+    industry: Id = None,
+    enterprise: Id = None,
     platform: Annotated[str | None, Query(max_length=32)] = None,
-    venue: Annotated[str | None, Query(max_length=64)] = None,
-    streamer: Annotated[str | None, Query(max_length=64)] = None,
+    venue: Id = None,
+    streamer: Id = None,
     day: date | None = None,
+    window: Window | None = None,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> SummaryPublic:
-    """A coordinator gets its own town's enterprises only, whatever `town` it asks for."""
-    _festival(db, user, fid)
+    """A coordinator gets its own town's enterprises only.  `window` keeps the lines paid in
+    the weeks before the festival, on its days, or in the weeks after (`sales_windows`)."""
     filters = Filters(
         industry=industry,
         enterprise=enterprise,
@@ -144,42 +73,77 @@ def sales_summary(
         venue=venue,
         streamer=streamer,
         day=day.isoformat() if day else None,
+        window=window,
     )
-    rows = summary(
-        db=db, festival_id=fid, by=by, town=scope_town(user, town), filters=filters, limit=limit
+    rows = actions.sales_summary(
+        db=db, actor=user, festival_id=fid, by=by, town=town, filters=filters, limit=limit
     )
     data = [SummaryRow(**{k: v for k, v in r.items() if not k.endswith("_fen")}) for r in rows]
-    return SummaryPublic(by=by, data=data, count=len(data))
+    return SummaryPublic(by=by, window=window, data=data, count=len(data))
+
+
+@router.get(
+    "/lift",
+    response_model=LiftPublic,
+    responses=ERRORS,
+    summary="After the hype: mean daily net GMV before, during and after, lift and retention",
+)
+def sales_lift(
+    db: SessionDep, user: CurrentActor, fid: str, by: LiftGrouping = "town", town: Id = None
+) -> LiftPublic:
+    rows = actions.sales_lift(db=db, actor=user, festival_id=fid, by=by, town=town)
+    data = [LiftRow(**r) for r in rows]
+    return LiftPublic(by=by, data=data, count=len(data))
+
+
+@router.get(
+    "/discounts",
+    response_model=DiscountsPublic,
+    responses=ERRORS,
+    summary="Discount depth per session against the products' pre-festival median prices",
+)
+def sales_discounts(
+    db: SessionDep,
+    user: CurrentActor,
+    fid: str,
+    town: Id = None,
+    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+) -> DiscountsPublic:
+    rows = actions.sales_discounts(db=db, actor=user, festival_id=fid, town=town, limit=limit)
+    return DiscountsPublic(data=[DiscountRow(**r) for r in rows], count=len(rows))
 
 
 @router.get(
     "/flags",
     response_model=FlagsPublic,
     responses=ERRORS,
-    summary="Sessions flagged for inflated figures",
+    summary="Sessions flagged for inflated figures or loss-leader selling",
 )
 def sales_flags(
     db: SessionDep,
-    user: CurrentUser,
+    user: CurrentActor,
     fid: str,
-    town: Annotated[str | None, Query(max_length=64)] = None,
+    town: Id = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
 ) -> FlagsPublic:
     """Each flag carries its evidence; a coordinator sees its own town's only."""
-    _festival(db, user, fid)
-    flags = flag_sessions(db=db, festival_id=fid, town=scope_town(user, town))
+    flags = actions.sales_flags(db=db, actor=user, festival_id=fid, town=town, kind=kind)
     return FlagsPublic(data=[FlagPublic(**f.as_dict()) for f in flags], count=len(flags))
 
 
 @router.post(
     "/sales/uploads",
     response_model=IngestPublic,
-    responses=ERRORS | {422: {"description": "a file of unknown shape, or an unknown enterprise"}},
+    responses=ERRORS
+    | {
+        413: {"description": "a file over the upload limit"},
+        422: {"description": "a file of unknown shape, or an unknown enterprise"},
+    },
     summary="Upload platform order exports (CSV in UTF-8/GBK, or XLSX)",
 )
-async def upload_exports(
-    request: Request,
+def upload_exports(
     db: SessionDep,
-    user: CurrentUser,
+    user: CurrentActor,
     fid: str,
     files: Annotated[
         list[UploadFile], File(description="order exports, one enterprise and platform each")
@@ -189,46 +153,21 @@ async def upload_exports(
 ) -> IngestPublic:
     """Every row is stored or quarantined with its reason; read = stored + quarantined + duplicates.
 
-    A coordinator uploads for an enterprise of its own town and must name it."""
-    _festival(db, user, fid)
-    if user.role != Role.organiser:
-        if not enterprise:
-            raise ApiError(422, "name the enterprise the files belong to", field="enterprise")
-        row = db.get(Enterprise, (fid, enterprise))
-        if row is None or row.town_id != user.town:
-            raise ApiError(
-                403,
-                f"a coordinator uploads only for enterprises of town {user.town!r}",
-                "enterprise",
-            )
-    folder = get_settings().data_dir / "uploads" / fid
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
+    A coordinator uploads for an enterprise of its own town and must name it.  Read and
+    stored in a worker thread (this route is not async), never on the event loop."""
+    limit = get_settings().sales_upload_max_bytes
+    uploads = []
     for upload in files:
-        body = await upload.read(MAX_UPLOAD + 1)
-        if len(body) > MAX_UPLOAD:
-            raise ApiError(
-                413,
-                f"{upload.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB; use `citylive sales ingest`",
-                "files",
-            )
-        name = re.sub(r"[^\w.\-]+", "_", upload.filename or "export.csv")[-120:]
-        path = folder / f"{hashlib.sha256(body).hexdigest()[:12]}_{name}"
-        path.write_bytes(body)
-        paths.append(path)
-    engine = get_app_engine(request)
-    try:
-        result = await run_in_threadpool(
-            lambda: ingest_files(
-                engine=engine,
-                festival_id=fid,
-                paths=paths,
-                enterprise_id=enterprise,
-                platform=platform,
-            )
-        )
-    except (IngestError, ValueError) as exc:
-        raise ApiError(422, str(exc), field="files") from exc
+        body = upload.file.read(limit + 1)
+        uploads.append(actions.Upload(upload.filename or "export.csv", body))
+    result = actions.ingest_uploads(
+        db=db,
+        actor=user,
+        festival_id=fid,
+        uploads=uploads,
+        enterprise=enterprise,
+        platform=platform,
+    )
     return IngestPublic(
         read=result.read,
         stored=result.stored,
@@ -245,6 +184,7 @@ async def upload_exports(
                 quarantined=f.quarantined,
                 duplicates=f.duplicates,
                 attributed=f.attributed,
+                clashes=f.clashes,
             )
             for f in result.files
         ],
@@ -254,36 +194,57 @@ async def upload_exports(
 @router.post(
     "/sales/figures",
     response_model=FiguresStoredPublic,
-    responses=ERRORS | {422: {"description": "an unknown session or a bad number"}},
+    responses=ERRORS | {422: {"description": "a bad or out-of-range number"}},
     summary="Report viewer figures and self-reported GMV per session",
 )
 def report_figures(
-    db: SessionDep, user: CurrentUser, fid: str, body: FiguresBody
+    db: SessionDep, user: CurrentActor, fid: str, body: FiguresBody
 ) -> FiguresStoredPublic:
-    """A later report for a session replaces the earlier one.  Coordinators report for their town."""
-    _festival(db, user, fid)
-    ids = {r.session_id for r in body.data}
-    if user.role != Role.organiser and ids:
-        towns = dict(
-            db.exec(
-                select(FestivalSession.id, FestivalSession.town).where(
-                    FestivalSession.festival_id == fid, col(FestivalSession.id).in_(ids)
-                )
-            ).all()
-        )
-        if any(towns.get(i, user.town) != user.town for i in ids):
-            raise ApiError(
-                403, f"a coordinator reports only for sessions of town {user.town!r}", "data"
-            )
-    try:
-        rows = parse_figures([r.model_dump() for r in body.data], "data")
-        n = store_figures(
-            db=db, festival_id=fid, rows=rows, reported_by=body.reported_by or user.name
-        )
-    except FiguresError as exc:
-        raise ApiError(422, str(exc), field="data") from exc
-    db.commit()
+    """A later report for a session replaces the earlier one.  Coordinators report for their
+    town's sessions; an unknown session (or another town's) answers 404."""
+    n = actions.report_figures(
+        db=db,
+        actor=user,
+        festival_id=fid,
+        records=[r.model_dump() for r in body.data],
+        reported_by=body.reported_by,
+    )
     return FiguresStoredPublic(sessions=n)
+
+
+@router.get(
+    "/sales/files",
+    response_model=SalesFilesPublic,
+    responses=ERRORS,
+    summary="The export files ingested (organisers)",
+)
+def sales_files(db: SessionDep, user: CurrentActor, fid: str) -> SalesFilesPublic:
+    rows = actions.list_sales_files(db=db, actor=user, festival_id=fid)
+    return SalesFilesPublic(data=[SalesFilePublic(**r) for r in rows], count=len(rows))
+
+
+@router.delete(
+    "/sales/files/{file_id}",
+    response_model=RemovedFilePublic,
+    responses=ERRORS,
+    summary="Take an ingested file back out: its lines and quarantined rows (organisers)",
+)
+def remove_sales_file(
+    db: SessionDep, user: CurrentActor, fid: str, file_id: int
+) -> RemovedFilePublic:
+    removed = actions.remove_sales_file(db=db, actor=user, festival_id=fid, file_id=file_id)
+    return RemovedFilePublic(**removed.__dict__)
+
+
+@router.post(
+    "/sales/reattribute",
+    response_model=ReattributedPublic,
+    responses=ERRORS,
+    summary="Attribute every order line afresh, after a re-plan (organisers)",
+)
+def reattribute(db: SessionDep, user: CurrentActor, fid: str) -> ReattributedPublic:
+    changed = actions.reattribute_festival(db=db, actor=user, festival_id=fid)
+    return ReattributedPublic(changed=changed)
 
 
 @router.get(
@@ -294,23 +255,10 @@ def report_figures(
 )
 def sales_report(
     db: SessionDep,
-    user: CurrentUser,
+    user: CurrentActor,
     fid: str,
     lang: Literal["zh-CN", "en"] = "zh-CN",
-    town: Annotated[str | None, Query(max_length=64)] = None,
+    town: Id = None,
 ) -> HTMLResponse:
-    import tempfile
-    from pathlib import Path
-
-    from citylive.report import render_report
-
-    _festival(db, user, fid)
-    scoped = scope_town(user, town)
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            out = render_report(
-                db=db, festival_id=fid, out=Path(tmp) / "r.html", locale=lang, town=scoped
-            )
-        except ValueError as exc:
-            raise ApiError(404, str(exc), field="town") from exc
-        return HTMLResponse(out.read_text(encoding="utf-8"))
+    page = actions.report_html(db=db, actor=user, festival_id=fid, locale=lang, town=town)
+    return HTMLResponse(page)

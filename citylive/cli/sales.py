@@ -1,8 +1,13 @@
-"""Sales commands: ingest platform exports, upload viewer figures, summaries, flags, the report."""
+"""Sales commands: ingest platform exports, upload viewer figures, summaries, lift, discount
+depth, flags, ingested files, re-attribution, the report.  Each calls one
+citylive.actions.sales function as the system actor and prints its answer."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import (
@@ -17,11 +22,28 @@ from rich.table import Table
 from sqlmodel import Session
 
 from citylive.cli.app import app, console, fail
-from citylive.db import init_db
-from citylive.festival.storage import FestivalNotFound
+from citylive.errors import CityLiveError
+from citylive.scope import Actor
 
-sales_app = typer.Typer(help="Post-event sales: ingest exports, viewer figures, summaries, flags.")
+sales_app = typer.Typer(
+    help="Post-event sales: ingest exports, viewer figures, summaries, lift, flags."
+)
 app.add_typer(sales_app, name="sales")
+ACTOR = Actor.system("cli")
+
+
+@contextmanager
+def _db() -> Iterator[Session]:
+    """A database session for one command; a user error ends the command with one line."""
+    from citylive.db import init_db, session_scope
+
+    try:
+        with session_scope(init_db()) as db:
+            yield db
+    except CityLiveError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
 
 
 @sales_app.command("ingest")
@@ -36,45 +58,43 @@ def ingest(
     ),
 ) -> None:
     """Store every row as an order line or in quarantine; last line: read= stored= quarantined= duplicates=."""
-    from citylive.sales.ingest import IngestError, ingest_files
+    from citylive.actions.sales import ingest_paths
     from citylive.sales.ingest import Progress as IngestProgress
 
-    engine = init_db()
     tasks: dict[Path, TaskID] = {}
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TextColumn("{task.fields[rows]} rows"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as bar:
+    with (
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TextColumn("{task.fields[rows]} rows"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as bar,
+        _db() as db,
+    ):
 
         def on_progress(p: IngestProgress) -> None:
             if p.path not in tasks:
                 tasks[p.path] = bar.add_task(p.path.name, total=p.total or None, rows=0)
             bar.update(tasks[p.path], completed=p.done, total=p.total or None, rows=p.rows)
 
-        try:
-            result = ingest_files(
-                engine=engine,
-                festival_id=festival,
-                paths=files,
-                enterprise_id=enterprise,
-                platform=platform,
-                progress=on_progress,
-            )
-        except FestivalNotFound as exc:
-            fail(str(exc))
-        except IngestError as exc:
-            fail(str(exc))
+        result = ingest_paths(
+            db=db,
+            actor=ACTOR,
+            festival_id=festival,
+            paths=files,
+            enterprise=enterprise,
+            platform=platform,
+            progress=on_progress,
+        )
     for f in result.files:
         console.print(
             f"{f.path.name}: {f.platform} ({f.encoding}) for {f.enterprise_id}: read={f.read} "
             f"stored={f.stored} quarantined={f.quarantined} duplicates={f.duplicates} "
-            f"attributed={f.attributed}",
+            f"attributed={f.attributed}" + (f" clashes={f.clashes}" if f.clashes else ""),
             highlight=False,
             markup=False,
             soft_wrap=True,
@@ -91,19 +111,22 @@ def figures_upload(
     reported_by: str | None = typer.Option(None, "--reported-by", help="who reported them"),
 ) -> None:
     """Store viewer figures and self-reported GMV per session (a later report replaces one)."""
-    from citylive.sales.session_figures import FiguresError, read_figures_csv, store_figures
+    from citylive.actions.sales import report_figures_file
 
-    engine = init_db()
-    try:
-        rows = read_figures_csv(file)
-        with Session(engine) as db:
-            n = store_figures(db=db, festival_id=festival, rows=rows, reported_by=reported_by)
-            db.commit()
-    except FiguresError as exc:
-        fail(f"nothing was stored:\n{exc}")
-    except OSError as exc:
-        fail(f"{file}: {exc.strerror}")
+    with _db() as db:
+        n = report_figures_file(
+            db=db, actor=ACTOR, festival_id=festival, path=file, reported_by=reported_by
+        )
     print(f"sessions={n}")
+
+
+def _table(columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(show_edge=False, pad_edge=False)
+    for i, name in enumerate(columns):
+        table.add_column(name, justify="left" if i == 0 else "right")
+    for r in rows:
+        table.add_row(*["-" if v is None else str(v) for v in r])
+    console.print(table)
 
 
 @sales_app.command("summary")
@@ -113,31 +136,97 @@ def summary_cmd(
         "town", "--by", help="session|streamer|enterprise|town|industry|platform|venue|hour"
     ),
     town: str | None = typer.Option(None, "--town", help="only this town's enterprises"),
+    window: str | None = typer.Option(None, "--window", help="before|festival|after"),
 ) -> None:
     """Print the sales figures grouped one way."""
-    from citylive.sales.figures import UnknownGrouping, summary
+    from citylive.actions.sales import sales_summary
+    from citylive.sales.figures import Filters
 
-    engine = init_db()
-    with Session(engine) as db:
-        try:
-            rows = summary(db=db, festival_id=festival, by=by, town=town)
-        except UnknownGrouping as exc:
-            fail(str(exc))
-    table = Table(show_edge=False, pad_edge=False)
-    for name in (by, "GMV", "net GMV", "orders", "units", "buyers", "AOV", "refund rate"):
-        table.add_column(name, justify="left" if name == by else "right")
-    for r in rows:
-        table.add_row(
-            str(r["label"]),
-            r["gmv"],
-            r["net_gmv"],
-            str(r["orders"]),
-            str(r["units"]),
-            str(r["buyers"]),
-            r["aov"] or "-",
-            f"{r['refund_rate']:.1%}",
+    with _db() as db:
+        rows = sales_summary(
+            db=db,
+            actor=ACTOR,
+            festival_id=festival,
+            by=by,
+            town=town,
+            filters=Filters(window=window),
         )
-    console.print(table)
+    _table(
+        [by, "GMV", "net GMV", "orders", "units", "buyers", "AOV", "refund rate"],
+        [
+            [
+                r["label"],
+                r["gmv"],
+                r["net_gmv"],
+                r["orders"],
+                r["units"],
+                r["buyers"],
+                r["aov"],
+                f"{r['refund_rate']:.1%}",
+            ]
+            for r in rows
+        ],
+    )
+
+
+def _pct(x: float | None, sign: bool = False) -> str | None:
+    return None if x is None else (f"{x:+.1%}" if sign else f"{x:.1%}")
+
+
+@sales_app.command("lift")
+def lift_cmd(
+    festival: str = typer.Option(..., "--festival", help="festival id"),
+    by: str = typer.Option("town", "--by", help="festival|enterprise|town|industry|platform"),
+    town: str | None = typer.Option(None, "--town", help="only this town's enterprises"),
+) -> None:
+    """Mean daily net GMV before, during and after the festival, the lifts, and retention."""
+    from citylive.actions.sales import sales_lift
+
+    with _db() as db:
+        rows = sales_lift(db=db, actor=ACTOR, festival_id=festival, by=by, town=town)
+    _table(
+        [
+            by,
+            "before/day",
+            "during/day",
+            "after/day",
+            "festival lift",
+            "retained lift",
+            "retention",
+        ],
+        [
+            [
+                r["label"],
+                r["before_daily"],
+                r["festival_daily"],
+                r["after_daily"],
+                _pct(r["festival_lift"], True),
+                _pct(r["retained_lift"], True),
+                _pct(r["retention"]),
+            ]
+            for r in rows
+        ],
+    )
+
+
+@sales_app.command("discounts")
+def discounts_cmd(
+    festival: str = typer.Option(..., "--festival", help="festival id"),
+    town: str | None = typer.Option(None, "--town", help="only this town's sessions"),
+    limit: int = typer.Option(20, "--limit", help="the deepest N sessions"),
+) -> None:
+    """Sessions by the share of their GMV sold deep below the pre-festival median price."""
+    from citylive.actions.sales import sales_discounts
+
+    with _db() as db:
+        rows = sales_discounts(db=db, actor=ACTOR, festival_id=festival, town=town, limit=limit)
+    _table(
+        ["session", "GMV", "sold deep", "share", "new products"],
+        [
+            [r["session_id"], r["gmv"], r["deep_gmv"], _pct(r["deep_share"]), r["new_gmv"]]
+            for r in rows
+        ],
+    )
 
 
 @sales_app.command("flags")
@@ -145,15 +234,75 @@ def flags_cmd(
     festival: str = typer.Option(..., "--festival", help="festival id"),
     town: str | None = typer.Option(None, "--town", help="only this town's sessions"),
 ) -> None:
-    """List the signs of inflated figures, with their evidence."""
-    from citylive.sales.flags import flag_sessions
+    """List the signs of inflated figures and loss-leader selling, with their evidence."""
+    from citylive.actions.sales import sales_flags
 
-    engine = init_db()
-    with Session(engine) as db:
-        flags = flag_sessions(db=db, festival_id=festival, town=town)
+    with _db() as db:
+        flags = sales_flags(db=db, actor=ACTOR, festival_id=festival, town=town)
     for f in flags:  # one flag per line, tab-separated: session, sign, what was seen
         print(f"{f.session_id or '(off-session) ' + f.enterprise}\t{f.kind}\t{f.message}")
     print(f"flags={len(flags)}")
+
+
+@sales_app.command("files")
+def files_cmd(festival: str = typer.Option(..., "--festival", help="festival id")) -> None:
+    """The export files ingested, with their counts."""
+    from citylive.actions.sales import list_sales_files
+
+    with _db() as db:
+        rows = list_sales_files(db=db, actor=ACTOR, festival_id=festival)
+    _table(
+        [
+            "id",
+            "enterprise",
+            "platform",
+            "file",
+            "read",
+            "stored",
+            "quarantined",
+            "duplicates",
+            "clashes",
+        ],
+        [
+            [
+                r["id"],
+                r["enterprise_id"],
+                r["platform"],
+                r["filename"],
+                r["read"],
+                r["stored"],
+                r["quarantined"],
+                r["duplicates"],
+                r["clashes"],
+            ]
+            for r in rows
+        ],
+    )
+
+
+@sales_app.command("remove-file")
+def remove_file_cmd(
+    file_id: int = typer.Argument(..., help="the file's id (`citylive sales files`)"),
+    festival: str = typer.Option(..., "--festival", help="festival id"),
+) -> None:
+    """Take an ingested file back out (its lines and quarantined rows), e.g. after a clash."""
+    from citylive.actions.sales import remove_sales_file
+
+    with _db() as db:
+        removed = remove_sales_file(db=db, actor=ACTOR, festival_id=festival, file_id=file_id)
+    print(
+        f"removed file {removed.file_id} ({removed.filename}): lines={removed.lines} quarantined={removed.quarantined}"
+    )
+
+
+@sales_app.command("reattribute")
+def reattribute_cmd(festival: str = typer.Option(..., "--festival", help="festival id")) -> None:
+    """Attribute every order line afresh (figures do this by themselves after a re-plan)."""
+    from citylive.actions.sales import reattribute_festival
+
+    with _db() as db:
+        changed = reattribute_festival(db=db, actor=ACTOR, festival_id=festival)
+    print(f"changed={changed}")
 
 
 @app.command("report")
@@ -164,14 +313,10 @@ def report_cmd(
     town: str | None = typer.Option(None, "--town", help="a coordinator's report: one town only"),
 ) -> None:
     """Write the festival's sales summary report (self-contained HTML, opens without network)."""
-    from citylive.report import render_report
+    from citylive.actions.sales import write_report
 
-    engine = init_db()
-    with Session(engine) as db:
-        try:
-            path = render_report(db=db, festival_id=festival, out=out, locale=lang, town=town)
-        except FestivalNotFound as exc:
-            fail(str(exc))
-        except ValueError as exc:
-            fail(str(exc))
+    with _db() as db:
+        path = write_report(
+            db=db, actor=ACTOR, festival_id=festival, out=out, locale=lang, town=town
+        )
     print(path)

@@ -241,32 +241,15 @@ def _drop_what_the_file_dropped(db: Session, festival: Festival, force: bool) ->
         db.execute(
             sa.delete(S).where(col(S.festival_id) == festival.id, col(S.enterprise).in_(dropped))
         )
-        forget_sales(db=db, festival_id=festival.id, enterprise_ids=dropped)
+        from citylive.sales.files import remove_enterprises
+
+        remove_enterprises(db.connection(), festival.id, dropped)
     for s in stranded:
         s.status = SessionStatus.cancelled
         s.row_version += 1
         s.updated_at = now
         db.add(s)
     db.flush()
-
-
-def forget_sales(*, db: Session, festival_id: str, enterprise_ids: list[str]) -> None:
-    """Delete the order lines, files and quarantined rows of enterprises a festival dropped."""
-    F, L, Q = models.SalesFile, models.OrderLine, models.QuarantinedRow
-    files = select(F.id).where(
-        F.festival_id == festival_id, col(F.enterprise_id).in_(enterprise_ids)
-    )
-    db.execute(sa.delete(Q).where(col(Q.file_id).in_(files)))
-    db.execute(
-        sa.delete(L).where(
-            col(L.festival_id) == festival_id, col(L.enterprise_id).in_(enterprise_ids)
-        )
-    )
-    db.execute(
-        sa.delete(F).where(
-            col(F.festival_id) == festival_id, col(F.enterprise_id).in_(enterprise_ids)
-        )
-    )
 
 
 def load_stored_festival(db: Session, festival_id: str) -> Festival:

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import models
+from models.sales import OrderRollup, SalesCache, SalesState
 
 
 def table_of(model: Any) -> sa.Table:
@@ -15,9 +16,13 @@ def table_of(model: Any) -> sa.Table:
 
 
 ORDER_LINE = table_of(models.OrderLine)
+ORDER_ROLLUP = table_of(OrderRollup)
 QUARANTINED_ROW = table_of(models.QuarantinedRow)
 SALES_FILE = table_of(models.SalesFile)
+SALES_STATE = table_of(SalesState)
+SALES_CACHE = table_of(SalesCache)
 SESSION_FIGURES = table_of(models.SessionFigures)
+FESTIVAL = table_of(models.Festival)
 FESTIVAL_SESSION = table_of(models.FestivalSession)
 ENTERPRISE = table_of(models.Enterprise)
 STREAMER = table_of(models.Streamer)

@@ -8,25 +8,34 @@ on that platform.  Lines that match no session are kept as the enterprise's off-
 Only sessions that took place count: proposed or confirmed ones (declined and cancelled
 sessions did not go on air).  When a line's time is inside one session's slot and inside the
 grace minutes of an earlier one, the session on air wins; among several, the latest started.
+
+Lines are matched a column at a time (numpy): for each line the latest session that started
+at or before it, then the ones before that while any could still cover it.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
-from sqlalchemy import bindparam, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-import models
 from citylive.config import get_settings
 from citylive.festival import Festival
-from citylive.sales._tables import ORDER_LINE
+from citylive.sales._tables import FESTIVAL_SESSION
 
 ON_AIR_STATUSES = ("proposed", "confirmed")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros(t: datetime) -> int:
+    return (t - _EPOCH) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -39,11 +48,12 @@ class Window:
 
 
 class SessionWindows:
-    """The sessions of a festival, indexed by (enterprise, platform), for fast look-ups."""
+    """The sessions on air of a festival, by (enterprise, platform)."""
 
     def __init__(self, windows: dict[tuple[str, str], list[Window]]):
-        self._by_key = {k: sorted(v, key=lambda w: w.start) for k, v in windows.items()}
-        self._starts = {k: [w.start for w in v] for k, v in self._by_key.items()}
+        self._by_key = {
+            k: sorted(v, key=lambda w: (w.start, w.session_id)) for k, v in windows.items()
+        }
 
     @classmethod
     def load(
@@ -54,106 +64,83 @@ class SessionWindows:
             if grace_minutes is None
             else grace_minutes
         )
-        rows = db.exec(
-            select(models.FestivalSession).where(
-                models.FestivalSession.festival_id == festival.id,
-                col(models.FestivalSession.status).in_(ON_AIR_STATUSES),
+        s = FESTIVAL_SESSION
+        rows = (
+            db.connection()
+            .execute(
+                sa.select(
+                    s.c.id, s.c.enterprise, s.c.platform, s.c.streamer, s.c.start, s.c.end
+                ).where(s.c.festival_id == festival.id, s.c.status.in_(ON_AIR_STATUSES))
             )
-        ).all()
+            .all()
+        )
         by_key: dict[tuple[str, str], list[Window]] = defaultdict(list)
-        for s in rows:
-            streamer = festival.streamer.get(s.streamer)
-            account = streamer.accounts.get(s.platform) if streamer else None
-            by_key[(s.enterprise, s.platform)].append(
-                Window(s.id, s.start, s.end, s.end + grace, account)
-            )
+        for r in rows:
+            streamer = festival.streamer.get(str(r.streamer))
+            account = streamer.accounts.get(str(r.platform)) if streamer else None
+            window = Window(str(r.id), r.start, r.end, r.end + grace, account)
+            by_key[(str(r.enterprise), str(r.platform))].append(window)
         return cls(dict(by_key))
 
     def for_key(self, enterprise: str, platform: str) -> KeyWindows:
-        return KeyWindows(
-            self._by_key.get((enterprise, platform), []),
-            self._starts.get((enterprise, platform), []),
-        )
+        return KeyWindows(self._by_key.get((enterprise, platform), []))
 
     def match(
         self, enterprise: str, platform: str, paid_at: datetime | None, streamer_account: str | None
     ) -> str | None:
-        return self.for_key(enterprise, platform).match(paid_at, streamer_account)
+        """One line (tests and small callers); `KeyWindows.match_columns` does many."""
+        paid = pa.array([paid_at], pa.timestamp("us", "UTC"))
+        account = pa.array([streamer_account], pa.string())
+        return self.for_key(enterprise, platform).match_columns(paid, account)[0].as_py()
 
 
 class KeyWindows:
     """The sessions of one enterprise on one platform, sorted by start."""
 
-    def __init__(self, windows: list[Window], starts: list[datetime]):
+    def __init__(self, windows: list[Window]):
         self.windows = windows
-        self.starts = starts
-        self.longest = max((w.grace_end - w.start for w in windows), default=timedelta(0))
+        self.ids = pa.array([w.session_id for w in windows], pa.string())
+        self.starts = np.array([micros(w.start) for w in windows], dtype=np.int64)
+        self.ends = np.array([micros(w.end) for w in windows], dtype=np.int64)
+        self.grace_ends = np.array([micros(w.grace_end) for w in windows], dtype=np.int64)
+        self.longest = int((self.grace_ends - self.starts).max()) if windows else 0
+        accounts = sorted({w.account for w in windows if w.account is not None})
+        self.account_set = pa.array(accounts, pa.string())
+        code = {a: i for i, a in enumerate(accounts)}
+        # -1: the session's streamer has no account on the platform, so any line may match
+        self.account_codes = np.array(
+            [code[w.account] if w.account is not None else -1 for w in windows], dtype=np.int64
+        )
 
-    def match(self, paid_at: datetime | None, streamer_account: str | None) -> str | None:
-        if paid_at is None or not self.windows:
-            return None
-        # Only windows starting at or before the paid time, and not longer ago than the longest.
-        hi = bisect_right(self.starts, paid_at)
-        in_grace: str | None = None
-        k = hi - 1
-        while k >= 0:
-            w = self.windows[k]
-            if paid_at - w.start > self.longest:
+    def match_columns(self, paid_at: Any, streamer_account: Any) -> pa.Array:
+        """Session ids (null: off-session) for columns of paid times (UTC) and streamer
+        accounts (null: the file has no streamer column)."""
+        n = len(paid_at)
+        if not self.windows or n == 0:
+            return pa.nulls(n, pa.string())
+        paid_valid = pc.is_valid(paid_at).to_numpy(zero_copy_only=False)
+        paid = pc.fill_null(pc.cast(paid_at, pa.int64()), 0).to_numpy(zero_copy_only=False)
+        no_column = pc.is_null(streamer_account).to_numpy(zero_copy_only=False)
+        line_code = pc.fill_null(
+            pc.index_in(streamer_account, value_set=self.account_set), -2
+        ).to_numpy(zero_copy_only=False)
+        latest = np.searchsorted(self.starts, paid, side="right") - 1
+        on_air = np.full(n, -1, dtype=np.int64)
+        in_grace = np.full(n, -1, dtype=np.int64)
+        back = 0
+        while True:
+            k = latest - back
+            alive = paid_valid & (k >= 0)
+            kk = np.where(alive, k, 0)
+            alive &= paid - self.starts[kk] <= self.longest
+            if not alive.any():
                 break
-            k -= 1
-            if paid_at >= w.grace_end:
-                continue
-            if (
-                streamer_account is not None
-                and w.account is not None
-                and streamer_account != w.account
-            ):
-                continue
-            if paid_at < w.end:
-                return w.session_id  # on air: the latest-started session on air wins
-            if in_grace is None:
-                in_grace = w.session_id
-        return in_grace
-
-
-def reattribute(*, db: Session, festival: Festival, batch: int = 20_000) -> int:
-    """Attribute every stored line of the festival afresh (after the schedule changed).
-
-    Returns how many lines changed session.
-    """
-    windows = SessionWindows.load(db=db, festival=festival)
-    table = ORDER_LINE
-    changed = 0
-    last_id = 0
-    conn = db.connection()
-    while True:
-        rows = conn.execute(
-            sa.select(
-                table.c.id,
-                table.c.enterprise_id,
-                table.c.platform,
-                table.c.paid_at,
-                table.c.streamer_account,
-                table.c.session_id,
-            )
-            .where(table.c.festival_id == festival.id, table.c.id > last_id)
-            .order_by(table.c.id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            break
-        last_id = rows[-1].id
-        updates = []
-        for r in rows:
-            sid = windows.match(r.enterprise_id, r.platform, r.paid_at, r.streamer_account)
-            if sid != r.session_id:
-                updates.append({"b_id": r.id, "b_session": sid})
-        if updates:
-            conn.execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"))
-                .values(session_id=bindparam("b_session")),
-                updates,
-            )
-            changed += len(updates)
-    return changed
+            fits = alive & (paid < self.grace_ends[kk])
+            wcode = self.account_codes[kk]
+            fits &= no_column | (wcode == -1) | (line_code == wcode)
+            airing = fits & (paid < self.ends[kk])
+            on_air = np.where(airing & (on_air < 0), kk, on_air)
+            in_grace = np.where(fits & ~airing & (in_grace < 0), kk, in_grace)
+            back += 1
+        chosen = np.where(on_air >= 0, on_air, in_grace)
+        return pc.take(self.ids, pa.array(chosen, mask=chosen < 0))

@@ -1,12 +1,15 @@
-"""Signs of inflated figures, each flagged with the evidence that raised it.
+"""Signs of inflated or bought figures, each flagged with the evidence that raised it.
 
 - refund: a session's refund rate far above the festival's (orders placed, then refunded);
 - buyers: a few buyer accounts holding a large share of a session's orders;
 - conversion: buyers / views beyond what is plausible;
 - claim: self-reported GMV far above the GMV computed from the exports;
-- brushing: merchant notes that mark orders as 刷单.
+- brushing: merchant notes that mark orders as 刷单;
+- loss_leader: most of a session's GMV sold deep below the product's pre-festival price;
+- clash: rows refused because they are another enterprise's (the same order line already
+  stored for it, or its shop or in-house streamer named in the row): for the organisers.
 
-Thresholds come from the settings (`CITYLIVE_FLAG_*`, defaults in docs/sales.md).
+Thresholds come from the settings (`CITYLIVE_FLAG_*`, `CITYLIVE_DISCOUNT_*`, docs/sales.md).
 """
 
 from __future__ import annotations
@@ -16,21 +19,32 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from citylive.config import Settings, get_settings
-from citylive.sales._tables import ENTERPRISE, FESTIVAL_SESSION, ORDER_LINE
+from citylive.sales._tables import (
+    ENTERPRISE,
+    FESTIVAL_SESSION,
+    ORDER_LINE,
+    QUARANTINED_ROW,
+    SALES_FILE,
+)
+from citylive.sales.discounts import depth_figures, loss_leaders
 from citylive.sales.figures import festival_refund_rate, summary, yuan
+from citylive.sales.frame import Frame, frame_at
+from citylive.sales.state import cached
 
 BRUSHING_WORDS = ("刷单", "补单", "刷销量")
-KINDS = ("refund", "buyers", "conversion", "claim", "brushing")
+KINDS = ("refund", "buyers", "conversion", "claim", "brushing", "loss_leader", "clash")
 
 
 @dataclass
 class Flag:
     kind: str
-    session_id: str | None  # None: off-session lines of the enterprise
+    session_id: str | None  # None: off-session lines of the enterprise, or a whole file
     enterprise: str
     streamer: str | None
     town: str
@@ -41,33 +55,31 @@ class Flag:
         return asdict(self)
 
 
-def _sessions(db: Session, festival_id: str) -> dict[str, Any]:
-    s = FESTIVAL_SESSION
-    return {
-        r.id: r
-        for r in db.connection().execute(
-            sa.select(s.c.id, s.c.enterprise, s.c.streamer, s.c.town).where(
-                s.c.festival_id == festival_id
-            )
-        )
-    }
-
-
 def flag_sessions(
     *, db: Session, festival_id: str, town: str | None = None, settings: Settings | None = None
 ) -> list[Flag]:
     """Every flag of the festival (or of one town's sessions), grouped by session."""
     cfg = settings or get_settings()
-    sessions = _sessions(db, festival_id)
+    parts = {"what": "flags", "town": town, "settings": cfg.model_dump(mode="json")}
+    rows = cached(db, festival_id, parts, lambda stamp: _flags(db, festival_id, town, cfg, stamp))
+    return [Flag(**r) for r in rows]
+
+
+def _flags(
+    db: Session, festival_id: str, town: str | None, cfg: Settings, stamp: str
+) -> list[dict[str, Any]]:
+    conn = db.connection()
+    sessions = _sessions(conn, festival_id)
     rows = [r for r in summary(db=db, festival_id=festival_id, by="session", town=town) if r["key"]]
     festival_rate = festival_refund_rate(db=db, festival_id=festival_id)
+    conn = db.connection()
     flags: list[Flag] = []
 
     def make(kind: str, sid: str, message: str, evidence: dict[str, Any]) -> Flag:
         info = sessions[sid]
         return Flag(kind, sid, info.enterprise, info.streamer, info.town, message, evidence)
 
-    top = _top_buyers(db, festival_id, cfg.flag_top_buyers)
+    top = _top_buyers(frame_at(conn, festival_id, stamp), cfg.flag_top_buyers)
     for r in rows:
         sid = r["key"]
         if sid not in sessions:
@@ -93,9 +105,8 @@ def flag_sessions(
                 )
             )
         if orders >= cfg.flag_min_orders and sid in top:
-            counts, buyers_known = top[sid]
-            held = sum(n for _, n in counts)
-            share = round(held / orders, 4)
+            counts = top[sid]
+            share = round(sum(n for _, n in counts) / orders, 4)
             if share > cfg.flag_top_buyers_share:
                 flags.append(
                     make(
@@ -144,47 +155,66 @@ def flag_sessions(
                         },
                     )
                 )
-    flags.extend(_brushing(db, festival_id, town, sessions))
+    flags.extend(_brushing(conn, festival_id, town, sessions))
+    for d in loss_leaders(depth_figures(db, festival_id, cfg, town), cfg):
+        if d["session_id"] not in sessions:
+            continue
+        deep = [p for p in d["products"] if p["depth"] is not None and p["deep_gmv"] != "0.00"]
+        flags.append(
+            make(
+                "loss_leader",
+                d["session_id"],
+                f"{d['deep_share']:.0%} 的 GMV 低于节前中位价 {cfg.discount_depth:.0%} 以上 "
+                f"({d['deep_share']:.0%} of GMV sold at least {cfg.discount_depth:.0%} below the "
+                "pre-festival median price)",
+                {
+                    "deep_share": d["deep_share"],
+                    "gmv": d["gmv"],
+                    "deep_gmv": d["deep_gmv"],
+                    "new_gmv": d["new_gmv"],
+                    "products": deep[:5],
+                },
+            )
+        )
+    if town is None:
+        flags.extend(_clashes(conn, festival_id))
     order = {k: i for i, k in enumerate(KINDS)}
     flags.sort(key=lambda f: (f.session_id is None, f.session_id or f.enterprise, order[f.kind]))
-    return flags
+    return [f.as_dict() for f in flags]
 
 
-def _top_buyers(
-    db: Session, festival_id: str, n: int
-) -> dict[str, tuple[list[tuple[str, int]], int]]:
-    """Per session: its top-n buyer accounts with their order counts (where buyers are known)."""
-    ol = ORDER_LINE
-    # distinct orders per (session, buyer) as two hashable GROUP BYs, not COUNT(DISTINCT)
-    orders = (
-        sa.select(ol.c.session_id, ol.c.buyer)
-        .where(
-            ol.c.festival_id == festival_id,
-            ol.c.session_id.is_not(None),
-            ol.c.buyer.is_not(None),
-            ol.c.paid_at.is_not(None),
+def _sessions(conn: Connection, festival_id: str) -> dict[str, Any]:
+    s = FESTIVAL_SESSION
+    return {
+        r.id: r
+        for r in conn.execute(
+            sa.select(s.c.id, s.c.enterprise, s.c.streamer, s.c.town).where(
+                s.c.festival_id == festival_id
+            )
         )
-        .group_by(ol.c.session_id, ol.c.buyer, ol.c.order_id)
-        .subquery("o")
-    )
-    stmt = (
-        sa.select(orders.c.session_id, orders.c.buyer, sa.func.count().label("n"))
-        .group_by(orders.c.session_id, orders.c.buyer)
-        .having(sa.func.count() > 1)
-    )
+    }
+
+
+def _top_buyers(fr: Frame, n: int) -> dict[str, list[tuple[str, int]]]:
+    """Per session: its top-n named buyer accounts with 2+ orders, and their order counts."""
+    rows = (fr.session >= 0) & fr.named
+    if not rows.any():
+        return {}
+    width = len(fr.buyer_names)
+    pairs, counts = np.unique(fr.session[rows] * width + fr.buyer[rows], return_counts=True)
     multi: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for r in db.connection().execute(stmt):
-        multi[r.session_id].append((r.buyer, int(r.n)))
+    for pair, count in zip(pairs[counts > 1], counts[counts > 1], strict=True):
+        session, buyer = divmod(int(pair), width)
+        multi[fr.sessions[session]].append((fr.buyer_names[buyer].split("\x1f", 1)[1], int(count)))
     out = {}
-    for sid, counts in multi.items():
-        counts.sort(key=lambda c: (-c[1], c[0]))
-        top = counts[:n]
-        out[sid] = (top, len(counts))
+    for sid, found in multi.items():
+        found.sort(key=lambda c: (-c[1], c[0]))
+        out[sid] = found[:n]
     return out
 
 
 def _brushing(
-    db: Session, festival_id: str, town: str | None, sessions: dict[str, Any]
+    conn: Connection, festival_id: str, town: str | None, sessions: dict[str, Any]
 ) -> list[Flag]:
     ol = ORDER_LINE
     e = ENTERPRISE
@@ -207,7 +237,7 @@ def _brushing(
     if town:
         stmt = stmt.where(e.c.town_id == town)
     groups: dict[tuple[str | None, str, str], list[Any]] = defaultdict(list)
-    for r in db.connection().execute(stmt):
+    for r in conn.execute(stmt):
         groups[(r.session_id, r.enterprise_id, r.town_id)].append(r)
     flags = []
     for (sid, enterprise, town_id), lines in groups.items():
@@ -231,3 +261,46 @@ def _brushing(
             )
         )
     return flags
+
+
+def _clashes(conn: Connection, festival_id: str) -> list[Flag]:
+    """Rows refused as another enterprise's, per file and other enterprise."""
+    q, f, e = QUARANTINED_ROW, SALES_FILE, ENTERPRISE
+    stmt = (
+        sa.select(
+            f.c.id,
+            f.c.filename,
+            f.c.enterprise_id,
+            e.c.town_id,
+            q.c.clash_with,
+            sa.func.count().label("n"),
+            sa.func.min(q.c.reason).label("reason"),
+        )
+        .select_from(
+            q.join(f, f.c.id == q.c.file_id).outerjoin(
+                e, sa.and_(e.c.festival_id == f.c.festival_id, e.c.id == f.c.enterprise_id)
+            )
+        )
+        .where(q.c.festival_id == festival_id, q.c.clash_with.is_not(None))
+        .group_by(f.c.id, f.c.filename, f.c.enterprise_id, e.c.town_id, q.c.clash_with)
+        .order_by(f.c.id, q.c.clash_with)
+    )
+    return [
+        Flag(
+            "clash",
+            None,
+            str(r.enterprise_id),
+            None,
+            str(r.town_id or ""),
+            f"文件 {r.filename} 有 {r.n} 行属于企业 {r.clash_with} (file {r.id}: {r.n} rows are "
+            f"enterprise {r.clash_with!r}'s; refused)",
+            {
+                "file_id": int(r.id),
+                "filename": r.filename,
+                "other_enterprise": r.clash_with,
+                "rows": int(r.n),
+                "example": r.reason,
+            },
+        )
+        for r in conn.execute(stmt)
+    ]

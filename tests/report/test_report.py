@@ -11,6 +11,7 @@ from sqlmodel import Session
 from support.sales_factories import build_sales
 from typer.testing import CliRunner
 
+from citylive.errors import NotFound
 from citylive.report import column_chart, hbar_chart, render_report
 from citylive.sales.session_figures import read_figures_csv, store_figures
 
@@ -86,7 +87,7 @@ def test_report_en_for_one_town_shows_only_that_town(engine: Engine, tmp_path: P
             db=db, festival_id="small-2020", out=tmp_path, locale="en", town="shaxi"
         )
         assert out.name == "report-small-2020-shaxi.html"
-        with pytest.raises(ValueError, match="unknown town 'nowhere'"):
+        with pytest.raises(NotFound, match="unknown town 'nowhere'"):
             render_report(db=db, festival_id="small-2020", out=tmp_path, town="nowhere")
     page = out.read_text(encoding="utf-8")
     assert '<html lang="en">' in page

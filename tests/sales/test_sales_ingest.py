@@ -240,8 +240,8 @@ def test_reattribute_after_the_schedule_changed(engine: Engine, tmp_path: Path) 
     from sqlmodel import Session
 
     import models
-    from citylive.festival import load_festival
-    from citylive.sales.attribution import reattribute
+    from citylive.actions.sales import reattribute_festival
+    from citylive.scope import Actor
 
     small_festival_with_sessions(engine)
     path = write_csv(
@@ -257,13 +257,12 @@ def test_reattribute_after_the_schedule_changed(engine: Engine, tmp_path: Path) 
     with Session(engine) as db:
         declined = db.get(models.FestivalSession, "small-2020-s00006")
         assert declined is not None
-        declined.status = (
-            models.SessionStatus.confirmed
-        )  # the declined session went on air after all
+        # the declined session went on air after all
+        declined.status = models.SessionStatus.confirmed
         db.add(declined)
         db.commit()
-        assert reattribute(db=db, festival=load_festival(ROOT_SMALL)) == 1
-        db.commit()
+        assert reattribute_festival(db=db, actor=Actor.system(), festival_id="small-2020") == 1
+        assert reattribute_festival(db=db, actor=Actor.system(), festival_id="small-2020") == 0
     assert [r[3] for r in lines(engine)] == ["small-2020-s00006", S3]
 
 
@@ -291,3 +290,37 @@ def test_cli_figures_summary_and_flags(data_dir: Path, tmp_path: Path) -> None:
     assert out[0].startswith("small-2020-s00001\tclaim\t")
     bad = runner.invoke(app, ["sales", "summary", "--festival", "small-2020", "--by", "colour"])
     assert bad.exit_code == 1 and "unknown grouping 'colour'" in bad.output
+
+
+def test_a_deleted_festival_takes_its_sales_rows_with_it(engine: Engine, tmp_path: Path) -> None:
+    from support.sales_factories import build_sales
+
+    build_sales(engine, tmp_path)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM sales_cache"))
+        conn.execute(sa.text("DELETE FROM sales_state"))
+        conn.execute(sa.text("DELETE FROM quarantined_row"))
+        conn.execute(sa.text("DELETE FROM sales_file"))
+        conn.execute(sa.text("DELETE FROM festival WHERE id = 'small-2020'"))
+    with engine.connect() as conn:
+        counts = [
+            conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("order_line", "order_rollup")
+        ]
+    assert counts == [0, 0]
+
+
+def test_a_file_with_no_line_to_store_is_counted_whole(engine: Engine, tmp_path: Path) -> None:
+    small_festival_with_sessions(engine)
+    empty = write_csv(tmp_path / "huayi_douyin.csv", DOUYIN_HEADERS, [])
+    bad = write_csv(
+        tmp_path / "huayi_douyin_bad.csv",
+        DOUYIN_HEADERS,
+        [douyin_row("1", "1-1", "never"), douyin_row("2", "2-1", "2020-06-06 19:30:00", qty=0)],
+    )
+    result = ingest_files(engine=engine, festival_id="small-2020", paths=[empty, bad])
+    assert [(f.read, f.stored, f.quarantined, f.duplicates) for f in result.files] == [
+        (0, 0, 0, 0),
+        (2, 0, 2, 0),
+    ]
+    assert lines(engine) == []

@@ -19,15 +19,10 @@ from support.sales_factories import (
     write_xlsx,
 )
 
-from citylive.sales.readers import (
-    Line,
-    Refused,
-    UnknownExport,
-    clean_text,
-    open_export,
-    parse_money_fen,
-    read_lines,
-)
+from citylive.sales.columnar import read_lines
+from citylive.sales.readers import UnknownExport, open_export
+from citylive.sales.rows import Line, Refused
+from citylive.sales.values import clean_text, parse_money_fen
 
 TZ = ZoneInfo("Asia/Shanghai")
 

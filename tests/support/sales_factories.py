@@ -272,3 +272,64 @@ def build_sales(engine: Engine, tmp_path: Path) -> None:
         engine=engine, festival_id="small-2020", paths=[huayi_dy, huayi_tb, ruiang]
     )
     assert result.summary_line() == "read=9 stored=9 quarantined=0 duplicates=0"
+
+
+def build_weeks(engine: Engine, tmp_path: Path) -> None:
+    """The after-the-hype data set, small enough to check by hand (tests/sales/test_sales_lift.py
+    works every expected figure out from these lines).
+
+    huayi on douyin, product 3456789 (吸顶灯) and, new at the festival, 3456790 (台灯):
+    - before (05-30 .. 06-03): A buys 2 x 100.00; B 1 x 120.00; C 1 x 80.00, refunded;
+    - festival, session 1 (06-06 19:00-21:00, li-ming): D 1 x 50.00 of 3456789, E 1 x 200.00
+      of the new 3456790, A 1 x 95.00 of 3456789;
+    - after: D again 06-10, 1 x 100.00; F 06-12, 60.00, the order closed (cancelled).
+    ruiang on douyin: R in session 3 (06-06 10:00-12:00), 1 x 300.00, never seen before.
+    """
+    small_festival_with_sessions(engine)
+
+    def row(
+        order: str,
+        paid: str,
+        amount: str,
+        qty: int,
+        buyer: str,
+        product: str = "3456789",
+        **kw: Any,
+    ) -> list[Any]:
+        r = douyin_row(order, f"{order}-1", paid, amount, qty, buyer=buyer, **kw)
+        r[3] = f"\t{product}"
+        r[2] = "台灯" if product == "3456790" else "吸顶灯"
+        return r
+
+    huayi = write_csv(
+        tmp_path / "huayi_douyin.csv",
+        DOUYIN_HEADERS,
+        [
+            row("b1", "2020-05-30 10:00:00", "200.00", 2, "A", account=""),
+            row("b2", "2020-06-01 11:00:00", "120.00", 1, "B", account=""),
+            row("b3", "2020-06-03 12:00:00", "80.00", 1, "C", after="退款成功", account=""),
+            row("f1", "2020-06-06 19:30:00", "50.00", 1, "D"),
+            row("f2", "2020-06-06 19:40:00", "200.00", 1, "E", product="3456790"),
+            row("f3", "2020-06-06 20:10:00", "95.00", 1, "A"),
+            row("a1", "2020-06-10 09:00:00", "100.00", 1, "D", account=""),
+            row("a2", "2020-06-12 09:00:00", "60.00", 1, "F", status="已关闭", account=""),
+        ],
+        encoding="gbk",
+    )
+    ruiang = write_csv(
+        tmp_path / "ruiang_douyin.csv",
+        DOUYIN_HEADERS,
+        [
+            row(
+                "r1",
+                "2020-06-06 11:00:00",
+                "300.00",
+                1,
+                "R",
+                product="8800",
+                account="renjing_live",
+            )
+        ],
+    )
+    result = ingest_files(engine=engine, festival_id="small-2020", paths=[huayi, ruiang])
+    assert result.summary_line() == "read=9 stored=9 quarantined=0 duplicates=0"

@@ -1,0 +1,160 @@
+"""What the sales routes take and give (money as decimal strings in yuan)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SummaryRow(BaseModel):
+    """Figures of one group.  Money as decimal strings in yuan; viewer figures where reported."""
+
+    model_config = ConfigDict(extra="allow")
+    key: str | None = Field(description="the group's id (null: off-session lines)")
+    label: str
+    gmv: str = Field(description="paid, before refunds (yuan)")
+    net_gmv: str = Field(description="after refunds and cancellations (yuan)")
+    orders: int
+    units: int
+    buyers: int
+    aov: str | None = Field(default=None, description="average order value (yuan)")
+    refund_rate: float
+    session_gmv: str
+    off_session_gmv: str
+
+
+class SummaryPublic(BaseModel):
+    by: str
+    window: str | None = None
+    data: list[SummaryRow]
+    count: int
+
+
+class FlagPublic(BaseModel):
+    kind: str = Field(description="refund|buyers|conversion|claim|brushing|loss_leader|clash")
+    session_id: str | None
+    enterprise: str
+    streamer: str | None
+    town: str
+    message: str
+    evidence: dict[str, Any]
+
+
+class FlagsPublic(BaseModel):
+    data: list[FlagPublic]
+    count: int
+
+
+class LiftRow(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    key: str | None = Field(description="the group's id (null: the whole festival)")
+    label: str
+    before_daily: str | None = Field(description="mean daily net GMV in the window before (yuan)")
+    festival_daily: str | None = Field(description="... during the festival")
+    after_daily: str | None = Field(description="... in the window after")
+    before_days: int
+    festival_days: int
+    after_days: int
+    festival_lift: float | None = Field(description="festival / before - 1")
+    retained_lift: float | None = Field(description="after / before - 1")
+    session_buyers: int = Field(description="buyers whose first order in the data was in a session")
+    returning_buyers: int = Field(description="... who ordered again in the window after")
+    retention: float | None
+
+
+class LiftPublic(BaseModel):
+    by: str
+    data: list[LiftRow]
+    count: int
+
+
+class DiscountRow(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    session_id: str
+    enterprise: str
+    streamer: str | None
+    town: str | None
+    orders: int
+    gmv: str
+    deep_gmv: str = Field(description="GMV sold at least the set depth below the median before")
+    new_gmv: str = Field(description="GMV of products with no sale before the festival")
+    deep_share: float
+    new_share: float
+    products: list[dict[str, Any]]
+
+
+class DiscountsPublic(BaseModel):
+    data: list[DiscountRow]
+    count: int
+
+
+class FileIngestPublic(BaseModel):
+    filename: str
+    platform: str
+    enterprise: str
+    encoding: str
+    read: int
+    stored: int
+    quarantined: int
+    duplicates: int
+    attributed: int
+    clashes: int = Field(description="rows refused: the same order line is another enterprise's")
+
+
+class IngestPublic(BaseModel):
+    read: int
+    stored: int
+    quarantined: int
+    duplicates: int
+    files: list[FileIngestPublic]
+
+
+class FiguresIn(BaseModel):
+    session_id: str = Field(max_length=96)
+    views: int | None = Field(default=None, ge=0, description="场观")
+    peak_viewers: int | None = Field(default=None, ge=0, description="人数峰值")
+    new_followers: int | None = Field(default=None, ge=0, description="新增粉丝")
+    claimed_gmv: str | None = Field(
+        default=None, max_length=32, description='self-reported GMV in yuan, e.g. "12345.60"'
+    )
+
+
+class FiguresBody(BaseModel):
+    data: list[FiguresIn] = Field(max_length=10_000)
+    reported_by: str | None = Field(default=None, max_length=200)
+
+
+class FiguresStoredPublic(BaseModel):
+    sessions: int
+
+
+class SalesFilePublic(BaseModel):
+    id: int
+    enterprise_id: str | None
+    platform: str
+    filename: str
+    read: int
+    stored: int
+    quarantined: int
+    duplicates: int
+    clashes: int
+    ingested_at: datetime
+
+
+class SalesFilesPublic(BaseModel):
+    data: list[SalesFilePublic]
+    count: int
+
+
+class RemovedFilePublic(BaseModel):
+    file_id: int
+    filename: str
+    enterprise: str | None
+    lines: int
+    quarantined: int
+
+
+class ReattributedPublic(BaseModel):
+    changed: int = Field(description="order lines whose session changed")
