@@ -8,6 +8,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 
+from citylive.actions import notifications
 from citylive.actions import sales as actions
 from citylive.config import get_settings
 from citylive.db import session_scope
@@ -40,12 +41,11 @@ def write_report(festival_id: str, out: str | None, locale: str) -> str:
 
 
 @task(retries=2, retry_delay_seconds=[1, 5])
-def queue_summaries(festival_id: str, report_path: str, totals: dict[str, Any]) -> int:
-    from citylive.notify import enqueue_summary
-
+def queue_summaries(festival_id: str, report_path: str, totals: dict[str, Any], locale: str) -> int:
+    """The summaries: the festival's figures, and each coordinator its town's lift."""
     with session_scope() as db:
-        return enqueue_summary(
-            db=db, festival_id=festival_id, report_path=report_path, figures=totals
+        return notifications.queue_summaries(
+            db=db, festival_id=festival_id, report_path=report_path, figures=totals, locale=locale
         )
 
 
@@ -79,7 +79,7 @@ def summarise_festival(
         link_text=f"{festival_id} summary report",
         description="The summary report (HTML)",
     )
-    queued = queue_summaries(festival_id, report, figures["totals"])
+    queued = queue_summaries(festival_id, report, figures["totals"], locale)
     sent = dispatch_notifications(festival_id=festival_id) if send else None
     run_logger().info("report %s; %s summaries queued", report, queued)
     return {"report": report, "figures": figures, "queued": queued, "dispatch": sent}

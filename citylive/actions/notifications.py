@@ -18,9 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 import models
+from citylive.config import get_settings
 from citylive.errors import Forbidden, Invalid
 from citylive.notify.dispatch import DispatchResult, dispatch
-from citylive.notify.events import enqueue_daily_digest, enqueue_reminders
+from citylive.notify.events import enqueue_daily_digest, enqueue_reminders, enqueue_summary
 from citylive.notify.listing import (
     OutboxFilter,
     Undelivered,
@@ -206,3 +207,49 @@ def queue_digest(
     n = enqueue_daily_digest(db=db, festival_id=festival_id, day=day, now=now)
     db.commit()
     return DigestQueued(festival_id=festival_id, day=day, queued=n)
+
+
+def queue_summaries(
+    *,
+    db: Session,
+    festival_id: str,
+    report_path: str | None,
+    figures: dict,
+    locale: str | None = None,
+) -> int:
+    """The post-event summaries: the festival's figures to everyone, and to each town's
+    coordinator its own town's sales before, during and after the festival.  Committed."""
+    from citylive.actions.sales import town_lifts
+    from citylive.i18n import words
+
+    t = words(locale or get_settings().locale, "report")
+    lifts = town_lifts(db=db, festival_id=festival_id)
+
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value:+.1%}"
+
+    town_figures = {
+        town: [
+            (t["before_daily"], row.get("before_daily") or "-"),
+            (t["festival_daily"], row.get("festival_daily") or "-"),
+            (t["after_daily"], row.get("after_daily") or "-"),
+            (t["retained_lift"], share(row.get("retained_lift"))),
+            (
+                t["retention"],
+                "-"
+                if row.get("retention") is None
+                else f"{row['retention']:.1%} ({row.get('returning_buyers', 0)}/"
+                f"{row.get('session_buyers', 0)})",
+            ),
+        ]
+        for town, row in lifts.items()
+    }
+    queued = enqueue_summary(
+        db=db,
+        festival_id=festival_id,
+        report_path=report_path,
+        figures=figures,
+        town_figures=town_figures,
+    )
+    db.commit()
+    return queued

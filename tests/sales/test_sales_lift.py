@@ -184,3 +184,35 @@ def test_town_lifts_for_the_coordinators_summaries(engine: Engine, tmp_path: Pat
         1,
         0.5,
     ]
+
+
+def test_each_coordinators_summary_carries_its_towns_lift(engine: Engine, tmp_path: Path) -> None:
+    from sqlmodel import select
+
+    import models
+    from citylive.actions.notifications import queue_summaries
+
+    build_weeks(engine, tmp_path)
+    with Session(engine) as db:
+        queued = queue_summaries(
+            db=db, festival_id=FID, report_path=None, figures={"gmv": "1,065.00"}, locale="zh-CN"
+        )
+        bodies = {
+            n.recipient: n.body_text
+            for n in db.exec(
+                select(models.Notification).where(models.Notification.event == "summary")
+            )
+        }
+    assert queued == len(bodies) and {"organiser", "coordinator:guzhen"} <= set(bodies)
+    guzhen = bodies["coordinator:guzhen"]
+    for label, value in (
+        ("节前日均", "45.71"),
+        ("节中日均", "172.50"),
+        ("节后日均", "20.00"),
+        ("节后留存提升", "-56.2%"),
+        ("复购率", "50.0% (1/2)"),
+    ):
+        assert any(
+            label in line and line.rstrip().endswith(value) for line in guzhen.splitlines()
+        ), (label, guzhen)
+    assert "45.71" not in bodies["organiser"]
