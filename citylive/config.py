@@ -62,9 +62,6 @@ class Settings(BaseSettings):
     sales_xlsx_max_bytes: int = Field(
         default=512 * 2**20, ge=2**20, description="an XLSX export's size once unpacked"
     )
-    sales_upload_max_bytes: int = Field(
-        default=20 * 2**20, ge=2**10, description="one export file sent through the API"
-    )
     figures_max_count: int = Field(
         default=1_000_000_000,
         ge=1,

@@ -40,7 +40,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorPublic, "description": "no such festival (or not yours)"},
     413: {"model": ErrorPublic, "description": "the request body is too large"},
 }
-MAX_UPLOAD = 20 * 2**20  # the default of `max_upload_bytes`; the sales uploads still name it
 # OpenAPI links: what a client (or a stateful test) can call next with an answer's ids.
 FESTIVAL_LINKS = {
     name: {"operationId": op, "parameters": {"fid": "$response.body#/festival/id"}}

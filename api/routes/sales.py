@@ -155,7 +155,7 @@ def upload_exports(
 
     A coordinator uploads for an enterprise of its own town and must name it.  Read and
     stored in a worker thread (this route is not async), never on the event loop."""
-    limit = get_settings().sales_upload_max_bytes
+    limit = get_settings().max_upload_bytes
     uploads = []
     for upload in files:
         body = upload.file.read(limit + 1)

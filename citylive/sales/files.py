@@ -43,7 +43,7 @@ class RemovedFile:
 def save_uploads(festival_id: str, uploads: list[Upload]) -> list[Path]:
     """Each upload under `data/uploads/<festival>/`, its name sanitised and prefixed with its
     hash (the same file twice is one file; no name can leave the folder)."""
-    limit = get_settings().sales_upload_max_bytes
+    limit = get_settings().max_upload_bytes
     if not uploads:
         raise Invalid("send at least one file", field="files")
     for u in uploads:

@@ -261,13 +261,13 @@ def test_uploads_stay_within_the_upload_limit(
     client: tuple[TestClient, dict], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     c, tok = client
-    monkeypatch.setenv("CITYLIVE_SALES_UPLOAD_MAX_BYTES", "2048")
+    monkeypatch.setenv("CITYLIVE_MAX_UPLOAD_BYTES", "2048")
     config.get_settings.cache_clear()
     try:
         r = upload(c, tok["organiser"], "big.csv", b"x" * 2049, "huayi")
         assert r.status_code == 413 and "larger than" in r.json()["message"]
     finally:
-        monkeypatch.delenv("CITYLIVE_SALES_UPLOAD_MAX_BYTES")
+        monkeypatch.delenv("CITYLIVE_MAX_UPLOAD_BYTES")
         config.get_settings.cache_clear()
 
 
