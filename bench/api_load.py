@@ -55,6 +55,37 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, max(0, round(q / 100 * len(s)) - 1))]
 
 
+def _cpu_seconds(pids: set[int] | None = None, comm: str | None = None) -> float:
+    """utime + stime of the given processes (and their children), or of every process named
+    `comm` (PostgreSQL's backends), read from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    parents: dict[int, int] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                raw = fh.read()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        stats[int(entry)] = [name, *fields]
+        parents[int(entry)] = int(fields[1])
+    for pid, (name, *fields) in stats.items():
+        inside = name == comm if comm else False
+        if pids is not None:
+            p = pid
+            while p and not inside:
+                inside = p in pids
+                p = parents.get(p, 0)
+        if inside:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def fresh_schema() -> tuple[str, str]:
     return _pg.fresh_schema(PG_URL)
 
@@ -219,9 +250,19 @@ async def run_load(base: str, setup: dict[str, Any], args: argparse.Namespace) -
                 offset = (offset + 100) % max(count, 1)
 
         t0 = time.perf_counter()
+        cpu0 = (
+            time.process_time(),
+            _cpu_seconds({args.server_pid}),
+            _cpu_seconds(comm="postgres"),
+        )
         readers = [asyncio.create_task(reader()) for _ in range(args.readers)]
         await asyncio.gather(*(coordinator(t, s) for t, s in clients))
         wall = time.perf_counter() - t0
+        cpu = (
+            time.process_time() - cpu0[0],
+            _cpu_seconds({args.server_pid}) - cpu0[1],
+            _cpu_seconds(comm="postgres") - cpu0[2],
+        )
         done.set()
         await asyncio.gather(*readers)
 
@@ -252,6 +293,7 @@ async def run_load(base: str, setup: dict[str, Any], args: argparse.Namespace) -
         "intended": intended,
         "requests": len(latencies),
         "wall": wall,
+        "cpu": cpu,
         "latencies": latencies,
         "outcomes": outcomes,
         "codes": codes,
@@ -384,6 +426,7 @@ def main() -> None:
         )
         load_before = os.getloadavg()
         server = start_server(url, args.port, args.workers, receipts=args.receipts == "on")
+        args.server_pid = server.pid
         try:
             res = asyncio.run(run_load(f"http://127.0.0.1:{args.port}", setup, args))
         finally:
@@ -405,6 +448,12 @@ def main() -> None:
         "requests": res["requests"],
         "wall_s": round(res["wall"], 2),
         "decisions_per_s": round(res["requests"] / res["wall"], 1),
+        # CPU seconds during the load, per request: the load generator (this process), the
+        # API's worker processes, PostgreSQL's backends
+        "cpu_ms_per_request": {
+            name: round(1000 * seconds / res["requests"], 2)
+            for name, seconds in zip(("client", "api", "postgres"), res["cpu"], strict=True)
+        },
         "p50_ms": round(pct(lat, 50), 1),
         "p99_ms": round(pct(lat, 99), 1),
         "max_ms": round(max(lat), 1),
