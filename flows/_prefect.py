@@ -106,6 +106,8 @@ def wait_until_recorded(flow_run_ids: list[str], *, timeout: float = 60.0) -> tu
     last: tuple[int, int] | None = None
     with get_client(sync_client=True) as client:
         ids = _with_subflows(client, set(flow_run_ids))
+        if not ids:
+            return (0, 0)
         expected = _task_runs_named_in_logs(client, ids)
         while True:
             runs = _task_runs(client, ids)
