@@ -12,7 +12,11 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 # Embedded (ephemeral) mode, measured with Prefect 3.9.1 on a flow of 100 tasks:
 # with Prefect's defaults 10-20 of the 100 task runs reached Prefect's database, with the
@@ -25,12 +29,22 @@ EMBEDDED_DEFAULTS: dict[str, str] = {
     # The client's own usage analytics (Prefect reads the DO_NOT_TRACK convention): a city's
     # planning machine has no business calling out, and often cannot.
     "DO_NOT_TRACK": "1",
-    # The task-run recorder writes one task run per transaction by default (batch size 1), falls
-    # behind, and is cancelled with its queue still full when the temporary server stops
-    # (CancelledError tracebacks, task runs lost).  Batches keep it level with the flow.
-    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "200",
-    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_READ_BATCH_SIZE": "200",
-    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "0.5",
+    # The task-run recorder and the event persister write to the database from two places: the
+    # message consumer, whenever `batch_size` events are queued, and a periodic flush.  When the
+    # temporary server stops, a write in the consumer is cancelled again at every await
+    # (anyio's cancel scope), its rollback too ("Exception during reset or similar"), and a
+    # periodic recorder flush cut short logs "Error flushing N events" with its traceback.
+    # With batches no flow reaches, only the periodic flush writes: one transaction a second
+    # with all that is queued, in the order it came.  `wait_until_recorded` relies on that
+    # order to know the recorder is idle before the server stops (docs/orchestration.md,
+    # "Shutdown").  By default the recorder wrote one task run per transaction and fell behind.
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "1000",
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_READ_BATCH_SIZE": "1000",
+    # Whole seconds: the recorder sleeps `int(flush_interval)` between flushes, so 0.5 became 0,
+    # a loop that never slept (a tenth of a core while idle) and flushed each event on arrival.
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_BATCH_SIZE": "1000",
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL": "1",
     # A fresh Prefect database is migrated when the temporary server first starts; on two
     # cores that took 20-25 s, past the default 20 s start-up limit.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
@@ -61,51 +75,136 @@ def configure(environ: dict[str, str] | None = None) -> dict[str, str]:
 PREFECT_IMPORTED_FIRST = "prefect" in sys.modules
 APPLIED = configure()
 
+# Prefect's API returns at most this many rows per read
+PAGE = 200
 
-def wait_until_recorded(flow_run_ids: list[str], *, timeout: float = 15.0) -> tuple[int, int]:
+
+def wait_until_recorded(flow_run_ids: list[str], *, timeout: float = 60.0) -> tuple[int, int]:
     """Wait until Prefect has recorded every task run of these flow runs (and their subflows).
 
-    The task-run recorder writes asynchronously; the CLI calls this before the process (and
-    with it the temporary server) ends, so the runs shown in Prefect's UI are complete.
-    Returns (task runs recorded, of which finished).  Stops waiting after `timeout` seconds.
+    Call it (from sync code) after the last flow run of a process and before the process ends:
+    in embedded mode Prefect stops its temporary server when the process exits, and a stop that
+    lands while the task-run recorder is writing cancels that write and prints its traceback
+    (docs/orchestration.md, "Shutdown").  Returns (task runs recorded, of which finished);
+    stops waiting after `timeout` seconds.
+
+    Done means: every task run named in the runs' log lines is recorded in a final state, and
+    a second look finds the same counts.  Prefect logs "Finished in state ..." for every task
+    run that ran, and the recorder writes events in the order they came, one flush at a time
+    (see EMBEDDED_DEFAULTS), so once those final states are there nothing of these runs is left
+    to write.  A task run whose process was killed never finishes and is not waited for.
     """
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterId,
-        FlowRunFilterParentFlowRunId,
-    )
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
 
     deadline = time.monotonic() + timeout
-    last = (-1, -1)
-    stable = 0
+    # What this process still holds goes to the server first: the events the recorder turns
+    # into task runs, and the log lines that name every task run that finished.
+    for worker in (EventsWorker, APILogWorker):
+        worker.drain_all(timeout=max(deadline - time.monotonic(), 0.0))
+    last: tuple[int, int] | None = None
     with get_client(sync_client=True) as client:
-        ids = set(flow_run_ids)
-        frontier = set(ids)
-        while frontier:  # subflow runs, level by level
-            children = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=list(frontier))  # type: ignore[arg-type]
-                ),
-                limit=200,
-            )
-            frontier = {str(f.id) for f in children} - ids
-            ids |= frontier
+        ids = _with_subflows(client, set(flow_run_ids))
+        if not ids:
+            return (0, 0)
+        expected = _task_runs_named_in_logs(client, ids)
         while True:
-            runs: list = []
-            while True:  # the API returns at most 200 at a time
-                page = client.read_task_runs(
-                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(ids))),  # type: ignore[arg-type]
-                    limit=200,
-                    offset=len(runs),
-                )
-                runs.extend(page)
-                if len(page) < 200:
-                    break
-            done = sum(1 for r in runs if r.state is not None and r.state.is_final())
-            now = (len(runs), done)
-            stable = stable + 1 if now == last and done == len(runs) else 0
-            if stable >= 2 or time.monotonic() > deadline:
+            runs = _task_runs(client, ids)
+            finished = {str(r.id) for r in runs if r.state is not None and r.state.is_final()}
+            now = (len(runs), len(finished))
+            complete = expected <= finished
+            if (complete and now == last) or time.monotonic() > deadline:
                 return now
-            last = now
+            last = now if complete else None
             time.sleep(0.3)
+
+
+@contextmanager
+def embedded_runs(*, timeout: float = 60.0) -> Iterator[None]:
+    """Run flows in this block; leaving it waits until Prefect has recorded their task runs.
+
+    For a command that runs flows in its own process: with no PREFECT_API_URL (embedded mode)
+    it calls `wait_until_recorded` for every flow run started inside the block, so the
+    temporary server is idle when it stops at exit.  Against a Prefect server, or when no flow
+    ran, it waits for nothing.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    started = datetime.now(UTC)
+    try:
+        yield
+    finally:
+        if not PREFECT_API_URL.value() and _temporary_server_running():
+            wait_until_recorded(flow_runs_started_since(started), timeout=timeout)
+
+
+def _temporary_server_running() -> bool:
+    """Whether this process started Prefect's temporary server (asking the API would start it)."""
+    server = sys.modules.get("prefect.server.api.server")  # imported by the client to start it
+    return server is not None and bool(server.SubprocessASGIServer().running)
+
+
+def flow_runs_started_since(started: datetime) -> list[str]:
+    """Ids of the flow runs that started at or after `started` (UTC), subflow runs included."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterStartTime
+
+    ids: list[str] = []
+    with get_client(sync_client=True) as client:
+        while True:  # the API returns at most PAGE at a time
+            page = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(after_=started)),
+                limit=PAGE,
+                offset=len(ids),
+            )
+            ids.extend(str(f.id) for f in page)
+            if len(page) < PAGE:
+                return ids
+
+
+def _with_subflows(client: Any, ids: set[str]) -> list[str]:
+    """These flow runs and their subflow runs, level by level."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    frontier = set(ids)
+    while frontier:
+        children = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=sorted(frontier))
+            ),
+            limit=PAGE,
+        )
+        frontier = {str(f.id) for f in children} - ids
+        ids |= frontier
+    return sorted(ids)
+
+
+def _task_runs_named_in_logs(client: Any, flow_run_ids: list[str]) -> set[str]:
+    """Task runs that wrote a log line: each finished one did ("Finished in state ...")."""
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    log_filter = LogFilter(flow_run_id=LogFilterFlowRunId(any_=flow_run_ids))
+    named: set[str] = set()
+    offset = 0
+    while True:  # the API returns at most PAGE at a time
+        page = client.read_logs(log_filter=log_filter, limit=PAGE, offset=offset)
+        named |= {str(line.task_run_id) for line in page if line.task_run_id is not None}
+        offset += len(page)
+        if len(page) < PAGE:
+            return named
+
+
+def _task_runs(client: Any, flow_run_ids: list[str]) -> list[Any]:
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    runs: list[Any] = []
+    while True:  # the API returns at most PAGE at a time
+        page = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=flow_run_ids)),
+            limit=PAGE,
+            offset=len(runs),
+        )
+        runs.extend(page)
+        if len(page) < PAGE:
+            return runs

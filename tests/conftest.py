@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -137,7 +138,11 @@ def prefect_server() -> Iterator[str]:
     from prefect.testing.utilities import prefect_test_harness
 
     import flows  # noqa: F401 - CityLive's Prefect defaults, before prefect is imported
+    from flows._prefect import flow_runs_started_since, wait_until_recorded
 
     with prefect_test_harness(server_startup_timeout=180):
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            started = datetime.now(UTC)
             yield str(PREFECT_API_URL.value())
+            # the harness stops its server next: its task-run recorder must be idle by then
+            wait_until_recorded(flow_runs_started_since(started))

@@ -60,8 +60,8 @@ def test_configure_sets_defaults_only_where_unset(tmp_path: Path) -> None:
     applied = _prefect.configure(env)
     assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "true"  # the user's choice stands
     assert "PREFECT_SERVER_ANALYTICS_ENABLED" not in applied
-    assert env["PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE"] == "200"
-    assert env["PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL"] == "0.5"
+    assert env["PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE"] == "1000"
+    assert env["PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL"] == "1"
     assert env["DO_NOT_TRACK"] == "1"
 
 

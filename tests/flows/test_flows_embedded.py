@@ -1,6 +1,10 @@
 """Embedded (ephemeral) Prefect as `citylive` runs it: every task run recorded, a clean console,
 and the demo from start to end.  Each run gets a copy of the test server's migrated Prefect
-database, so no run pays for Prefect's migrations."""
+database, so no run pays for Prefect's migrations.
+
+A process that runs flows embedded waits before it exits until Prefect has recorded their task
+runs (`embedded_runs`, or `wait_until_recorded` as the demo does), so Prefect's temporary server
+is stopped only once its task-run recorder is idle (docs/orchestration.md, "Shutdown")."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("prefect")
 
 HUNDRED = """
-from flows._prefect import wait_until_recorded
+from flows._prefect import embedded_runs
 from prefect import flow, task
 
 @task
@@ -30,7 +34,8 @@ def work(i: int) -> int:
 def hundred() -> int:
     return sum(work(i) for i in range(100))
 
-state = hundred(return_state=True)
+with embedded_runs():
+    state = hundred(return_state=True)
 print("result", state.result(), "flow_run", state.state_details.flow_run_id)
 """
 
@@ -76,6 +81,26 @@ def test_embedded_flow_of_100_tasks_records_all_and_prints_no_error(
             ).fetchall()
         )
     assert states == {"COMPLETED": 100}
+
+
+def test_recorder_flush_interval_is_whole_seconds() -> None:
+    # Prefect's recorder sleeps int(flush_interval) between flushes: below 1 it never sleeps
+    from flows._prefect import configure
+
+    env: dict[str, str] = {}
+    configure(env)
+    interval = float(env["PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL"])
+    assert interval == int(interval) == 1
+
+
+def test_embedded_runs_without_a_flow_starts_no_server(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CITYLIVE_"))}
+    env["CITYLIVE_DATA_DIR"] = str(tmp_path)
+    code = "from flows._prefect import embedded_runs\nwith embedded_runs():\n    print('inside')\n"
+    run = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert (run.returncode, run.stdout, run.stderr) == (0, "inside\n", "")
 
 
 def test_demo_on_the_small_festival_tells_the_story_without_error(
