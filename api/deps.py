@@ -134,4 +134,3 @@ def portal_actor(request: Request, db: Session) -> Actor | None:
         db.commit()
         actor = actor.at(request.client.host if request.client else None)
     return actor
-

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from api import errors, web
 from api.middleware import LimitsAndHeaders
@@ -11,6 +16,30 @@ from api.routes import notifications as notification_routes
 from api.routes import sales as sales_routes
 
 API_PREFIX = "/api/v1"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Warm each server process before it takes requests: the database migrated and a pool
+    of connections open, the message templates compiled."""
+    await run_in_threadpool(warm, app)
+    yield
+
+
+def warm(app: FastAPI) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from citylive.db import get_engine, init_db, warm_pool
+    from citylive.notify.messages import compile_templates
+
+    compile_templates()
+    try:
+        engine = getattr(app.state, "engine", None) or init_db(get_engine())
+        app.state.engine = engine
+        warm_pool(engine, 8)
+    except OperationalError as exc:  # the server starts anyway; requests answer 503 until then
+        logging.getLogger("citylive.api").warning("database not reachable at start: %s", exc.orig)
+
 
 app = FastAPI(
     title="CityLive",
@@ -26,6 +55,7 @@ app = FastAPI(
     openapi_url=f"{API_PREFIX}/openapi.json",
     docs_url="/docs",
     redoc_url=None,
+    lifespan=lifespan,
 )
 errors.install(app)
 app.add_middleware(LimitsAndHeaders)

@@ -131,6 +131,20 @@ def lock_festival(db: Session, festival_id: str) -> int | None:
     return None if found is None else int(found[0] or 0)
 
 
+def warm_pool(engine: Engine, connections: int) -> None:
+    """Open up to `connections` of the engine's pool now, as a server starts, so the first
+    burst of requests does not open them one by one."""
+    held = []
+    try:
+        for _ in range(connections):
+            conn = engine.connect()
+            conn.execute(sa.text("SELECT 1"))
+            held.append(conn)
+    finally:
+        for conn in held:
+            conn.close()
+
+
 def open_session(engine: Engine | None = None) -> Session:
     """A database session for one unit of work (a request, a command); the caller closes it.
     Use cases commit their own work (docs/architecture.md)."""

@@ -207,3 +207,15 @@ def render(event: MessageEvent, context: dict[str, Any], locale: str | None = "z
         markdown=block("markdown", "markdown") + "\n",
         html=block("html", "html") + "\n",
     )
+
+
+def compile_templates() -> int:
+    """Compile every message template for every body and locale now (a server does this as it
+    starts, so its first decisions do not pay for it); returns how many."""
+    n = 0
+    for body in _FINALIZE:
+        for locale in LOCALES:
+            for event in MessageEvent:
+                environment(body).get_template(f"{locale}/{event.value}.j2")
+                n += 1
+    return n
