@@ -63,7 +63,7 @@ def programme(
     info = festival.info or {}
     days = [date.fromisoformat(str(d)) for d in info.get("days", [])]
     slots = [{"start": s["start"], "end": s["end"]} for s in info.get("slots", [])]
-    day = day if day in days else (days[0] if days else None)
+    day = day if day in days else days[0]  # a festival has at least one day
     town = town if town in names.towns else None
     industry = industry if industry in names.industries else None
     rows, _ = list_sessions(
@@ -98,12 +98,11 @@ def programme(
         )
     for cell in grid.values():
         cell.sort(key=lambda x: x["studio"])
-    assert day is not None or not days
     return Programme(
         festival=festival,
         names=names,
         days=days,
-        day=day or date.today(),
+        day=day,
         slots=slots,
         venues=venues,
         grid=dict(grid),
