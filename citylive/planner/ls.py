@@ -1,0 +1,268 @@
+"""Local search on a large festival's schedule, for the soft goals the warm start leaves.
+
+CP-SAT on a city-size day (40,000 booleans) spends its time in presolve and finds a few
+hundred objective units in 20 s on two loaded cores; these moves find far more:
+- bump: a session out of prime time takes a prime seat held by a less valuable session of
+  its venues that day (with its own streamer or one with a session to spare), and the
+  bumped one goes wherever it scores best that day (S2);
+- swap: two sessions of one venue-day trade slots when their industries crowd there (S3,
+  S4 at a full venue, where nothing can move on its own);
+- relocate: a session moves to the best free spot of its day with its streamer (S3, S4,
+  S6, S8).
+Every move keeps every hard rule (State) and is taken only when the Scorer's sum of the
+soft goals rises, value never falls (no move unplaces a session), and a town's only
+main-venue session stays there (the Scorer's H8 term).  Sessions are taken most valuable
+first and the sweeps repeat until one finds nothing or time is up: deterministic.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from citylive.planner.greedy import Scorer
+from citylive.planner.state import Placed, State
+
+BUMP_CANDIDATES = 3  # least valuable sessions tried per prime venue-slot
+
+
+class _Search:
+    def __init__(self, state: State, scorer: Scorer, deadline: float):
+        self.st, self.sc, self.deadline = state, scorer, deadline
+        self.p = state.p
+        self.gmv = {e.id: e.expected_gmv for e in self.p.festival.enterprises}
+        self.at: dict[tuple[str, int], list[Placed]] = defaultdict(list)
+        for pl in state.sessions:
+            self.at[(pl.venue, pl.g)].append(pl)
+        self.moves = 0
+        self.fits = {e: set(ss) for e, ss in self.p.fit.items()}
+
+    # ---------------------------------------------------------------- helpers
+    def _out(self, pl: Placed) -> None:
+        self.st.remove(pl)
+        self.sc.add(pl, -1)
+        self.at[(pl.venue, pl.g)].remove(pl)
+
+    def _in(self, pl: Placed, s: str, v: str, g: int) -> None:
+        pl.streamer, pl.venue, pl.g = s, v, g
+        self.st.place(pl)
+        self.sc.add(pl)
+        self.at[(v, g)].append(pl)
+
+    def _score(self, pl: Placed, s: str, v: str, g: int) -> int:
+        theme = self.st.room(pl.enterprise, v, g)
+        return self.sc.score(pl.enterprise, s, v, g, theme or None)
+
+    def _best(
+        self, pl: Placed, streamers: list[str], slots: range | list[int]
+    ) -> tuple[int, str, str, int] | None:
+        st, p = self.st, self.p
+        e = pl.enterprise
+        best: tuple[int, str, str, int] | None = None
+        for g in slots:
+            if not st.enterprise_free(e, g):
+                continue
+            for v in p.e_venues[e]:
+                if st.room(e, v, g) is None:
+                    continue
+                for s in streamers:
+                    if (e, g, s) in p.forbidden or not st.streamer_free(s, g, v):
+                        continue
+                    sc = self._score(pl, s, v, g)
+                    if best is None or sc > best[0]:
+                        best = (sc, s, v, g)
+        return best
+
+    def _spare(self, e: str, d: int, but: str) -> list[str]:
+        st = self.st
+        return [s for s in self.p.fit[e] if s != but and st.s_day[(s, d)] < st.max_day[s]]
+
+    # ---------------------------------------------------------------- moves
+    def relocate(self, pl: Placed) -> bool:
+        old = (pl.streamer, pl.venue, pl.g)
+        self._out(pl)
+        here = self._score(pl, *old)
+        best = self._best(pl, [pl.streamer], self.p.day_slots(self.p.day_of(pl.g)))
+        if best is not None and best[0] > here:
+            self._in(pl, best[1], best[2], best[3])
+            self.moves += 1
+            return True
+        self._in(pl, *old)
+        return False
+
+    def bump(self, a: Placed) -> bool:
+        """`a` into a prime seat of a less valuable session `b`; `b` anywhere that day."""
+        p = self.p
+        d = p.day_of(a.g)
+        va = self.gmv[a.enterprise]
+        for g in p.day_slots(d):
+            if not p.is_prime(g):
+                continue
+            for v in p.e_venues[a.enterprise]:
+                held = sorted(
+                    (
+                        b
+                        for b in self.at[(v, g)]
+                        if b.status == "proposed" and self.gmv[b.enterprise] < va
+                    ),
+                    key=lambda b: self.gmv[b.enterprise],
+                )
+                for b in held[:BUMP_CANDIDATES]:
+                    if self._try_bump(a, b):
+                        return True
+                if time.monotonic() > self.deadline:
+                    return False
+        return False
+
+    def _try_bump(self, a: Placed, b: Placed) -> bool:
+        p = self.p
+        old_a = (a.streamer, a.venue, a.g)
+        old_b = (b.streamer, b.venue, b.g)
+        d = p.day_of(a.g)
+        self._out(a)
+        before = self._score(a, *old_a)
+        self._out(b)
+        before += self._score(b, *old_b)
+        # a in b's seat: with b's streamer (whose day around that seat is unchanged), its
+        # own, or one with a session to spare; b where it scores best that day, with its
+        # own streamer or a's
+        mine = [old_b[0]] if old_b[0] in self.fits[a.enterprise] else []
+        mine += [a.streamer, *self._spare(a.enterprise, d, a.streamer)]
+        into = self._best(a, list(dict.fromkeys(mine)), [old_b[2]])
+        if into is not None and into[2] == old_b[1]:
+            self._in(a, into[1], into[2], into[3])
+            theirs = [old_b[0]] + ([old_a[0]] if old_a[0] in self.fits[b.enterprise] else [])
+            to = self._best(b, list(dict.fromkeys(theirs)), p.day_slots(d))
+            if to is not None and into[0] + to[0] > before:
+                self._in(b, to[1], to[2], to[3])
+                self.moves += 1
+                return True
+            self._out(a)
+        self._in(b, *old_b)
+        self._in(a, *old_a)
+        return False
+
+    def swap(self, a: Placed) -> bool:
+        """`a` trades slots with a session of its venue-day whose industry crowds less
+        where `a` is and more where it would go."""
+        p = self.p
+        ind_a = p.industry(a.enterprise)
+        here = self._crowd(a.venue, ind_a, a.g)
+        if here <= 1:
+            return False
+        for g in p.day_slots(p.day_of(a.g)):
+            if g == a.g or self._crowd(a.venue, ind_a, g) >= here - 1:
+                continue
+            for b in self.at[(a.venue, g)]:
+                if b.status != "proposed":
+                    continue
+                ind_b = p.industry(b.enterprise)
+                if (
+                    ind_b == ind_a
+                    or self._crowd(a.venue, ind_b, a.g) >= self._crowd(a.venue, ind_b, g) - 1
+                ):
+                    continue
+                if self._try_swap(a, b):
+                    return True
+        return False
+
+    def _crowd(self, v: str, ind: str, g: int) -> int:
+        sc = self.sc
+        if v == sc.main:
+            return sc.main_n[(ind, g)]
+        t = sc.venue_town[v]
+        return sc.sub_n[(t, ind, g)] + sum(sc.sub_n[(u, ind, g)] for u in sc.nbrs.get(t, []))
+
+    def _try_swap(self, a: Placed, b: Placed) -> bool:
+        old_a = (a.streamer, a.venue, a.g)
+        old_b = (b.streamer, b.venue, b.g)
+        self._out(a)
+        before = self._score(a, *old_a)
+        self._out(b)
+        before += self._score(b, *old_b)
+        ok = False
+        if self.st.can_place(a.enterprise, a.streamer, old_b[1], old_b[2]):
+            after = self._score(a, a.streamer, old_b[1], old_b[2])
+            self._in(a, a.streamer, old_b[1], old_b[2])
+            if self.st.can_place(b.enterprise, b.streamer, old_a[1], old_a[2]):
+                after += self._score(b, b.streamer, old_a[1], old_a[2])
+                if after > before:
+                    self._in(b, b.streamer, old_a[1], old_a[2])
+                    self.moves += 1
+                    ok = True
+            if not ok:
+                self._out(a)
+        if not ok:
+            self._in(b, *old_b)
+            self._in(a, *old_a)
+        return ok
+
+
+def local_search(
+    state: State,
+    scorer: Scorer,
+    *,
+    deadline: float,
+    report: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """Improve `state` in place until `deadline`; returns (moves, sweeps)."""
+    s = _Search(state, scorer, deadline)
+    p = state.p
+    sweeps = 0
+    while time.monotonic() < deadline:
+        before = s.moves
+        order = sorted(
+            (pl for pl in state.sessions if pl.status == "proposed"),
+            key=lambda pl: (-s.gmv[pl.enterprise], pl.enterprise, pl.g),
+        )
+        for pl in order:
+            if time.monotonic() > deadline:
+                break
+            if not p.is_prime(pl.g):
+                s.bump(pl)
+        for pl in order:
+            if time.monotonic() > deadline:
+                break
+            if not s.swap(pl):
+                s.relocate(pl)
+        sweeps += 1
+        if report is not None:
+            report(s.moves)
+        if s.moves == before:
+            break
+    return s.moves, sweeps
+
+
+def objective(state: State) -> int:
+    """The soft goals' weighted sum of a whole schedule, as the CP-SAT model counts them."""
+    from citylive.planner.assign import prime_bonus, session_value
+    from citylive.planner.data import STAY
+    from citylive.planner.settings import lowest_share, town_counts
+    from citylive.planner.stats import schedule_stats
+    from citylive.planner.tradeoffs import light_doc
+
+    p = state.p
+    w = p.festival.weights
+    stays = {(o.enterprise, o.streamer, o.venue, o.g) for o in p.old if o.status == "proposed"}
+    venue_town = {v.id: v.town for v in p.festival.venues}
+    streamer_town = {x.id: x.town for x in p.festival.streamers}
+    total = 0
+    blocks: set[tuple[str, int, str]] = set()
+    for pl in state.sessions:
+        total += session_value(p, pl.enterprise)
+        if p.is_prime(pl.g):
+            total += prime_bonus(p, pl.enterprise)
+        if streamer_town[pl.streamer] == venue_town[pl.venue]:
+            total += w["fit"]
+        if (pl.enterprise, pl.streamer, pl.venue, pl.g) in stays:
+            total += w["stability"] * STAY
+        if pl.theme:
+            total += w["showcase"]
+            blocks.add((pl.theme, pl.g, p.industry(pl.enterprise)))
+    st = schedule_stats(p.festival, light_doc(state))
+    total += w["showcase"] * (len(blocks) + sum(st["towns_per_day"].values()))
+    total -= w["clash"] * st["clash_pairs"] + w["showcase"] * st["main_duplicates"]
+    total -= w["freshness"] * st["freshness_repeats"]
+    total += int(w["fairness"] * 100 * lowest_share(p, town_counts(p, state)))
+    return total

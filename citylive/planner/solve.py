@@ -1,0 +1,134 @@
+"""Improving the warm start: CP-SAT on a small festival, local search on a large one.
+
+A small festival (at most FULL_MODEL candidate spots) gets one CP-SAT model over every day
+and every fitting streamer, with the request counts, H8, the fairness floor and the lowest
+share free: the warm start is only its first solution.  On a large one CP-SAT measured
+poorly (ls.py), and the local search takes the time.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from citylive.planner.data import Problem
+from citylive.planner.greedy import scorer_for
+from citylive.planner.ls import local_search, objective
+from citylive.planner.model import Demand, ModelSpec, Spot, solve_spots
+from citylive.planner.progress import Clock
+from citylive.planner.settings import Fairness
+from citylive.planner.state import Placed, State
+
+FULL_MODEL = 40_000  # candidate spots up to which one model covers the whole festival
+
+
+@dataclass
+class Improved:
+    state: State
+    status: str
+    objective: float | None
+    bound: float | None
+    hint_objective: int
+    variables: int
+    seconds: float
+    models: int
+
+
+def _spot(pl: Placed) -> Spot:
+    return (pl.enterprise, pl.streamer, pl.venue, pl.g)
+
+
+def full_size(problem: Problem, base: State) -> int:
+    p = problem
+    n = 0
+    for e in p.festival.enterprises:
+        if base.remaining(e.id) > 0:
+            n += len(p.fit[e.id]) * len(p.e_venues[e.id]) * len(p.e_open[e.id])
+    return n
+
+
+def improve(
+    problem: Problem,
+    pinned: Callable[[], State],
+    warm: State,
+    fairness: Fairness,
+    *,
+    seconds: float,
+    workers: int,
+    seed: int,
+    clock: Clock,
+) -> Improved:
+    """The warm start improved by CP-SAT within `seconds`; the warm start itself when the
+    solver finds nothing better in time."""
+    p = problem
+    base = pinned()
+    stays = {(o.enterprise, o.streamer, o.venue, o.g) for o in p.old if o.status == "proposed"}
+    own = [pl for pl in warm.sessions if pl.status != "confirmed"]
+    if full_size(p, base) <= FULL_MODEL:
+        req = p.town_requests()
+        spec = ModelSpec(
+            demands=[
+                Demand(e.id, d, min(p.day_cap[e.id], base.remaining(e.id)), 0, p.fit[e.id])
+                for e in p.festival.enterprises
+                if base.remaining(e.id) > 0 and p.fit[e.id]
+                for d in range(p.n_days)
+            ],
+            hint=[_spot(pl) for pl in own],
+            stays=stays,
+            total_cap={e: base.remaining(e) for e in base.asked if base.remaining(e) > 0},
+            h8_all=True,
+            fairness_weight=fairness.weight,
+            floor={t: math.ceil(fairness.min_share * n - 1e-9) for t, n in req.items()}
+            if fairness.min_share
+            else {},
+        )
+        fixed = sum(p.festival.enterprise[pl.enterprise].expected_gmv for pl in base.sessions)
+
+        def report(value: int, objective: float, bound: float) -> None:
+            clock.report("cp-sat", fixed + value, objective, bound)
+
+        res = solve_spots(
+            p, base, spec, time_limit=seconds, workers=workers, seed=seed, report=report
+        )
+        state = warm
+        if res.status in ("OPTIMAL", "FEASIBLE"):
+            trial = _apply(pinned(), res.spots)
+            if len(trial.sessions) - len(base.sessions) == len(res.spots):
+                state = trial
+        return Improved(
+            state, res.status, res.objective, res.bound, res.hint_objective, res.variables,
+            res.seconds, 1,
+        )  # fmt: skip
+    # a large festival: local search on the warm start (ls.py says why not CP-SAT)
+    t0 = time.monotonic()
+    scorer = scorer_for(warm)
+    before = objective(warm)
+
+    def tell(moves: int) -> None:
+        clock.report("local search", _value(warm), objective(warm), None)
+
+    moves, sweeps = local_search(warm, scorer, deadline=t0 + seconds, report=tell)
+    return Improved(
+        state=warm,
+        status=f"LOCAL SEARCH ({moves} moves, {sweeps} sweeps)",
+        objective=float(objective(warm)),
+        bound=None,
+        hint_objective=before,
+        variables=0,
+        seconds=time.monotonic() - t0,
+        models=0,
+    )
+
+
+def _value(state: State) -> int:
+    ents = state.p.festival.enterprise
+    return sum(ents[pl.enterprise].expected_gmv for pl in state.sessions)
+
+
+def _apply(state: State, spots: list[Spot]) -> State:
+    for e, s, v, g in sorted(spots, key=lambda x: (x[3], x[2], x[0])):
+        if state.can_place(e, s, v, g):
+            state.place(Placed(e, s, v, g))
+    return state
