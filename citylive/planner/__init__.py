@@ -23,7 +23,7 @@ from citylive.festival import Festival
 from citylive.planner.data import PlanError, Problem, build_problem, read_previous
 from citylive.planner.finish import give_ids, moved_count, number_studios, session_doc
 from citylive.planner.greedy import refill, repair_one_city, scorer_for
-from citylive.planner.pipeline import context, schedule_for
+from citylive.planner.pipeline import context, flow_only, schedule_for
 from citylive.planner.progress import Clock, ProgressCallback, SolveProgress
 from citylive.planner.reasons import unplaced_reason
 from citylive.planner.settings import festival_fairness, tradeoff_settings
@@ -119,11 +119,17 @@ def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
         else:
             others = sum(1 for x in settings[i:] if x != fairness)
             budget = max(TRADEOFF_MIN, clock.left() / others)
-            other, _res, level = schedule_for(ctx, setting, budget, report=False)
-            scorer = scorer_for(other)
-            refill(other, scorer, refill_key(other, setting), clock.at(clock.limit))
-            repair_one_city(other, scorer)
-            tradeoffs.append(row(setting, schedule_stats(f, light_doc(other)), level))
+            if budget < 1.5 * (ctx.flow.solve_seconds + ctx.warm_seconds):
+                # no time to plan it: what the day flow alone says (the figures that need
+                # placed sessions left out)
+                estimate = flow_only(ctx, setting)
+                tradeoffs.append(row(setting, estimate, estimate["level"]) | {"estimate": "flow"})
+            else:
+                other, _res, level = schedule_for(ctx, setting, budget, report=False)
+                scorer = scorer_for(other)
+                refill(other, scorer, refill_key(other, setting), clock.at(clock.limit))
+                repair_one_city(other, scorer)
+                tradeoffs.append(row(setting, schedule_stats(f, light_doc(other)), level))
         clock.report("tradeoffs", value=stats["value"])
     stats.update(
         {

@@ -17,6 +17,7 @@ prime price only the prime arcs' costs, so trying several settings costs one sol
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 import numpy as np
@@ -155,7 +156,7 @@ class DayFlow:
                         if left > 0:
                             # S8: the same pair again that day
                             self.pair_arcs[arc(half, sdh, left, base + fresh)] = unit
-        for s, d in s_day_used:
+        for s, d in sorted(s_day_used):
             sd = node(("sd", s, d))
             for prime in (True, False, None):
                 key = ("sdh", s, d, prime)
@@ -190,6 +191,7 @@ class DayFlow:
         self.a_costs = np.array(self.costs, dtype=np.int64)
         self._memo: dict[tuple, list[Unit]] = {}
         self.solves = 0
+        self.solve_seconds = 0.0  # the longest solve so far
 
     def _node(self, key: object) -> int:
         n = self.nodes.get(key)
@@ -218,6 +220,7 @@ class DayFlow:
                 got[self.p.town(u[0])] += 1
             if all(got[t] >= min(n, self.town_need.get(t, 0)) for t, n in floor.items()):
                 return free
+        t0 = time.monotonic()
         caps = self.a_caps.copy()
         for town, (a1, a2, a3) in self.tier_arcs.items():
             need = self.town_need[town]
@@ -243,6 +246,7 @@ class DayFlow:
                 out.extend([self.pair_arcs[a]] * int(fl))
         self._memo[key] = out
         self.solves += 1
+        self.solve_seconds = max(self.solve_seconds, time.monotonic() - t0)
         return out
 
 

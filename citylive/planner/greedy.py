@@ -146,16 +146,24 @@ def place_items(
     where: dict[int, tuple[str, str, int]] | None = None,
 ) -> list[int]:
     """Place sessions whose enterprise, streamer and day the flow decided, in the order
-    given; a session may take another fitting streamer of its day who has a session to
-    spare (after the sessions still to come), for prime time or when its own is full.
-    Returns the indices of items that fit nowhere."""
+    given.  For prime time, or when its own streamer is full, a session may take another
+    fitting streamer of its day: one with a session to spare after the sessions still to
+    come, or one whose session still to come can take this session's streamer instead (the
+    two trade streamers; the day's counts stay as the flow made them).  Returns the
+    indices of items that fit nowhere."""
     p = state.p
+    items = list(items)
+    fits = {e: set(ss) for e, ss in p.fit.items()}
     reserved: dict[tuple[str, int], int] = defaultdict(int)
-    for _e, s, d, _pr, _stay, _sid in items:
+    waiting: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for k, (_e, s, d, _pr, _stay, _sid) in enumerate(items):
         reserved[(s, d)] += 1
+        waiting[(s, d)].append(k)
     left = []
-    for k, (e, s, d, _prime, stay, sid) in enumerate(items):
+    for k in range(len(items)):
+        e, s, d, _prime, stay, sid = items[k]
         reserved[(s, d)] -= 1
+        waiting[(s, d)].remove(k)
         best: tuple[int, str, str, int] | None = None
         if stay is not None and state.can_place(e, s, stay[0], stay[1]):
             best = (0, s, stay[0], stay[1])  # S7: where people were told it would be
@@ -172,6 +180,22 @@ def place_items(
                         ]
                         slots = p.day_slots(dd) if best is None else _prime_slots(p, dd)
                         best = _best_spot(state, scorer, e, spare, slots, best)
+                    if dd == d and (best is None or not p.is_prime(best[3])):
+                        partner: dict[str, int] = {}
+                        for x in p.fit[e]:
+                            if x == s:
+                                continue
+                            for j in waiting[(x, d)]:
+                                if items[j][4] is None and s in fits[items[j][0]]:
+                                    partner[x] = j
+                                    break
+                        if partner:
+                            before = best
+                            best = _best_spot(
+                                state, scorer, e, list(partner), _prime_slots(p, d), best
+                            )
+                            if best is not before and best is not None and best[1] in partner:
+                                _trade(items, partner[best[1]], s, reserved, waiting)
                 if best is not None:
                     break
         if best is None:
@@ -182,6 +206,23 @@ def place_items(
         if where is not None:
             where[k] = (best[1], best[2], best[3])
     return left
+
+
+def _trade(
+    items: list[Item],
+    j: int,
+    s: str,
+    reserved: dict[tuple[str, int], int],
+    waiting: dict[tuple[str, int], list[int]],
+) -> None:
+    """Item `j` takes streamer `s` instead of its own (who served the item just placed)."""
+    e, x, d, prime, stay, sid = items[j]
+    items[j] = (e, s, d, prime, stay, sid)
+    reserved[(x, d)] -= 1
+    waiting[(x, d)].remove(j)
+    reserved[(s, d)] += 1
+    waiting[(s, d)].append(j)
+    waiting[(s, d)].sort()
 
 
 def _prime_slots(p: Problem, d: int) -> list[int]:

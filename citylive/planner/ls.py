@@ -25,6 +25,7 @@ from citylive.planner.greedy import Scorer
 from citylive.planner.state import Placed, State
 
 BUMP_CANDIDATES = 3  # least valuable sessions tried per prime venue-slot
+CHAIN_STREAMERS = 3  # streamers with no session to spare tried per prime seat
 
 
 class _Search:
@@ -37,6 +38,10 @@ class _Search:
             self.at[(pl.venue, pl.g)].append(pl)
         self.moves = 0
         self.fits = {e: set(ss) for e, ss in self.p.fit.items()}
+        self.fitted_by: dict[str, set[str]] = defaultdict(set)  # streamer -> enterprises
+        for e, ss in self.p.fit.items():
+            for x in ss:
+                self.fitted_by[x].add(e)
 
     # ---------------------------------------------------------------- helpers
     def _out(self, pl: Placed) -> None:
@@ -115,6 +120,108 @@ class _Search:
                     return False
         return False
 
+    def chain(self, a: Placed) -> bool:
+        """`a` into a prime seat (free, or held by a less valuable `b`) with a streamer `t`
+        who is free then but has no session to spare: `t` hands one of its sessions `c`
+        to `a`'s own streamer, freed by the move; `b` goes wherever it scores best."""
+        p, st = self.p, self.st
+        d = p.day_of(a.g)
+        va = self.gmv[a.enterprise]
+        for g in p.day_slots(d):
+            if not p.is_prime(g) or not st.enterprise_free(a.enterprise, g):
+                continue
+            for v in p.e_venues[a.enterprise]:
+                held = [
+                    b
+                    for b in self.at[(v, g)]
+                    if b.status == "proposed" and self.gmv[b.enterprise] < va
+                ]
+                b = min(held, key=lambda x: self.gmv[x.enterprise]) if held else None
+                if b is None and st.room(a.enterprise, v, g) is None:
+                    continue
+                tried = 0
+                for t in self.p.fit[a.enterprise]:
+                    if tried >= CHAIN_STREAMERS:
+                        break
+                    if t == a.streamer or g not in p.s_open[t] or (t, g) in st.s_at:
+                        continue
+                    if st.s_day[(t, d)] < st.max_day[t] or not self._travel_ok(t, g, v):
+                        continue
+                    if (a.enterprise, g, t) in p.forbidden:
+                        continue
+                    tried += 1
+                    cs = [
+                        c
+                        for c in self.by_streamer_day(t, d)
+                        if c.status == "proposed" and c is not b
+                        and c.enterprise in self.fitted_by[a.streamer]
+                    ]  # fmt: skip
+                    for c in sorted(cs, key=lambda x: self.gmv[x.enterprise])[:1]:
+                        if self._try_chain(a, v, g, b, t, c):
+                            return True
+            if time.monotonic() > self.deadline:
+                return False
+        return False
+
+    def by_streamer_day(self, s: str, d: int) -> list[Placed]:
+        p = self.p
+        return [
+            pl
+            for g in p.day_slots(d)
+            for (v, h) in [(self.st.s_at.get((s, g)), g)]
+            if v is not None
+            for pl in self.at[(v, h)]
+            if pl.streamer == s
+        ]
+
+    def _travel_ok(self, s: str, g: int, v: str) -> bool:
+        p = self.p
+        d = p.day_of(g)
+        for h in (g - 1, g + 1):
+            if p.day_of(h) == d and 0 <= h < p.n_g:
+                other = self.st.s_at.get((s, h))
+                if other is not None and other != v:
+                    return False
+        return True
+
+    def _try_chain(self, a: Placed, v: str, g: int, b: Placed | None, t: str, c: Placed) -> bool:
+        p = self.p
+        d = p.day_of(a.g)
+        moved = [x for x in (a, b, c) if x is not None]
+        olds = [(x.streamer, x.venue, x.g) for x in moved]
+        before = 0
+        for x, o in zip(moved, olds, strict=True):
+            self._out(x)
+            before += self._score(x, *o)
+        after = 0
+        placed: list[Placed] = []
+        ok = self.st.can_place(a.enterprise, t, v, g)
+        if ok:
+            after += self._score(a, t, v, g)
+            self._in(a, t, v, g)
+            placed.append(a)
+            to = self._best(c, [olds[0][0]], p.day_slots(d))
+            ok = to is not None
+            if to is not None:
+                after += to[0]
+                self._in(c, to[1], to[2], to[3])
+                placed.append(c)
+        if ok and b is not None:
+            to = self._best(b, list(dict.fromkeys([olds[1][0], olds[0][0]])), p.day_slots(d))
+            ok = to is not None
+            if to is not None:
+                after += to[0]
+                self._in(b, to[1], to[2], to[3])
+                placed.append(b)
+        if ok and after > before:
+            self.moves += 1
+            return True
+        for x in reversed(placed):
+            self._out(x)
+        for x, o in zip(reversed(moved), reversed(olds), strict=True):
+            self._in(x, *o)
+        return False
+
     def _try_bump(self, a: Placed, b: Placed) -> bool:
         p = self.p
         old_a = (a.streamer, a.venue, a.g)
@@ -125,22 +232,65 @@ class _Search:
         self._out(b)
         before += self._score(b, *old_b)
         # a in b's seat: with b's streamer (whose day around that seat is unchanged), its
-        # own, or one with a session to spare; b where it scores best that day, with its
-        # own streamer or a's
+        # own, or one with a session to spare
         mine = [old_b[0]] if old_b[0] in self.fits[a.enterprise] else []
         mine += [a.streamer, *self._spare(a.enterprise, d, a.streamer)]
         into = self._best(a, list(dict.fromkeys(mine)), [old_b[2]])
         if into is not None and into[2] == old_b[1]:
             self._in(a, into[1], into[2], into[3])
-            theirs = [old_b[0]] + ([old_a[0]] if old_a[0] in self.fits[b.enterprise] else [])
-            to = self._best(b, list(dict.fromkeys(theirs)), p.day_slots(d))
+            # b where it scores best that day, with its own streamer or a's ...
+            theirs = self._usable(b, [old_b[0], old_a[0]])
+            to = self._best(b, theirs, p.day_slots(d))
             if to is not None and into[0] + to[0] > before:
                 self._in(b, to[1], to[2], to[3])
+                self.moves += 1
+                return True
+            # ... or in another prime seat of its venues, bumping a less valuable one in turn
+            if self._bump_on(b, old_b, [old_a[0]], before - into[0]):
                 self.moves += 1
                 return True
             self._out(a)
         self._in(b, *old_b)
         self._in(a, *old_a)
+        return False
+
+    def _usable(self, x: Placed, streamers: list[str]) -> list[str]:
+        return [s for s in dict.fromkeys(streamers) if s in self.fits[x.enterprise]]
+
+    def _bump_on(self, b: Placed, old_b: tuple[str, str, int], freed: list[str], need: int) -> bool:
+        """`b` (out of the schedule) into a prime seat held by a less valuable `c`, and `c`
+        wherever it scores best: taken when the two score more than `need`."""
+        p = self.p
+        d = p.day_of(old_b[2])
+        vb = self.gmv[b.enterprise]
+        for g in p.day_slots(d):
+            if not p.is_prime(g) or not self.st.enterprise_free(b.enterprise, g):
+                continue
+            for v in p.e_venues[b.enterprise]:
+                if (v, g) == old_b[1:]:
+                    continue
+                held = [
+                    c
+                    for c in self.at[(v, g)]
+                    if c.status == "proposed" and self.gmv[c.enterprise] < vb
+                ]
+                if not held:
+                    continue
+                c = min(held, key=lambda x: self.gmv[x.enterprise])
+                old_c = (c.streamer, c.venue, c.g)
+                self._out(c)
+                lost = self._score(c, *old_c)
+                into = self._best(b, self._usable(b, [old_c[0], old_b[0], *freed]), [g])
+                if into is not None and into[2] == v:
+                    self._in(b, into[1], into[2], into[3])
+                    to = self._best(
+                        c, self._usable(c, [old_c[0], old_b[0], *freed]), p.day_slots(d)
+                    )
+                    if to is not None and into[0] + to[0] > need + lost:
+                        self._in(c, to[1], to[2], to[3])
+                        return True
+                    self._out(b)
+                self._in(c, *old_c)
         return False
 
     def swap(self, a: Placed) -> bool:
@@ -219,8 +369,8 @@ def local_search(
         for pl in order:
             if time.monotonic() > deadline:
                 break
-            if not p.is_prime(pl.g):
-                s.bump(pl)
+            if not p.is_prime(pl.g) and not s.bump(pl):
+                s.chain(pl)
         for pl in order:
             if time.monotonic() > deadline:
                 break

@@ -418,7 +418,7 @@ class _Builder:
             if v == main:
                 main_town[t].append(var)
                 main_town_day[(t, p.day_of(g))].append(var)
-        for town in spec.h8_towns:
+        for town in sorted(spec.h8_towns):
             mains = main_town.get(town, [])
             if mains and hv.value(mains):
                 m.add(sum(mains) >= 1)

@@ -20,6 +20,7 @@ from citylive.planner.state import Placed, State
 from citylive.planner.tradeoffs import refill_key
 
 FLOW_ARCS = 600_000  # enterprise-streamer-day pairs the flow offers at most
+LEVEL_SHARE = 0.3  # of a schedule's seconds, at most, for the fairness level search
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Context:
     clock: Clock
     workers: int
     seed: int
+    warm_seconds: float = 0.0  # the longest warm start so far (both variants)
 
 
 def pinned_factory(problem: Problem) -> Callable[[], State]:
@@ -74,18 +76,22 @@ def context(problem: Problem, clock: Clock, workers: int, seed: int) -> Context:
 def schedule_for(
     ctx: Context, fairness: Fairness, seconds: float, *, report: bool
 ) -> tuple[State, Improved | None, float]:
-    """A schedule under `fairness`: flow, warm start, then `seconds` of improvement (none
-    below half a second); returns it, the improvement's figures and the flow's level."""
+    """A schedule under `fairness` in about `seconds`: flow (its level search in at most
+    LEVEL_SHARE of them), warm start, then what is left for improvement (none below half a
+    second); returns it, the improvement's figures and the flow's level."""
     p, clock = ctx.problem, ctx.clock
     t_end = clock.elapsed() + seconds
     base = ctx.pinned()
-    units, level = assign(p, base, ctx.flow, fairness)
+    units, level = assign(
+        p, base, ctx.flow, fairness, clock.at(clock.elapsed() + LEVEL_SHARE * seconds)
+    )
     items = ordered_items(p, base, units, fairness.min_share or 0.0)
     if report:
         clock.report("prepare", value=_value(base) + sum(_gmv(p, u[0]) for u in units))
     # the warm start: soft goals first, and sub-venue first (room at the main venue for
     # the towns that have no other); the one placing more value wins
     warm: State | None = None
+    t_warm = clock.elapsed()
     for sub_first in (False, True):
         trial = ctx.pinned()
         scorer = scorer_for(trial, sub_first)
@@ -96,6 +102,7 @@ def schedule_for(
         if warm is None or _value(trial) > _value(warm):
             warm = trial
     assert warm is not None
+    ctx.warm_seconds = max(ctx.warm_seconds, clock.elapsed() - t_warm)
     if report:
         clock.report("warm start", value=_value(warm))
     left = t_end - clock.elapsed()
@@ -144,3 +151,26 @@ def _gmv(p: Problem, e: str) -> int:
 
 def _value(state: State) -> int:
     return sum(_gmv(state.p, pl.enterprise) for pl in state.sessions)
+
+
+def flow_only(ctx: Context, fairness: Fairness) -> dict:
+    """What the day flow alone says of a setting (value and lowest share of the sessions it
+    assigns, before placing them): the price of fairness when too little time is left to
+    plan the setting."""
+    from citylive.planner.settings import lowest_share, town_counts
+
+    p = ctx.problem
+    base = ctx.pinned()
+    units, level = assign(p, base, ctx.flow, fairness, deadline=0.0)
+    placed = town_counts(p, base)
+    for u in units:
+        placed[p.town(u[0])] += 1
+    return {
+        "value": _value(base) + sum(_gmv(p, u[0]) for u in units),
+        "lowest_town_share": round(lowest_share(p, placed), 4),
+        "prime_value": None,
+        "clash_pairs": None,
+        "main_duplicates": None,
+        "placed": len(base) + len(units),
+        "level": level,
+    }

@@ -12,6 +12,7 @@ less than any one session, so the level rarely rises above what value alone give
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 from citylive.festival import Festival
@@ -65,9 +66,15 @@ def lowest_share(problem: Problem, placed: dict[str, int]) -> float:
 
 
 def assign(
-    problem: Problem, state: State, flow: DayFlow, fairness: Fairness
+    problem: Problem,
+    state: State,
+    flow: DayFlow,
+    fairness: Fairness,
+    deadline: float | None = None,
 ) -> tuple[list[Unit], float]:
-    """The flow's units under `fairness`, and the level chosen (0 for value alone)."""
+    """The flow's units under `fairness`, and the level chosen (0 for value alone).  The
+    level search stops when one more solve, as long as the last, would pass `deadline`
+    (time.monotonic())."""
     p = problem
     req = p.town_requests()
     fixed = town_counts(p, state)
@@ -75,9 +82,13 @@ def assign(
     if fairness.min_share:
         floor = {t: math.ceil(fairness.min_share * n - 1e-9) - fixed[t] for t, n in req.items()}
 
+    last = [0.0]
+
     def run(level: float) -> tuple[list[Unit], float, float]:
         lv = {t: math.ceil(level * n - 1e-9) - fixed[t] for t, n in req.items()}
+        t0 = time.monotonic()
         units = flow.solve(floor, lv)
+        last[0] = max(last[0], time.monotonic() - t0)
         placed = dict(fixed)
         for e, _s, _d, _pr in units:
             placed[p.town(e)] += 1
@@ -93,6 +104,8 @@ def assign(
     # halve the last step once
     step, tried = LEVEL_STEP, 0
     while tried < LEVEL_SOLVES and best[3] < 1.0:
+        if deadline is not None and time.monotonic() + 1.2 * last[0] > deadline:
+            break
         level = min(1.0, best[3] + step)
         units, low, score = run(level)
         tried += 1
