@@ -89,20 +89,68 @@ def lp_bound(f: Festival) -> dict:
                 continue
             for g in s_open[s.id]:
                 free_in[(ind, g)] += 1
+    totals: dict[str, pywraplp.Constraint] = {}
+
+    def _enterprise_day(e, d: int, mine: list[int], link: pywraplp.Constraint) -> None:  # noqa: ANN001
+        nonlocal n_vars
+        if e.id not in totals:
+            totals[e.id] = lp.Constraint(-inf, e.sessions)
+        total = totals[e.id]
+        day = lp.Constraint(-inf, e.skus // mins)
+        venues = f.allowed_venues(e)
+        for g in mine:
+            if free_in[(e.industry, g)] == 0:
+                continue
+            slot = lp.Constraint(-inf, 1)
+            row_i = ind_slot.get((e.industry, g))
+            if row_i is None:
+                row_i = ind_slot[(e.industry, g)] = lp.Constraint(-inf, free_in[(e.industry, g)])
+            for v in venues:
+                if g not in v_open[v.id]:
+                    continue
+                y = lp.NumVar(0, 1, "")
+                n_vars += 1
+                objective.SetCoefficient(y, e.expected_gmv)
+                link.SetCoefficient(y, -1)
+                slot.SetCoefficient(y, 1)
+                day.SetCoefficient(y, 1)
+                total.SetCoefficient(y, 1)
+                row_i.SetCoefficient(y, 1)
+                studio_row(v.id, g, v.studios).SetCoefficient(y, 1)
+                if v.id == main.id and g in blocks:
+                    # sessions outside every block's industries keep out of the blocks
+                    if not any(e.industry in inds for inds, _k in blocks[g]):
+                        row_m = main_plain.get(g)
+                        if row_m is None:
+                            free = main.studios - sum(k for _i, k in blocks[g])
+                            row_m = main_plain[g] = lp.Constraint(-inf, free)
+                        row_m.SetCoefficient(y, 1)
+
+    # enterprises that fit the same streamers on the same days share the streamer side (a
+    # class): its pair-day amounts are at most the class's size times the slots both are
+    # free; summing a schedule's amounts over a class keeps every row, so the bound holds
+    employers = {s.employer for s in f.streamers if s.employer}
+    classes: dict[tuple, list] = defaultdict(list)
     for e in f.enterprises:
         if e.sessions == 0 or e.skus // mins == 0:
             continue
-        fitting = [s for s in by_ind.get(e.industry, []) if _fits(e, s)]
+        key = (
+            e.industry,
+            frozenset(e.platforms),
+            e.id if e.id in employers else None,
+            frozenset(e_open[e.id]),
+        )
+        classes[key].append(e)
+    for members in classes.values():
+        e0 = members[0]
+        fitting = [s for s in by_ind.get(e0.industry, []) if _fits(e0, s)]
         if not fitting:
             continue
-        venues = f.allowed_venues(e)
-        total = lp.Constraint(-inf, e.sessions)
         for d in range(n_days):
-            mine = [g for g in range(d * n, (d + 1) * n) if g in e_open[e.id]]
+            mine = [g for g in range(d * n, (d + 1) * n) if g in e_open[e0.id]]
             if not mine:
                 continue
             link = lp.Constraint(0, 0)
-            day = lp.Constraint(-inf, e.skus // mins)
             any_pair = False
             for s in fitting:
                 common = sum(1 for g in mine if g in s_open[s.id])
@@ -112,7 +160,7 @@ def lp_bound(f: Festival) -> dict:
                     s.max_sessions_per_day,
                     sum(1 for g in range(d * n, (d + 1) * n) if g in s_open[s.id]),
                 )
-                a = lp.NumVar(0, min(common, cap_s), "")
+                a = lp.NumVar(0, min(len(members) * common, cap_s), "")
                 n_vars += 1
                 any_pair = True
                 link.SetCoefficient(a, 1)
@@ -122,35 +170,9 @@ def lp_bound(f: Festival) -> dict:
                 row.SetCoefficient(a, 1)
             if not any_pair:
                 continue
-            for g in mine:
-                if free_in[(e.industry, g)] == 0:
-                    continue
-                slot = lp.Constraint(-inf, 1)
-                row_i = ind_slot.get((e.industry, g))
-                if row_i is None:
-                    row_i = ind_slot[(e.industry, g)] = lp.Constraint(
-                        -inf, free_in[(e.industry, g)]
-                    )
-                for v in venues:
-                    if g not in v_open[v.id]:
-                        continue
-                    y = lp.NumVar(0, 1, "")
-                    n_vars += 1
-                    objective.SetCoefficient(y, e.expected_gmv)
-                    link.SetCoefficient(y, -1)
-                    slot.SetCoefficient(y, 1)
-                    day.SetCoefficient(y, 1)
-                    total.SetCoefficient(y, 1)
-                    row_i.SetCoefficient(y, 1)
-                    studio_row(v.id, g, v.studios).SetCoefficient(y, 1)
-                    if v.id == main.id and g in blocks:
-                        # sessions outside every block's industries keep out of the blocks
-                        if not any(e.industry in inds for inds, _k in blocks[g]):
-                            row_m = main_plain.get(g)
-                            if row_m is None:
-                                free = main.studios - sum(k for _i, k in blocks[g])
-                                row_m = main_plain[g] = lp.Constraint(-inf, free)
-                            row_m.SetCoefficient(y, 1)
+            for e in members:
+                _enterprise_day(e, d, mine, link)
+
     objective.SetMaximization()
     t_build = time.monotonic() - t0
     status = lp.Solve()

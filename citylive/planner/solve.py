@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from citylive.planner.data import Problem
 from citylive.planner.greedy import scorer_for
-from citylive.planner.ls import local_search, objective
+from citylive.planner.ls import local_search
 from citylive.planner.model import Demand, ModelSpec, Spot, solve_spots
+from citylive.planner.objective import objective
 from citylive.planner.progress import Clock
 from citylive.planner.settings import Fairness
 from citylive.planner.state import Placed, State
