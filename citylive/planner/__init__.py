@@ -122,8 +122,11 @@ def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
             if budget < 1.5 * (ctx.flow.solve_seconds + ctx.warm_seconds):
                 # no time to plan it: what the day flow alone says (the figures that need
                 # placed sessions left out)
-                estimate = flow_only(ctx, setting)
-                tradeoffs.append(row(setting, estimate, estimate["level"]) | {"estimate": "flow"})
+                estimate = flow_only(ctx, setting, fairness.weight)
+                if estimate is not None:
+                    tradeoffs.append(
+                        row(setting, estimate, estimate["level"]) | {"estimate": "flow"}
+                    )
             else:
                 other, _res, level = schedule_for(ctx, setting, budget, report=False)
                 scorer = scorer_for(other)

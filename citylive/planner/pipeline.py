@@ -32,6 +32,7 @@ class Context:
     workers: int
     seed: int
     warm_seconds: float = 0.0  # the longest warm start so far (both variants)
+    build_seconds: float = 0.0  # the longest CP-SAT model build so far
 
 
 def pinned_factory(problem: Problem) -> Callable[[], State]:
@@ -82,7 +83,7 @@ def schedule_for(
     p, clock = ctx.problem, ctx.clock
     t_end = clock.elapsed() + seconds
     base = ctx.pinned()
-    units, level = assign(
+    units, level, _searched = assign(
         p, base, ctx.flow, fairness, clock.at(clock.elapsed() + LEVEL_SHARE * seconds)
     )
     items = ordered_items(p, base, units, fairness.min_share or 0.0)
@@ -106,12 +107,15 @@ def schedule_for(
     if report:
         clock.report("warm start", value=_value(warm))
     left = t_end - clock.elapsed()
-    if left < 0.5:
+    # building the CP-SAT model cannot be cut short: no improvement when the time left
+    # would barely cover building it again
+    if left < max(0.5, 2 * ctx.build_seconds):
         return warm, None, level
     res = improve(
         p, ctx.pinned, warm, fairness, seconds=left, workers=ctx.workers, seed=ctx.seed,
         clock=clock if report else Clock(clock.limit),
     )  # fmt: skip
+    ctx.build_seconds = max(ctx.build_seconds, res.build_seconds)
     return res.state, res, level
 
 
@@ -153,15 +157,18 @@ def _value(state: State) -> int:
     return sum(_gmv(state.p, pl.enterprise) for pl in state.sessions)
 
 
-def flow_only(ctx: Context, fairness: Fairness) -> dict:
+def flow_only(ctx: Context, fairness: Fairness, own_weight: int) -> dict | None:
     """What the day flow alone says of a setting (value and lowest share of the sessions it
     assigns, before placing them): the price of fairness when too little time is left to
-    plan the setting."""
+    plan the setting; None when its weight, above the festival's own, cannot be weighed in
+    time (a row that would say nothing of it)."""
     from citylive.planner.settings import lowest_share, town_counts
 
     p = ctx.problem
     base = ctx.pinned()
-    units, level = assign(p, base, ctx.flow, fairness, deadline=0.0)
+    units, level, searched = assign(p, base, ctx.flow, fairness, ctx.clock.at(ctx.clock.limit))
+    if not searched and fairness.weight > own_weight:
+        return None
     placed = town_counts(p, base)
     for u in units:
         placed[p.town(u[0])] += 1

@@ -71,10 +71,10 @@ def assign(
     flow: DayFlow,
     fairness: Fairness,
     deadline: float | None = None,
-) -> tuple[list[Unit], float]:
+) -> tuple[list[Unit], float, bool]:
     """The flow's units under `fairness`, and the level chosen (0 for value alone).  The
     level search stops when one more solve, as long as the last, would pass `deadline`
-    (time.monotonic())."""
+    (time.monotonic()); `searched` tells whether the weight was weighed at all."""
     p = problem
     req = p.town_requests()
     fixed = town_counts(p, state)
@@ -83,6 +83,7 @@ def assign(
         floor = {t: math.ceil(fairness.min_share * n - 1e-9) - fixed[t] for t, n in req.items()}
 
     last = [0.0]
+    searched = [True]
 
     def run(level: float) -> tuple[list[Unit], float, float]:
         lv = {t: math.ceil(level * n - 1e-9) - fixed[t] for t, n in req.items()}
@@ -99,16 +100,18 @@ def assign(
     units, low, score = run(0.0)
     best = (score, units, 0.0, low)
     if fairness.weight <= 0 or low >= 1.0:
-        return units, 0.0
+        return units, 0.0, True
     # levels above the value-only share: climb by LEVEL_STEP, doubling while it pays, then
     # halve the last step once
     step, tried = LEVEL_STEP, 0
+    searched[0] = False
     while tried < LEVEL_SOLVES and best[3] < 1.0:
         if deadline is not None and time.monotonic() + 1.2 * last[0] > deadline:
             break
         level = min(1.0, best[3] + step)
         units, low, score = run(level)
         tried += 1
+        searched[0] = True
         if score > best[0]:
             best = (score, units, level, low)
             step *= 2
@@ -116,4 +119,4 @@ def assign(
             step /= 4
         else:
             break
-    return best[1], best[2]
+    return best[1], best[2], searched[0]

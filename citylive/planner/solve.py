@@ -35,6 +35,7 @@ class Improved:
     variables: int
     seconds: float
     models: int
+    build_seconds: float = 0.0  # building the CP-SAT model
 
 
 def _spot(pl: Placed) -> Spot:
@@ -100,7 +101,7 @@ def improve(
                 state = trial
         return Improved(
             state, res.status, res.objective, res.bound, res.hint_objective, res.variables,
-            res.seconds, 1,
+            res.seconds, 1, res.build_seconds,
         )  # fmt: skip
     # a large festival: local search on the warm start (ls.py says why not CP-SAT)
     t0 = time.monotonic()
