@@ -156,9 +156,21 @@ def main() -> int:
     ap.add_argument("--sizes", nargs="*", default=["small", "tight", "example", "city", "xl"])
     ap.add_argument("--seed-offset", type=int, default=0, help="held-out festivals")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--json", type=Path, help="also keep every figure measured, as JSON")
+    ap.add_argument("--from-json", type=Path, help="only print the table of an earlier --json")
     args = ap.parse_args()
     if args.child:
         _child(args)
+        return 0
+    if args.from_json:
+        kept = json.loads(args.from_json.read_text())
+        md = _markdown(
+            kept["rows"], kept["replan"], tuple(kept["before"]), tuple(kept["after"]),
+            kept["offset"], kept["uptime"],
+        )  # fmt: skip
+        print(md)
+        if not args.no_write:
+            _write_section(ROOT / "bench" / "RESULTS.md", md)
         return 0
 
     from bench.generate import SIZES, dump, generate
@@ -187,7 +199,16 @@ def main() -> int:
             replan = _replan(tmp, fest)
             print(json.dumps({"replan": replan}), file=sys.stderr)
     load_after = os.getloadavg()
-    md = _markdown(rows, replan, load_before, load_after, args.seed_offset)
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"rows": rows, "replan": replan, "before": load_before, "after": load_after,
+                 "offset": args.seed_offset, "uptime": uptime},
+                ensure_ascii=False,
+            )
+        )  # fmt: skip
+    md = _markdown(rows, replan, load_before, load_after, args.seed_offset, uptime)
     print(md)
     if not args.no_write:
         _write_section(ROOT / "bench" / "RESULTS.md", md)
@@ -202,8 +223,9 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else ("1.00x" if a == 0 else "inf")
 
 
-def _markdown(rows: list, replan: dict | None, before: tuple, after: tuple, offset: int) -> str:
-    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+def _markdown(
+    rows: list, replan: dict | None, before: tuple, after: tuple, offset: int, uptime: str
+) -> str:
     lines = [
         "## Planner",
         "",
@@ -258,9 +280,12 @@ def _markdown(rows: list, replan: dict | None, before: tuple, after: tuple, offs
     lines.append("|---|---|---|---|---|---|---|")
     for r in rows:
         for t in r["planner"].get("tradeoffs") or []:
+            est = " (flow estimate)" if t.get("estimate") else ""
+            prime = f"{t['prime_value']:,}" if "prime_value" in t else "-"
             lines.append(
-                f"| {r['size']} | {t['fairness']} | {t['value']:,} | {t['min_town_share']:.3f} | "
-                f"{t['prime_value']:,} | {t['clash_pairs']} | {t.get('main_duplicates', '-')} |"
+                f"| {r['size']} | {t['fairness']}{est} | {t['value']:,} | "
+                f"{t['min_town_share']:.3f} | {prime} | {t.get('clash_pairs', '-')} | "
+                f"{t.get('main_duplicates', '-')} |"
             )
     lines += ["", "Where the time went (planner, seconds):", ""]
     lines.append("| instance | prepare | solver | finish | tradeoffs | solver status |")

@@ -22,7 +22,8 @@ from __future__ import annotations
 from citylive.festival import Festival
 from citylive.planner.data import PlanError, Problem, build_problem, read_previous
 from citylive.planner.finish import give_ids, moved_count, number_studios, session_doc
-from citylive.planner.greedy import refill, repair_one_city, scorer_for
+from citylive.planner.greedy import refill, scorer_for
+from citylive.planner.onecity import repair_one_city
 from citylive.planner.pipeline import context, flow_only, schedule_for
 from citylive.planner.progress import Clock, ProgressCallback, SolveProgress
 from citylive.planner.reasons import unplaced_reason

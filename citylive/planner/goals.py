@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-from citylive.planner.greedy import main_possible
+from citylive.planner.onecity import main_possible
 
 if TYPE_CHECKING:
     from citylive.planner.model import Builder

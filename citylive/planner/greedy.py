@@ -15,19 +15,28 @@ from collections.abc import Callable, Iterable
 
 from citylive.planner.assign import prime_bonus
 from citylive.planner.data import STAY, Problem
+from citylive.planner.onecity import main_possible
 from citylive.planner.state import Placed, State
 
 # (enterprise, streamer, day, prime wanted, (old venue, old slot) or None, old id or None)
 Item = tuple[str, str, int, bool, tuple[str, int] | None, str | None]
 H8_FIRST = 10**12  # a town's first main-venue session outranks every other goal (H8)
 SUB_FIRST = 10**9  # the sub-venue-first warm start's charge for the main venue
+TARGET = 10**10  # a session at the venue the venue routing meant for it
 
 
 class Scorer:
     """Running soft-goal counts, to score one more session against what is placed."""
 
-    def __init__(self, problem: Problem, sub_first: bool = False):
+    def __init__(
+        self,
+        problem: Problem,
+        sub_first: bool = False,
+        targets: dict[tuple[str, int], dict[str, int]] | None = None,
+    ):
         self.p = problem
+        # targets: per enterprise-day, sessions meant for each venue (assign.venue_targets)
+        self.targets = {k: dict(v) for k, v in (targets or {}).items()}
         # sub_first: a town with a sub-venue of its own goes to the main venue only for its
         # first session there (H8) or when its own is full: room at the main venue for the
         # towns that have no other (studio-bound festivals)
@@ -89,6 +98,8 @@ class Scorer:
         ent = self.ent[e]
         w = self.w
         sc = 0
+        if self.targets.get((e, self.p.day_of(g)), {}).get(v, 0) > 0:
+            sc += TARGET
         if self.p.is_prime(g):
             sc += prime_bonus(self.p, e)
         if v == self.main:
@@ -117,6 +128,9 @@ class Scorer:
     def add(self, pl: Placed, sign: int = 1) -> None:
         ent = self.ent[pl.enterprise]
         d = self.p.day_of(pl.g)
+        meant = self.targets.get((pl.enterprise, d))
+        if meant is not None and (sign < 0 or meant.get(pl.venue, 0) > 0):
+            meant[pl.venue] = meant.get(pl.venue, 0) - sign
         if pl.venue == self.main:
             self.main_n[(ent.industry, pl.g)] += sign
             self.main_town_day[(ent.town, d)] += sign
@@ -132,8 +146,12 @@ class Scorer:
             self.s_ind.pop((pl.streamer, pl.g), None)
 
 
-def scorer_for(state: State, sub_first: bool = False) -> Scorer:
-    sc = Scorer(state.p, sub_first)
+def scorer_for(
+    state: State,
+    sub_first: bool = False,
+    targets: dict[tuple[str, int], dict[str, int]] | None = None,
+) -> Scorer:
+    sc = Scorer(state.p, sub_first, targets)
     for pl in state.sessions:
         sc.add(pl)
     return sc
@@ -149,8 +167,9 @@ def place_items(
     given.  For prime time, or when its own streamer is full, a session may take another
     fitting streamer of its day: one with a session to spare after the sessions still to
     come, or one whose session still to come can take this session's streamer instead (the
-    two trade streamers; the day's counts stay as the flow made them).  Returns the
-    indices of items that fit nowhere."""
+    two trade streamers; the day's counts stay as the flow made them).  When none of those
+    fits on any day, any fitting streamer with a session left will do.  Returns the indices
+    of items that fit nowhere."""
     p = state.p
     items = list(items)
     fits = {e: set(ss) for e, ss in p.fit.items()}
@@ -198,6 +217,14 @@ def place_items(
                                 _trade(items, partner[best[1]], s, reserved, waiting)
                 if best is not None:
                     break
+            if best is None:
+                # last, any fitting streamer with a session left that day, even one the
+                # flow meant for a session still to come (a less valuable one, which then
+                # looks for another in turn): what a greedy would do
+                for dd in [d] + [x for x in range(p.n_days) if x != d]:
+                    best = _best_spot(state, scorer, e, p.fit[e], p.day_slots(dd), best)
+                    if best is not None:
+                        break
         if best is None:
             left.append(k)
             continue
@@ -310,72 +337,3 @@ def refill(
             scorer.add(pl)
             added += 1
     return added
-
-
-def main_possible(problem: Problem, town: str) -> bool:
-    """H8's 'when that is possible at all': some enterprise of the town could meet some
-    fitting streamer in some slot the main venue is open."""
-    f = problem.festival
-    main_open = problem.v_open[f.main_venue.id]
-    for e in f.enterprises:
-        if e.town != town or e.sessions == 0 or problem.day_cap[e.id] == 0:
-            continue
-        for g in problem.e_open[e.id] & main_open:
-            if any(g in problem.s_open[s] for s in problem.fit[e.id]):
-                return True
-    return False
-
-
-def repair_one_city(state: State, scorer: Scorer) -> None:
-    """H8: every town with a placed session gets one at the main venue; move one there, add
-    one there, or, where neither is possible, take the town's proposed sessions out."""
-    p = state.p
-    f = p.festival
-    main = f.main_venue.id
-    town_of = {e.id: e.town for e in f.enterprises}
-    by_town: dict[str, list[Placed]] = defaultdict(list)
-    for pl in state.sessions:
-        by_town[town_of[pl.enterprise]].append(pl)
-    for town, pls in by_town.items():
-        if any(pl.venue == main for pl in pls) or not main_possible(p, town):
-            continue
-        done = False
-        # move one of its proposed sessions to the main venue (same streamer, any slot)
-        for pl in sorted(pls, key=lambda x: f.enterprise[x.enterprise].expected_gmv):
-            if pl.status != "proposed":
-                continue
-            state.remove(pl)
-            scorer.add(pl, -1)
-            for g in range(p.n_g):
-                if state.can_place(pl.enterprise, pl.streamer, main, g):
-                    new = state.place(Placed(pl.enterprise, pl.streamer, main, g, id=pl.id))
-                    scorer.add(new)
-                    done = True
-                    break
-            if done:
-                break
-            state.place(pl)
-            scorer.add(pl)
-        if done:
-            continue
-        # add one more session of the town at the main venue
-        for e in sorted(
-            {pl.enterprise for pl in pls} | {x.id for x in f.enterprises if x.town == town}
-        ):
-            for g in range(p.n_g):
-                for s in p.fit[e]:
-                    if state.can_place(e, s, main, g):
-                        new = state.place(Placed(e, s, main, g))
-                        scorer.add(new)
-                        done = True
-                        break
-                if done:
-                    break
-            if done:
-                break
-        if done:
-            continue
-        for pl in pls:
-            if pl.status == "proposed":
-                state.remove(pl)
-                scorer.add(pl, -1)

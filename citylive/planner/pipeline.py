@@ -10,9 +10,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from citylive.planner.assign import DayFlow, Unit, prime_price
+from citylive.planner.assign import DayFlow, Unit, prime_price, venue_targets
 from citylive.planner.data import Problem
-from citylive.planner.greedy import Item, place_items, refill, repair_one_city, scorer_for
+from citylive.planner.greedy import Item, place_items, refill, scorer_for
+from citylive.planner.onecity import repair_one_city
 from citylive.planner.progress import Clock
 from citylive.planner.settings import Fairness, assign
 from citylive.planner.solve import Improved, improve
@@ -93,9 +94,10 @@ def schedule_for(
     # the towns that have no other); the one placing more value wins
     warm: State | None = None
     t_warm = clock.elapsed()
-    for sub_first in (False, True):
+    targets = venue_targets(p, base, units)
+    for sub_first, routed in ((False, False), (True, False), (True, True)):
         trial = ctx.pinned()
-        scorer = scorer_for(trial, sub_first)
+        scorer = scorer_for(trial, sub_first, targets if routed else None)
         place_items(trial, scorer, items)
         scorer = scorer_for(trial)
         refill(trial, scorer, refill_key(trial, fairness), clock.at(t_end))

@@ -4,7 +4,7 @@ schedule where one more session of the enterprise could go and what stops each s
 from __future__ import annotations
 
 from citylive.planner.data import Problem
-from citylive.planner.greedy import main_possible
+from citylive.planner.onecity import main_possible
 from citylive.planner.state import State
 
 
