@@ -338,13 +338,20 @@ def _convex_min(counts: dict[str, int], occ: list[int]) -> int:
 
 
 def even_spread(
-    f: Festival, doc: dict, *, keep_occupancy: bool = False, time_limit: float = 20.0
+    f: Festival,
+    doc: dict,
+    *,
+    keep_occupancy: bool = False,
+    keep_prime: bool = False,
+    time_limit: float = 20.0,
 ) -> dict:
     """The fewest clash pairs (S3) and main-venue duplicates (S4) that the schedule's own
     placement allows: every session keeps its venue and day, and the sessions of each
     venue-day are spread over its open slots (at most the studios each); with
     `keep_occupancy`, each venue-slot also keeps how many sessions it holds (so prime time
-    stays as full as the schedule made it)."""
+    stays as full as the schedule made it); with `keep_prime` too, each session stays in
+    prime time or out of it (S2 ranks above S3 and S4: this is what spreading may change
+    without giving up prime-time value)."""
     n = len(f.slots)
     tz_start = {}
     for d in range(len(f.days)):
@@ -353,13 +360,16 @@ def even_spread(
     main = f.main_venue.id
     venue_town = {v.id: v.town for v in f.venues}
     ents = f.enterprise
+    prime = f.prime_slot_indices
+    keep_occupancy = keep_occupancy or keep_prime
     count: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     occ: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0] * n)
     for s in doc["sessions"]:
         if s["status"] not in ("proposed", "confirmed"):
             continue
         g = tz_start[datetime.fromisoformat(s["start"])]
-        d = g // n
+        # with keep_prime a day is two groups of slots, prime and not
+        d = 2 * (g // n) + (g % n in prime) if keep_prime else g // n
         count[(s["venue"], d)][ents[s["enterprise"]].industry] += 1
         occ[(s["venue"], d)][g % n] += 1
     if not keep_occupancy:
@@ -378,7 +388,7 @@ def even_spread(
     def near(a: str, b: str) -> bool:
         return venue_town[b] in nbr[venue_town[a]]
 
-    for d in range(len(f.days)):
+    for d in sorted({dd for (_v, dd) in count}):
         subs = [v for (v, dd) in count if dd == d and v != main]
         if keep_occupancy:
             groups = [(subs, None)] if subs else []

@@ -65,11 +65,14 @@ def _child(args: argparse.Namespace) -> None:
         doc = json.loads(Path(args.out).read_text())
         loose = even_spread(festival, doc)
         kept = even_spread(festival, doc, keep_occupancy=True)
+        primed = even_spread(festival, doc, keep_prime=True)
         out = {
             "spread_clash": kept["spread_clash"],
             "spread_dups": kept["spread_dups"],
             "free_clash": loose["spread_clash"],
             "free_dups": loose["spread_dups"],
+            "prime_clash": primed["spread_clash"],
+            "prime_dups": primed["spread_dups"],
             "prime_value": prime_value(festival, doc),
         }
     out["wall"] = round(time.monotonic() - t0, 2)
@@ -220,7 +223,7 @@ def _pct(a: float | None, b: float | None) -> str:
 
 
 def _ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}x" if b else ("1.00x" if a == 0 else "inf")
+    return f"{a / b:.2f}" if b else ("1.00" if a == 0 else "bound 0")
 
 
 def _markdown(
@@ -237,13 +240,14 @@ def _markdown(
         "process. Value = sum of expected GMV of placed sessions (S1); LP = bench/bounds.py "
         "`lp_bound` (GLOP, studios and streamers together; an upper bound); optimum = "
         "CP-SAT's proven best value under H1-H8 (small festivals only); prime = expected GMV "
-        "in prime slots (S2); clash/dups = S3/S4 pairs, against the even-spread bound of the "
-        "schedule's own placement (each session keeps venue and day, each venue-slot keeps its "
-        "number of sessions, industries spread as evenly as they can) and, after the slash, "
-        "the looser one that also frees the number per slot.",
+        "in prime slots (S2); clash/dups = S3/S4 pairs and, in brackets, their ratio to the "
+        "even-spread bound of the schedule's own placement: `occ` each session keeps venue "
+        "and day and each venue-slot its number of sessions, industries spread as evenly as "
+        "they can (bench/bounds.py `even_spread`); `prime` the same with each session also "
+        "staying in or out of prime time; `free` the number per slot freed too.",
         "",
         "| instance | run | wall s | peak MB | placed/req | value | % LP | % optimum | prime "
-        "| prime vs greedy | clash (x bound / x free) | main dups (x bound / x free) "
+        "| prime vs greedy | clash (x occ / prime / free) | main dups (x occ / prime / free) "
         "| lowest share | S8 repeats | breaches |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -262,8 +266,10 @@ def _markdown(
                 f"{_pct(x['value'], optimum)} | {sp['prime_value']:,} | "
                 f"{_pct(sp['prime_value'], gp)} | {x['clash_pairs']} "
                 f"({_ratio(x['clash_pairs'], sp['spread_clash'])} / "
+                f"{_ratio(x['clash_pairs'], sp.get('prime_clash', 0))} / "
                 f"{_ratio(x['clash_pairs'], sp['free_clash'])}) | {x['main_duplicates']} "
                 f"({_ratio(x['main_duplicates'], sp['spread_dups'])} / "
+                f"{_ratio(x['main_duplicates'], sp.get('prime_dups', 0))} / "
                 f"{_ratio(x['main_duplicates'], sp['free_dups'])}) | "
                 f"{x['lowest_town_share']:.3f} | {x.get('freshness_repeats', '-')} | "
                 f"{x['breaches']} {' '.join(x['breach_kinds'])} |"

@@ -24,6 +24,7 @@ from citylive.planner.state import Placed, State
 
 FULL_MODEL = 40_000  # candidate spots up to which one model covers the whole festival
 PRE_SEARCH = 0.1  # of a small festival's improvement time, at most, for local search first
+DAY_MODEL = 20_000  # candidate spots of one day up to which CP-SAT follows the local search
 
 
 @dataclass
@@ -117,16 +118,94 @@ def improve(
         clock.report("local search", _value(warm), objective(warm), None)
 
     moves, sweeps = local_search(warm, scorer, deadline=t0 + seconds, report=tell)
+    status = f"LOCAL SEARCH ({moves} moves, {sweeps} sweeps)"
+    # time left once the search has converged: CP-SAT on each day where every session may
+    # take any fitting streamer, when such a day model stays small
+    state, days = _days_by_cpsat(p, pinned, warm, deadline=t0 + seconds, workers=workers, seed=seed)
+    if days:
+        status += f", then CP-SAT on {days} day{'s' if days > 1 else ''}"
+        clock.report("cp-sat", _value(state), objective(state), None)
     return Improved(
-        state=warm,
-        status=f"LOCAL SEARCH ({moves} moves, {sweeps} sweeps)",
-        objective=float(objective(warm)),
+        state=state,
+        status=status,
+        objective=float(objective(state)),
         bound=None,
         hint_objective=before,
         variables=0,
         seconds=time.monotonic() - t0,
         models=0,
     )
+
+
+def _days_by_cpsat(
+    p: Problem,
+    pinned: Callable[[], State],
+    state: State,
+    *,
+    deadline: float,
+    workers: int,
+    seed: int,
+) -> tuple[State, int]:
+    """Each day's sessions (their number per enterprise kept) re-placed by CP-SAT over every
+    fitting streamer, venue and slot of the day, the schedule so far as the hint; a day is
+    kept only when the solver improves it.  Skipped when a day model would pass DAY_MODEL
+    candidate spots or less than a second per day is left."""
+    own = [pl for pl in state.sessions if pl.status != "confirmed"]
+    by_day: dict[int, list[Placed]] = {}
+    for pl in own:
+        by_day.setdefault(p.day_of(pl.g), []).append(pl)
+    sizes = {
+        d: sum(len(p.fit[pl.enterprise]) * len(p.e_venues[pl.enterprise]) * p.n_slots for pl in pls)
+        for d, pls in by_day.items()
+    }
+    if not by_day or max(sizes.values()) > DAY_MODEL:
+        return state, 0
+    stays = {(o.enterprise, o.streamer, o.venue, o.g) for o in p.old if o.status == "proposed"}
+    confirmed_main = {
+        p.town(pl.enterprise)
+        for pl in state.sessions
+        if pl.status == "confirmed" and pl.venue == p.main
+    }
+    h8_day: dict[str, int] = {}
+    for pl in sorted(own, key=lambda x: x.g):
+        if pl.venue == p.main and p.town(pl.enterprise) not in confirmed_main:
+            h8_day.setdefault(p.town(pl.enterprise), p.day_of(pl.g))
+    current = {d: [_spot(pl) for pl in pls] for d, pls in by_day.items()}
+    improved = 0
+    order = sorted(by_day)
+    for i, d in enumerate(order):
+        budget = (deadline - time.monotonic()) / (len(order) - i)
+        if budget < 1.0:
+            break
+        base = pinned()
+        for dd, spots in current.items():
+            if dd != d:
+                _apply(base, spots)
+        count: dict[str, int] = {}
+        for e, _s, _v, _g in current[d]:
+            count[e] = count.get(e, 0) + 1
+        spec = ModelSpec(
+            demands=[Demand(e, d, n, n, p.fit[e]) for e, n in sorted(count.items())],
+            hint=current[d],
+            stays={x for x in stays if p.day_of(x[3]) == d},
+            h8_towns={t for t, dd in h8_day.items() if dd == d},
+        )
+        res = solve_spots(p, base, spec, time_limit=budget, workers=workers, seed=seed + i)
+        if (
+            res.status in ("OPTIMAL", "FEASIBLE")
+            and res.objective is not None
+            and res.objective > res.hint_objective
+        ):
+            before = len(base)
+            if len(_apply(base, res.spots)) - before == len(res.spots):
+                current[d] = res.spots
+                improved += 1
+    if not improved:
+        return state, 0
+    out = pinned()
+    for spots in current.values():
+        _apply(out, spots)
+    return out, improved
 
 
 def _value(state: State) -> int:
