@@ -264,6 +264,24 @@ SHOP_WORDS = {
 AGENCIES = ["星晟传媒", "玄度科技", "坦南直播学院", "网胜直播基地", None, None, None]
 
 SIZES: dict[str, dict[str, Any]] = {
+    # small enough for CP-SAT to prove the best value (bench/plan.py compares with it)
+    "small": {
+        "enterprises": 60,
+        "streamers": 24,
+        "days": 2,
+        "studio_scale": 0.35,
+        "main": 4,
+        "seed": 2030,
+    },
+    # short of studios: value decides who gets one
+    "tight": {
+        "enterprises": 90,
+        "streamers": 110,
+        "days": 2,
+        "studio_scale": 0.05,
+        "main": 4,
+        "seed": 2031,
+    },
     "example": {
         "enterprises": 300,
         "streamers": 80,

@@ -20,16 +20,22 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 SLOT_REF_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?$")
 
-# The soft goals' weights, in the spec's order S1..S8 (festival-file.md, "Soft goals").
+# The soft goals' weights, in the spec's order S1..S8 (festival-file.md, "Soft goals").  The
+# units differ, so the numbers only compare through what they weigh: a typical session
+# (80,000 CNY) is worth 81,000 for S1 and 8,000 more in prime time; a same-industry pair
+# costs 30 (S3) or 25 (S4), so prime time wins over spreading a single-industry town's
+# sessions, and spreading wins over everything below it; a percent of the lowest town's
+# share is worth 2,000, i.e. 2 CNY-thousand of value (value first, but a fairer plan when
+# it costs next to nothing, which it usually does).
 DEFAULT_WEIGHTS: dict[str, int] = {
     "value": 1000,  # S1, per CNY-thousand of expected GMV, plus a per-session bonus
-    "prime": 100,  # S2
-    "clash": 400,  # S3, per same-industry pair in one slot in one town or neighbours
-    "showcase": 300,  # S4, per main-venue duplicate; and per town present each day
-    "fairness": 200,  # S5, per percent of the lowest town's share
-    "fit": 10,  # S6
-    "stability": 50,  # S7, per moved session
-    "freshness": 50,  # S8, per repeat (same enterprise twice a day, same industry in a row)
+    "prime": 100,  # S2, per CNY-thousand of expected GMV in a prime slot
+    "clash": 30,  # S3, per same-industry pair in one slot in one town or neighbours
+    "showcase": 25,  # S4, per main-venue duplicate; per town there each day; per block seat
+    "fairness": 2000,  # S5, per percent of the lowest town's share
+    "fit": 10,  # S6, per session with a streamer of the venue's town
+    "stability": 50,  # S7, per session kept where the previous schedule had it (x 1000)
+    "freshness": 20,  # S8, per repeat (same enterprise twice a day, same industry in a row)
 }
 
 # Limits of the product (see the module docstring); each is far above any real festival.

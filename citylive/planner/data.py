@@ -35,6 +35,18 @@ class OldSession:
     studio: int
     g: int
     status: str
+    theme: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A themed block at the main venue in one slot: studios `first`..`first + studios - 1`
+    (blocks of one slot take the lowest studio numbers, in the order the file lists them)."""
+
+    theme: str
+    industries: frozenset[str]
+    studios: int
+    first: int
 
 
 @dataclass
@@ -48,6 +60,8 @@ class Problem:
     e_venues: dict[str, list[str]]
     day_cap: dict[str, int]  # H7: sessions an enterprise may have a day
     fit: dict[str, list[str]]  # enterprise -> streamers that fit it (H5, H6)
+    prime: frozenset[int] = frozenset()  # prime slots, as indices within a day
+    blocks: dict[int, list[Block]] = field(default_factory=dict)  # g -> themed blocks
     forbidden: set[tuple[str, int, str]] = field(default_factory=set)  # declined (e, g, s)
     old: list[OldSession] = field(default_factory=list)
     version: int = 1
@@ -61,6 +75,25 @@ class Problem:
 
     def day_slots(self, d: int) -> range:
         return range(d * self.n_slots, (d + 1) * self.n_slots)
+
+    def is_prime(self, g: int) -> bool:
+        return g % self.n_slots in self.prime
+
+    @property
+    def main(self) -> str:
+        return self.festival.main_venue.id
+
+    def industry(self, e: str) -> str:
+        return self.festival.enterprise[e].industry
+
+    def town(self, e: str) -> str:
+        return self.festival.enterprise[e].town
+
+    def town_requests(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for e in self.festival.enterprises:
+            out[e.town] += e.sessions
+        return {t: n for t, n in out.items() if n > 0}
 
     def platform(self, e: Enterprise, s: Streamer) -> str:
         sp = set(s.platforms)
@@ -96,6 +129,14 @@ def build_problem(festival: Festival) -> Problem:
         for e in f.enterprises
     }
     mins = f.info.min_skus_per_session
+    blocks: dict[int, list[Block]] = {}
+    for ref, themed in f.theme_blocks().items():
+        first = 1
+        out = []
+        for theme, studios in themed:
+            out.append(Block(theme.id, frozenset(theme.industries), studios, first))
+            first += studios
+        blocks[ref.day * n_slots + ref.slot] = out
     return Problem(
         festival=f,
         n_days=n_days,
@@ -106,6 +147,8 @@ def build_problem(festival: Festival) -> Problem:
         e_venues={e.id: [v.id for v in f.allowed_venues(e)] for e in f.enterprises},
         day_cap={e.id: e.skus // mins for e in f.enterprises},
         fit=fit,
+        prime=f.prime_slot_indices,
+        blocks=blocks,
     )
 
 
@@ -176,6 +219,7 @@ def read_previous(problem: Problem, previous: dict) -> None:
                 studio=studio,
                 g=g,
                 status=status,
+                theme=s.get("theme") if isinstance(s.get("theme"), str) else None,
             )
         )
     confirmed_at: dict[tuple[str, int, int], str] = {}

@@ -1,41 +1,70 @@
-"""Stage two: the CP-SAT model that puts each session in a venue and a slot of its day.
+"""Stage two: the CP-SAT model that puts sessions in a streamer, a venue and a slot.
 
-With enterprise, streamer and day decided by the flow, a session has only (allowed venue x
-slot of that day) candidates, about a dozen; studios of one venue are interchangeable, so H1
-is a capacity per venue-slot and studio numbers are given afterwards.  The soft goals:
-value (a session may still be left out), prime time, clash pairs near each other (S3), the
-main venue's duplicates and towns per day (S4), the lowest town share (S5), streamers at
-home (S6) and staying where the previous schedule put a session (S7).  H8 is a constraint.
+Per enterprise-day the model gets a demand (how many sessions at most, how many at least) and
+the streamers it may take; a boolean per (enterprise, streamer, venue, slot) of that day.
+Studios of a venue are interchangeable, so H1 is a capacity per venue-slot (a themed block
+is a capacity of its own inside the main venue) and studio numbers come afterwards.  Every
+hard rule is a constraint; the soft goals are the objective: value (S1), prime time (S2),
+clash pairs near each other (S3), the main venue's duplicates, towns per day and full, varied
+blocks (S4), the lowest town share and its floor (S5), streamers at home (S6), staying where
+the previous schedule put a session (S7) and fresh streamers (S8).  H8 is a constraint.
+
+The warm start is a complete hint (auxiliary variables too), so CP-SAT starts from it.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from citylive.planner.assign import session_value
+from citylive.planner import goals
+from citylive.planner.assign import prime_bonus, session_value
 from citylive.planner.data import STAY, Problem
-from citylive.planner.greedy import main_possible
 from citylive.planner.state import State
 
-Item = tuple[str, str, int, tuple[str, int] | None, str | None]
+Spot = tuple[str, str, str, int]  # enterprise, streamer, venue, slot
+
+
+@dataclass
+class Demand:
+    enterprise: str
+    day: int
+    most: int
+    least: int
+    streamers: list[str]
+
+
+@dataclass
+class ModelSpec:
+    """What one model covers: the demands, the warm start, and the goals that span days."""
+
+    demands: list[Demand]
+    hint: list[Spot]
+    stays: set[Spot] = field(default_factory=set)  # the previous schedule's proposed spots
+    total_cap: dict[str, int] = field(default_factory=dict)  # sessions left per enterprise
+    h8_towns: set[str] = field(default_factory=set)  # towns that need a main session here
+    h8_all: bool = False  # every town with a session needs one at the main venue (H8)
+    fairness_weight: int = 0
+    floor: dict[str, int] = field(default_factory=dict)  # sessions a town keeps at least
 
 
 @dataclass
 class SolveResult:
-    placements: dict[int, tuple[str, int]]  # item index -> (venue, g)
+    spots: list[Spot]
     status: str
     objective: float | None
     bound: float | None
-    hint_objective: int | None
+    hint_objective: int
     seconds: float
     variables: int
+    build_seconds: float = 0.0  # building the model, before CP-SAT starts
 
 
-class _Hinted:
+class Hinted:
     """Builds aux variables together with their value under the warm start, so the hint is
     complete (CP-SAT then takes it as its first solution instead of repairing it)."""
 
@@ -56,233 +85,216 @@ class _Hinted:
         n = m.new_int_var(0, len(terms), f"n_{name}")
         m.add(n == sum(terms))
         y = m.new_int_var(0, top * (top - 1) // 2 + len(terms) ** 2, f"y_{name}")
-        for k in range(1, min(top, 40)):
+        for k in range(1, min(top, 60)):
             m.add(y >= k * n - k * (k + 1) // 2)
         self.set(n, hn)
         self.set(y, hn * (hn - 1) // 2)
         return y
 
-    def boolean(self, name: str, value: int) -> cp_model.IntVar:
-        b = self.m.new_bool_var(name)
-        self.set(b, value)
-        return b
+    def integer(self, lo: int, hi: int, name: str, value: int) -> cp_model.IntVar:
+        v = self.m.new_int_var(lo, hi, name)
+        self.set(v, value)
+        return v
 
     def set(self, var: cp_model.IntVar, value: int) -> None:
         self.values[var.index] = value
         self.vars[var.index] = var
 
 
-def solve_slots(
+REPORT_EVERY = 1.0  # seconds between two progress reports from the solver
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Hands each better schedule's value, objective and bound to `report`, at most about
+    once a second (summing the value reads every variable)."""
+
+    def __init__(
+        self, report: Callable[[int, float, float], None] | None, value: cp_model.LinearExpr
+    ):
+        super().__init__()
+        self.report = report
+        self.value_expr = value
+        self.last = 0.0
+
+    def on_solution_callback(self) -> None:
+        now = time.monotonic()
+        if self.report is None or now - self.last < REPORT_EVERY:
+            return
+        self.last = now
+        self.report(
+            int(self.value(self.value_expr)), self.objective_value, self.best_objective_bound
+        )
+
+
+def solve_spots(
     problem: Problem,
     state: State,
-    items: list[Item],
-    hint: dict[int, tuple[str, int]],
+    spec: ModelSpec,
     *,
     time_limit: float,
     workers: int,
-    seed: int = 1,
+    seed: int,
+    report: Callable[[int, float, float], None] | None = None,
 ) -> SolveResult:
+    """Build the model over what `state` leaves open and solve it within `time_limit`."""
     t0 = time.monotonic()
-    p = problem
-    f = p.festival
-    w = f.weights
-    ents = f.enterprise
-    main = f.main_venue.id
-    venue_town = {v.id: v.town for v in f.venues}
-    streamer_town = {s.id: s.town for s in f.streamers}
-    prime = f.prime_slot_indices
     m = cp_model.CpModel()
-    hv = _Hinted(m)
-    hinted = {(k, v, g) for k, (v, g) in hint.items()}
-    hint_obj = 0  # the warm start's objective value, reported when the solver has nothing
-
-    x: dict[tuple[int, str, int], cp_model.IntVar] = {}
-    by_item: dict[int, list] = defaultdict(list)
-    by_vg: dict[tuple[str, int], list] = defaultdict(list)
-    by_sg_v: dict[tuple[str, int], dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    by_eg: dict[tuple[str, int], list] = defaultdict(list)
-    by_town: dict[str, list] = defaultdict(list)
-    main_town: dict[str, list] = defaultdict(list)
-    main_town_day: dict[tuple[str, int], list] = defaultdict(list)
-    main_ind: dict[tuple[str, int], list] = defaultdict(list)
-    sub_ind: dict[tuple[str, str, int], list] = defaultdict(list)
-    obj: list = []
-
-    for k, (e, s, d, stay, _sid) in enumerate(items):
-        ent = ents[e]
-        val = session_value(p, e)
-        for g in p.day_slots(d):
-            if g not in p.e_open[e] or g not in p.s_open[s] or (e, g, s) in p.forbidden:
-                continue
-            if (e, g) in state.e_busy or (s, g) in state.s_at:
-                continue
-            for v in p.e_venues[e]:
-                if not state.studio_free(v, g):
-                    continue
-                # travel against sessions already fixed (confirmed ones)
-                if any(p.day_of(h) == d and state.s_at.get((s, h), v) != v for h in (g - 1, g + 1)):
-                    continue
-                var = m.new_bool_var(f"x{k}_{v}_{g}")
-                x[(k, v, g)] = var
-                hv.set(var, 1 if (k, v, g) in hinted else 0)
-                by_item[k].append(var)
-                by_vg[(v, g)].append(var)
-                by_sg_v[(s, g)][v].append(var)
-                by_eg[(e, g)].append(var)
-                by_town[ent.town].append(var)
-                coef = val
-                if g % p.n_slots in prime:
-                    coef += w["prime"] * (ent.expected_gmv // 1000)
-                if streamer_town[s] == venue_town[v]:
-                    coef += w["fit"]
-                if stay is not None and stay == (v, g):
-                    coef += w["stability"] * STAY
-                obj.append(coef * var)
-                if (k, v, g) in hinted:
-                    hint_obj += coef
-                if v == main:
-                    main_town[ent.town].append(var)
-                    main_town_day[(ent.town, d)].append(var)
-                    main_ind[(ent.industry, g)].append(var)
-                else:
-                    sub_ind[(venue_town[v], ent.industry, g)].append(var)
-
-    for vs in by_item.values():
-        m.add_at_most_one(vs)
-    for (v, g), vs in by_vg.items():
-        cap = state.studios[v] - state.studio_used[(v, g)]
-        if len(vs) > cap:
-            m.add(sum(vs) <= cap)
-    for (s, g), per_v in by_sg_v.items():
-        allv = [x for vs in per_v.values() for x in vs]
-        if len(allv) > 1:
-            m.add_at_most_one(allv)
-        # H2 travel: nothing at another venue in the next slot of the same day
-        h = g + 1
-        if p.day_of(h) != p.day_of(g) or (s, h) not in by_sg_v:
-            continue
-        nxt = by_sg_v[(s, h)]
-        for v, vs in per_v.items():
-            others = [x for u, xs in nxt.items() if u != v for x in xs]
-            if others:
-                m.add(sum(vs) + sum(others) <= 1)
-    for vs in by_eg.values():
-        if len(vs) > 1:
-            m.add_at_most_one(vs)
-
-    # H8: a town with a placed session has one at the main venue
-    confirmed_main = {ents[pl.enterprise].town for pl in state.sessions if pl.venue == main}
-    town_of_item = {k: ents[it[0]].town for k, it in enumerate(items)}
-    placed_item = {k: sum(vs) for k, vs in by_item.items()}
-    for town, vs in by_town.items():
-        if town in confirmed_main:
-            continue
-        mains = main_town.get(town, [])
-        if mains:
-            any_placed = hv.boolean(f"placed_{town}", 1 if hv.value(vs) else 0)
-            for k in (k for k in by_item if town_of_item[k] == town):
-                m.add(placed_item[k] <= any_placed)
-            m.add(sum(mains) >= any_placed)
-        elif main_possible(p, town) and not any(
-            ents[pl.enterprise].town == town for pl in state.sessions
-        ):
-            # its sessions could only go to sub-venues here; a town kept away from the main
-            # venue is left for the refill, which puts its first session there
-            for var in vs:
-                m.add(var == 0)
-
-    # S3: same-industry sessions at nearby sub-venues in one slot
-    sub_towns = {v.town for v in f.venues if v.kind == "sub"}
-    fixed_sub: dict[tuple[str, str, int], int] = defaultdict(int)
-    fixed_main: dict[tuple[str, int], int] = defaultdict(int)
-    for pl in state.sessions:
-        ind = ents[pl.enterprise].industry
-        if pl.venue == main:
-            fixed_main[(ind, pl.g)] += 1
-        else:
-            fixed_sub[(venue_town[pl.venue], ind, pl.g)] += 1
-    penalties: list = []
-    for (town, ind, g), vs in list(sub_ind.items()):
-        terms = list(vs) + [1] * fixed_sub[(town, ind, g)]
-        y = hv.pairs(terms, len(terms), f"c_{town}_{ind}_{g}")
-        if y is not None:
-            penalties.append(w["clash"] * y)
-            hint_obj -= w["clash"] * hv.values[y.index]
-        for u in f.neighbours[town]:
-            if u not in sub_towns or u < town:
-                continue
-            other = sub_ind.get((u, ind, g), [])
-            both = terms + list(other) + [1] * fixed_sub[(u, ind, g)]
-            if other and vs:
-                y2 = hv.pairs(both, len(both), f"n_{town}_{u}_{ind}_{g}")
-                if y2 is not None:
-                    penalties.append(w["clash"] * y2)
-                    hint_obj -= w["clash"] * hv.values[y2.index]
-    # S4: duplicates at the main venue, and towns present there each day
-    for (ind, g), vs in main_ind.items():
-        terms = list(vs) + [1] * fixed_main[(ind, g)]
-        y = hv.pairs(terms, min(len(terms), state.studios[main]), f"m_{ind}_{g}")
-        if y is not None:
-            penalties.append(w["showcase"] * y)
-            hint_obj -= w["showcase"] * hv.values[y.index]
-    confirmed_town_day = {
-        (ents[pl.enterprise].town, p.day_of(pl.g)) for pl in state.sessions if pl.venue == main
-    }
-    for (town, d), vs in main_town_day.items():
-        if (town, d) in confirmed_town_day:
-            continue
-        b = hv.boolean(f"present_{town}_{d}", 1 if hv.value(vs) else 0)
-        m.add(b <= sum(vs))
-        obj.append(w["showcase"] * b)
-        hint_obj += w["showcase"] * hv.values[b.index]
-    # S5: the lowest town share, in percent
-    town_req: dict[str, int] = defaultdict(int)
-    for ent_ in f.enterprises:
-        town_req[ent_.town] += ent_.sessions
-    fixed_town: dict[str, int] = defaultdict(int)
-    for pl in state.sessions:
-        fixed_town[ents[pl.enterprise].town] += 1
-    low = m.new_int_var(0, 100, "lowest_share")
-    low_hint = 100
-    for town, req in town_req.items():
-        if req > 0:
-            placed = list(by_town.get(town, [])) + [fixed_town[town]]
-            m.add(req * low <= 100 * sum(placed))
-            low_hint = min(low_hint, 100 * hv.value(placed) // req)
-    hv.set(low, low_hint)
-    obj.append(w["fairness"] * low)
-    hint_obj += w["fairness"] * low_hint
-
-    m.maximize(sum(obj) - sum(penalties))
+    hv = Hinted(m)
+    b = Builder(problem, state, spec, m, hv)
+    b.build()
+    m.maximize(cp_model.LinearExpr.weighted_sum([v for _c, v in b.obj], [c for c, _v in b.obj]))
     for idx, val in hv.values.items():
         m.add_hint(hv.vars[idx], val)
-
+    hint_obj = b.hint_objective()
     solver = cp_model.CpSolver()
     build = time.monotonic() - t0
-    solver.parameters.max_time_in_seconds = max(0.5, time_limit - build)
+    solver.parameters.max_time_in_seconds = max(0.2, time_limit - build)
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
-    # The model is large but simple; a full presolve (probing, symmetry) costs a third of a
-    # city-size budget and buys nothing over the complete warm start.
+    # The model is large but simple; a full presolve (probing, symmetry) costs much of a
+    # city-size budget and buys little over the complete warm start.
     solver.parameters.symmetry_level = 0
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.max_presolve_iterations = 1
-    status = solver.solve(m)
+    gmv = problem.festival.enterprise
+    keys = list(b.x)
+    value = cp_model.LinearExpr.weighted_sum(
+        [b.x[k] for k in keys], [gmv[k[0]].expected_gmv for k in keys]
+    )
+    status = solver.solve(m, _Progress(report, value))
     name = solver.status_name(status)
-    placements: dict[int, tuple[str, int]] = {}
+    spots: list[Spot] = []
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        for (k, v, g), var in x.items():
-            if solver.boolean_value(var):
-                placements[k] = (v, g)
+        spots = [key for key, var in b.x.items() if solver.boolean_value(var)]
         objective, bound = solver.objective_value, solver.best_objective_bound
     else:
+        spots = list(spec.hint)
         objective, bound = float(hint_obj), None
     return SolveResult(
-        placements=placements,
+        spots=spots,
         status=name,
         objective=objective,
         bound=bound,
         hint_objective=hint_obj,
         seconds=time.monotonic() - t0,
-        variables=len(x),
+        variables=len(b.x),
+        build_seconds=build,
     )
+
+
+class Builder:
+    def __init__(
+        self,
+        problem: Problem,
+        state: State,
+        spec: ModelSpec,
+        m: cp_model.CpModel,
+        hv: Hinted,
+    ):
+        self.p, self.st, self.spec, self.m, self.hv = problem, state, spec, m, hv
+        self.x: dict[Spot, cp_model.IntVar] = {}
+        self.obj: list[tuple[int, cp_model.IntVar]] = []
+        self.hinted = set(spec.hint)
+
+    def hint_objective(self) -> int:
+        return sum(c * self.hv.values.get(v.index, 0) for c, v in self.obj)
+
+    def build(self) -> None:
+        self._variables()
+        self._hard_rules()
+        goals.rooms(self)
+        goals.clash_and_showcase(self)
+        goals.towns(self)
+        goals.freshness(self)
+
+    # ------------------------------------------------------------ variables
+    def _variables(self) -> None:
+        p, st, hv = self.p, self.st, self.hv
+        f = p.festival
+        w = f.weights
+        venue_town = {v.id: v.town for v in f.venues}
+        streamer_town = {s.id: s.town for s in f.streamers}
+        self.by_ed: dict[tuple[str, int], list] = defaultdict(list)
+        for dm in self.spec.demands:
+            e, d = dm.enterprise, dm.day
+            val = session_value(p, e)
+            pb = prime_bonus(p, e)
+            for g in p.day_slots(d):
+                if g not in p.e_open[e] or (e, g) in st.e_busy:
+                    continue
+                for v in p.e_venues[e]:
+                    if not st.studio_free(v, g):
+                        continue
+                    for s in dm.streamers:
+                        if g not in p.s_open[s] or (s, g) in st.s_at or (e, g, s) in p.forbidden:
+                            continue
+                        # travel against the sessions fixed already (confirmed ones)
+                        if any(
+                            p.day_of(h) == d and st.s_at.get((s, h), v) != v for h in (g - 1, g + 1)
+                        ):
+                            continue
+                        key = (e, s, v, g)
+                        var = self.m.new_bool_var("")
+                        self.x[key] = var
+                        hv.set(var, 1 if key in self.hinted else 0)
+                        self.by_ed[(e, d)].append(var)
+                        coef = val + (pb if p.is_prime(g) else 0)
+                        if streamer_town[s] == venue_town[v]:
+                            coef += w["fit"]
+                        if key in self.spec.stays:
+                            coef += w["stability"] * STAY
+                        self.obj.append((coef, var))
+
+    # ------------------------------------------------------------ hard rules
+    def _hard_rules(self) -> None:
+        p, st, m = self.p, self.st, self.m
+        by_vg: dict[tuple[str, int], list] = defaultdict(list)
+        self.by_sg_v: dict[tuple[str, int], dict[str, list]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        by_eg: dict[tuple[str, int], list] = defaultdict(list)
+        by_e: dict[str, list] = defaultdict(list)
+        by_sd: dict[tuple[str, int], list] = defaultdict(list)
+        for (e, s, v, g), var in self.x.items():
+            by_vg[(v, g)].append(var)
+            self.by_sg_v[(s, g)][v].append(var)
+            by_eg[(e, g)].append(var)
+            by_e[e].append(var)
+            by_sd[(s, p.day_of(g))].append(var)
+        for (v, g), vs in by_vg.items():
+            cap = st.studios[v] - st.studio_used[(v, g)]
+            if len(vs) > cap:
+                m.add(sum(vs) <= cap)
+        for (s, g), per_v in self.by_sg_v.items():
+            allv = [x for vs in per_v.values() for x in vs]
+            if len(allv) > 1:
+                m.add_at_most_one(allv)
+            # H2 travel: nothing at another venue in the next slot of the same day
+            h = g + 1
+            if p.day_of(h) != p.day_of(g) or (s, h) not in self.by_sg_v:
+                continue
+            nxt = self.by_sg_v[(s, h)]
+            for v, vs in per_v.items():
+                others = [x for u, xs in nxt.items() if u != v for x in xs]
+                if others:
+                    m.add(sum(vs) + sum(others) <= 1)
+        for (s, d), vs in by_sd.items():
+            cap = st.max_day[s] - st.s_day[(s, d)]
+            if len(vs) > cap:
+                m.add(sum(vs) <= cap)
+        for vs in by_eg.values():
+            if len(vs) > 1:
+                m.add_at_most_one(vs)
+        for dm in self.spec.demands:
+            vs = self.by_ed.get((dm.enterprise, dm.day), [])
+            cap = min(dm.most, p.day_cap[dm.enterprise] - st.e_day[(dm.enterprise, dm.day)])
+            least = min(dm.least, cap, self.hv.value(vs))
+            if len(vs) > cap:
+                m.add(sum(vs) <= cap)
+            if least > 0:
+                m.add(sum(vs) >= least)
+        for e, cap in self.spec.total_cap.items():
+            vs = by_e.get(e, [])
+            if len(vs) > cap:
+                m.add(sum(vs) <= cap)
+        self.by_e = by_e

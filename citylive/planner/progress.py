@@ -3,6 +3,7 @@ logs: the best schedule so far and how far from the best possible it can be."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,3 +18,33 @@ class SolveProgress:
 
 
 ProgressCallback = Callable[[SolveProgress], None]
+
+
+class Clock:
+    """The planner's time: started once, shared by its stages, and the one place that
+    reports progress (each stage, and the solver's better schedules)."""
+
+    def __init__(self, time_limit: float, progress: ProgressCallback | None = None):
+        self.t0 = time.monotonic()
+        self.limit = time_limit
+        self.progress = progress
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def left(self) -> float:
+        return self.limit - self.elapsed()
+
+    def at(self, seconds: float) -> float:
+        """The monotonic time `seconds` after the start."""
+        return self.t0 + seconds
+
+    def report(
+        self,
+        stage: str,
+        value: int | None = None,
+        objective: float | None = None,
+        bound: float | None = None,
+    ) -> None:
+        if self.progress is not None:
+            self.progress(SolveProgress(stage, round(self.elapsed(), 2), value, objective, bound))

@@ -4,7 +4,7 @@ schedule where one more session of the enterprise could go and what stops each s
 from __future__ import annotations
 
 from citylive.planner.data import Problem
-from citylive.planner.greedy import main_possible
+from citylive.planner.onecity import main_possible
 from citylive.planner.state import State
 
 
@@ -58,7 +58,9 @@ def unplaced_reason(problem: Problem, state: State, e_id: str) -> str:
             "limit, unavailable or declined then"
         )
     venues = p.e_venues[e_id]
-    with_studio = [(g, s) for g, s in with_streamer if any(state.studio_free(v, g) for v in venues)]
+    with_studio = [
+        (g, s) for g, s in with_streamer if any(state.room(e_id, v, g) is not None for v in venues)
+    ]
     if not with_studio:
         return (
             f"no free studio at {', '.join(venues)} in the slots where the enterprise and a "
@@ -68,7 +70,7 @@ def unplaced_reason(problem: Problem, state: State, e_id: str) -> str:
         (g, s, v)
         for g, s in with_studio
         for v in venues
-        if state.studio_free(v, g) and state.streamer_free(s, g, v)
+        if state.room(e_id, v, g) is not None and state.streamer_free(s, g, v)
     ]
     if not travel_ok:
         return (

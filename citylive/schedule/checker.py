@@ -1,4 +1,5 @@
-"""The schedule validator: every hard rule H1-H8 on any `citylive/schedule@1` document.
+"""The schedule validator: every hard rule H1-H8 and the themed blocks on any
+`citylive/schedule@1` document.
 
 It reads the festival's own fields and the schedule's sessions and shares no code with the
 planner, so a planner bug cannot hide itself.  Each breach is one line, starting with the
@@ -75,6 +76,7 @@ def check_schedule(festival: Festival, document: object) -> list[str]:  # noqa: 
     by_instant = {start: i for i, (_d, _s, start, _e) in enumerate(grid)}
 
     live = []
+    themed: list[tuple[str, object, str, int, int, object]] = []
     seen: set[str] = set()
     for i, s in enumerate(document.get("sessions") or []):
         sid = str(s.get("id")) if isinstance(s, dict) else f"sessions[{i}]"
@@ -118,6 +120,7 @@ def check_schedule(festival: Festival, document: object) -> list[str]:  # noqa: 
         if bad or status not in LIVE or e is None or st is None or v is None or idx is None:
             continue
         live.append((sid, e, st, v, s["studio"], idx, s.get("platform")))
+        themed.append((sid, e, v.id, s["studio"], idx, s.get("theme")))
 
     studio: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     s_slot: dict[tuple[str, int], list[str]] = defaultdict(list)
@@ -217,6 +220,7 @@ def check_schedule(festival: Festival, document: object) -> list[str]:  # noqa: 
             out.append(
                 f"H7 supply: {e_id} has {n} sessions on {day}; {ents[e_id].skus} SKUs allow {cap} a day"
             )
+    out.extend(_themes(f, themed, grid, main))
     # H8
     for town in sorted(town_placed):
         if town in town_main or main is None:
@@ -240,6 +244,49 @@ def check_schedule(festival: Festival, document: object) -> list[str]:  # noqa: 
             out.append(
                 f"unplaced: {e_id} has {e_total[e_id]} placed and {unplaced[e_id]} unplaced, "
                 f"asked for {e.sessions}"
+            )
+    return out
+
+
+def _themes(f: Festival, sessions: list, grid: list, main: str | None) -> list[str]:
+    """Themed blocks: in each of its slots a block takes the main venue's lowest studio
+    numbers left by the blocks listed before it; a block studio holds only sessions that
+    carry the block's theme, and a session carrying a theme sits in that theme's block and
+    sells one of its industries."""
+    out: list[str] = []
+    slot_of = {f"{day}T{hhmm}": i for i, (day, hhmm, _a, _b) in enumerate(grid)}
+    themes = {t.id: t for t in f.themes}
+    block: dict[tuple[int, int], str] = {}  # (slot, studio) -> theme id
+    for th in f.themes:
+        for mark in th.slots:
+            i = slot_of.get(mark)
+            if i is None:
+                continue
+            first = 1 + sum(1 for (j, _k) in block if j == i)
+            for k in range(first, first + th.studios):
+                block[(i, k)] = th.id
+    for sid, e, venue, studio, idx, theme in sessions:
+        when = f"{grid[idx][0]} {grid[idx][1]}"
+        owner = block.get((idx, studio)) if venue == main else None
+        if theme is not None:
+            t = themes.get(str(theme))
+            if t is None:
+                out.append(f"Theme: session {sid} names unknown theme {theme!r}")
+                continue
+            if owner != t.id:
+                out.append(
+                    f"Theme {t.id}: session {sid} carries the theme but sits outside its block "
+                    f"({venue} studio {studio} at {when})"
+                )
+            if e.industry not in t.industries:
+                out.append(
+                    f"Theme {t.id}: session {sid} sells {e.industry}, not one of the block's "
+                    f"industries ({', '.join(t.industries)})"
+                )
+        elif owner is not None:
+            out.append(
+                f"Theme {owner}: {venue} studio {studio} at {when} belongs to the block, but "
+                f"session {sid} ({e.industry}) does not carry the theme"
             )
     return out
 

@@ -93,8 +93,28 @@ def random_festival(seed: int) -> dict:
         if enterprises and rng.random() < 0.15:
             s["employer"] = rng.choice(enterprises)["id"]
         streamers.append(s)
+    themes = []
+    if rng.random() < 0.4:
+        closed = set(venues[0].get("closed", []))
+        marks_open = [
+            f"{d}T{a}"
+            for d in days
+            for a, _b in slots
+            if f"{d}T{a}" not in closed and d not in closed
+        ]
+        if marks_open:
+            themes.append(
+                {
+                    "id": "block",
+                    "name": "Block",
+                    "industries": rng.sample(industries, rng.randint(1, len(industries))),
+                    "slots": rng.sample(marks_open, rng.randint(1, min(3, len(marks_open)))),
+                    "studios": rng.randint(1, venues[0]["studios"]),
+                }
+            )
     return {
         "format": "citylive/festival@1",
+        "themes": themes,
         "festival": {
             "id": f"rand-{seed}",
             "name": "random",

@@ -210,3 +210,61 @@ def test_check_unplaced_count_against_requests(small: Festival) -> None:
     assert check_schedule(small, doc) == [
         "unplaced: huayi has 1 placed and 2 unplaced, asked for 2"
     ]
+
+
+def _themed(studios: int = 1) -> Festival:
+    data = read_document(SMALL)
+    data["themes"] = [
+        {"id": "guangdu", "name": "灯都之夜", "industries": ["lighting"],
+         "slots": ["2020-06-06T19:00"], "studios": studios},
+    ]  # fmt: skip
+    return parse_festival(data)
+
+
+def test_check_theme_block_with_its_sessions_keeps_every_rule() -> None:
+    base = copy.deepcopy(BASE)
+    base[0]["theme"] = "guangdu"  # huayi (lighting) in main studio 1 at 19:00
+    assert check_schedule(_themed(), _doc(base=base)) == []
+
+
+def test_check_theme_block_studio_holding_another_industry() -> None:
+    base = copy.deepcopy(BASE)
+    base[0]["studio"], base[1]["studio"] = 2, 1  # ruiang (apparel) now in the block's studio
+    assert check_schedule(_themed(), _doc(base=base)) == [
+        "Theme guangdu: main studio 1 at 2020-06-06 19:00 belongs to the block, but session s2 "
+        "(apparel) does not carry the theme"
+    ]
+
+
+def test_check_theme_session_outside_its_block_or_industry() -> None:
+    base = copy.deepcopy(BASE)
+    base[1]["theme"] = "guangdu"  # ruiang: apparel, in main studio 2, outside the block
+    base[2]["theme"] = "nowhere"
+    base[0]["theme"] = "guangdu"
+    assert check_schedule(_themed(), _doc(base=base)) == [
+        "Theme guangdu: session s2 carries the theme but sits outside its block (main studio 2 "
+        "at 2020-06-06 19:00)",
+        "Theme guangdu: session s2 sells apparel, not one of the block's industries (lighting)",
+        "Theme: session s3 names unknown theme 'nowhere'",
+    ]
+
+
+def test_check_two_blocks_of_one_slot_take_studios_in_file_order() -> None:
+    data = read_document(SMALL)
+    data["themes"] = [
+        {"id": "guangdu", "name": "灯都", "industries": ["lighting"],
+         "slots": ["2020-06-06T19:00"], "studios": 1},
+        {"id": "fuzhuang", "name": "服装", "industries": ["apparel"],
+         "slots": ["2020-06-06T19:00"], "studios": 1},
+    ]  # fmt: skip
+    festival = parse_festival(data)
+    base = copy.deepcopy(BASE)
+    base[0]["theme"], base[1]["theme"] = "guangdu", "fuzhuang"
+    assert check_schedule(festival, _doc(base=base)) == []
+    base[0]["studio"], base[1]["studio"] = 2, 1
+    assert check_schedule(festival, _doc(base=base)) == [
+        "Theme guangdu: session s1 carries the theme but sits outside its block (main studio 2 "
+        "at 2020-06-06 19:00)",
+        "Theme fuzhuang: session s2 carries the theme but sits outside its block (main studio 1 "
+        "at 2020-06-06 19:00)",
+    ]
