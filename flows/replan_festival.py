@@ -43,6 +43,11 @@ def pending_declines(festival_id: str) -> dict[str, Any]:
 def replan(festival_id: str, time_limit: float, reason: str, expected_version: int) -> int:
     """Plan again from the stored schedule and release the next version (with its notices).
     If another run released a version meanwhile, that one answered these declines."""
+    logger = run_logger()
+
+    def progress(p: Any) -> None:
+        logger.info("%s %.0fs: value %s, bound %s", p.stage, p.elapsed, p.value, p.bound)
+
     with session_scope() as db:
         try:
             return plan_and_release(
@@ -51,6 +56,7 @@ def replan(festival_id: str, time_limit: float, reason: str, expected_version: i
                 time_limit=time_limit,
                 reason=reason,
                 expected_version=expected_version,
+                progress=progress,
             ).version
         except StaleSchedule as exc:
             return int(exc.details["current_version"])

@@ -180,4 +180,7 @@ def check(
     if breaches:
         raise typer.Exit(1)
     live = sum(1 for s in doc.get("sessions", []) if s.get("status") in ("proposed", "confirmed"))
-    console.print(f"ok: {live} sessions keep every hard rule (H1-H8)", highlight=False)
+    console.print(
+        f"ok: {live} sessions keep every hard rule (H1-H8) and the themed blocks",
+        highlight=False,
+    )

@@ -38,6 +38,7 @@ class FestivalHead:
     confirmation_deadline: datetime | None
     portal_url: str | None = None
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES
+    themes: dict[str, str] = field(default_factory=dict)  # themed blocks: id -> name
 
 
 class Named(NamedTuple):
@@ -104,13 +105,19 @@ class Directory:
             s.id,
             start.strftime("%Y-%m-%d"),
             f"{start:%H:%M}-{end:%H:%M}",
-            self.venues.get(s.venue, s.venue),
+            self.venue_of(s),
             s.studio,
             self.enterprise_name(s.enterprise),
             self.streamer_name(s.streamer),
             s.platform,
             self.status_labels.get(status, status),
         ]
+
+    def venue_of(self, s: models.FestivalSession) -> str:
+        """The venue's name, and the themed block a session is in (`主会场 · 中山美居`)."""
+        venue = self.venues.get(s.venue, s.venue)
+        theme = s.theme and self.festival.themes.get(s.theme, s.theme)
+        return f"{venue} · {theme}" if theme else venue
 
     def place_of(self, s: ScheduledSession) -> str:
         """Where and with whom a session was: the `was` column of a change notice."""
@@ -136,6 +143,7 @@ def _head_columns() -> list[Any]:
     # from the festival's small `info` (its file's `festival:` section), never the document
     portal = F.info["portal_url"].as_string()  # type: ignore[index]
     minutes = F.info["reminder_minutes"].as_integer()  # type: ignore[index]
+    themes = F.info["themes"]  # type: ignore[index]
     return [
         col(F.id),
         col(F.name),
@@ -143,11 +151,12 @@ def _head_columns() -> list[Any]:
         col(F.confirmation_deadline),
         portal,
         minutes,
+        themes,
     ]
 
 
 def _head(values: Any) -> FestivalHead:
-    f_id, f_name, f_tz, f_deadline, portal_url, minutes = values
+    f_id, f_name, f_tz, f_deadline, portal_url, minutes, themes = values
     return FestivalHead(
         id=f_id,
         name=f_name,
@@ -155,6 +164,7 @@ def _head(values: Any) -> FestivalHead:
         confirmation_deadline=f_deadline,
         portal_url=portal_url or None,
         reminder_minutes=int(minutes or DEFAULT_REMINDER_MINUTES),
+        themes={t["id"]: t["name"] for t in themes or []},
     )
 
 

@@ -1,9 +1,11 @@
 """Schedules: the `citylive/schedule@1` document, releasing versions, the hard-rule checker,
 and what is published from a schedule (calendars, workbooks).
 
-    document.py  the typed document: one load, one dump, schedule files
+    document.py  the typed document: one load, one dump, schedule files (a session in a
+                 themed showcase block carries its `theme`; `tradeoffs` the price of fairness)
     release.py   releasing a version in the database: what it changed, who is told
-    checker.py   every hard rule H1-H8 on any document, sharing no code with the planner
+    checker.py   every hard rule H1-H8, and the themed blocks, on any document, sharing no
+                 code with the planner
     publish.py   iCalendar feeds and the Excel workbook of the sessions
 """
 

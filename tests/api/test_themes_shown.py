@@ -8,9 +8,10 @@ import json
 import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from support.factories import SMALL, bearer, bound_app, token
 
+import models
 from citylive.festival import parse_festival
 from citylive.festival.storage import import_festival
 from citylive.schedule import load_schedule, store_schedule
@@ -69,3 +70,10 @@ def test_theme_is_stored_served_and_shown(engine: Engine) -> None:
         )
         portal = client.get("/portal").text
         assert '<dt>主题专场</dt><dd class="theme">中山美居</dd>' in portal
+    with Session(engine) as db:
+        message = db.exec(
+            select(models.Notification).where(
+                models.Notification.key == f"assignment:{FID}:v1:coordinator:guzhen"
+            )
+        ).one()
+    assert "| 主会场 · 中山美居 |" in message.body_markdown

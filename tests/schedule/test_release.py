@@ -145,7 +145,7 @@ def test_cli_plan_and_check_file(tmp_path: Path, data_dir: Path) -> None:
     assert (doc["format"], doc["stats"]["placed"]) == ("citylive/schedule@1", 10)
     res = runner.invoke(app, ["check", str(SMALL), str(out)])
     assert res.exit_code == 0
-    assert "ok: 10 sessions keep every hard rule (H1-H8)" in res.output
+    assert "ok: 10 sessions keep every hard rule (H1-H8) and the themed blocks" in res.output
 
     # break H1: two sessions in one studio-slot
     a, b = doc["sessions"][0], doc["sessions"][1]
