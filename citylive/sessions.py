@@ -134,6 +134,6 @@ def confirmations_by_town(
         counts = counts.where(S.town == town)
     for town_id, status, n in db.exec(counts.group_by(S.town, S.status)):
         line = out.setdefault(town_id, TownConfirmations(town=town_id, name=town_id))
-        if status in ("proposed", "confirmed", "declined", "cancelled"):
+        if status in set(SessionStatus):
             setattr(line, status, int(n))
     return list(out.values())

@@ -39,6 +39,7 @@ from sqlmodel import Session, col, select
 import models
 from citylive.festival import Festival
 from citylive.festival.storage import load_stored_festival
+from models.enums import LIVE_STATUSES
 
 FIGURES_FILE = Path("figures") / "session_figures.csv"
 
@@ -214,7 +215,7 @@ def write_exports(
                 select(models.FestivalSession)
                 .where(
                     models.FestivalSession.festival_id == festival_id,
-                    col(models.FestivalSession.status).in_(["proposed", "confirmed"]),
+                    col(models.FestivalSession.status).in_(sorted(s.value for s in LIVE_STATUSES)),
                 )
                 .order_by(models.FestivalSession.id)
             )

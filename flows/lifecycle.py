@@ -26,6 +26,7 @@ from flows.plan_festival import plan_festival
 from flows.replan_festival import replan_festival
 from flows.summarise_festival import summarise_festival
 from models._types import utcnow
+from models.enums import SessionStatus
 
 
 def _round(festival_id: str) -> tuple[dict[str, int], datetime | None]:
@@ -33,8 +34,8 @@ def _round(festival_id: str) -> tuple[dict[str, int], datetime | None]:
     with session_scope() as db:
         found = confirmations(db=db, actor=SYSTEM, festival_id=festival_id)
     counts = {
-        status: sum(getattr(line, status) for line in found.lines)
-        for status in ("proposed", "confirmed", "declined", "cancelled")
+        status.value: sum(getattr(line, status.value) for line in found.lines)
+        for status in SessionStatus
     }
     return {k: n for k, n in counts.items() if n}, found.festival.confirmation_deadline
 

@@ -14,6 +14,7 @@ from citylive.cli.app import app, console, err_console, fail
 from citylive.cli.festival import load_or_fail
 from citylive.planner.progress import ProgressCallback, SolveProgress
 from citylive.schedule import ScheduleDocument
+from models.enums import LIVE_STATUSES
 
 
 def _figure(value: object, spec: str = "") -> str:
@@ -179,7 +180,7 @@ def check(
         print(line)
     if breaches:
         raise typer.Exit(1)
-    live = sum(1 for s in doc.get("sessions", []) if s.get("status") in ("proposed", "confirmed"))
+    live = sum(1 for s in doc.get("sessions", []) if s.get("status") in LIVE_STATUSES)
     console.print(
         f"ok: {live} sessions keep every hard rule (H1-H8) and the themed blocks",
         highlight=False,

@@ -31,11 +31,11 @@ from citylive.planner.settings import festival_fairness, tradeoff_settings
 from citylive.planner.state import State
 from citylive.planner.stats import schedule_stats
 from citylive.planner.tradeoffs import light_doc, refill_key, row
-from citylive.schedule.document import ScheduleDocument, load_schedule
+from citylive.schedule.document import SCHEDULE_FORMAT, ScheduleDocument, load_schedule
 
 __all__ = ["PlanError", "ProgressCallback", "SolveProgress", "plan", "schedule_stats"]
 
-FORMAT = "citylive/schedule@1"
+FORMAT = SCHEDULE_FORMAT
 TRADEOFF_SHARE = 0.2  # of the time limit, for the price of fairness
 TRADEOFF_MIN = 0.2  # seconds, at least, for each other fairness setting
 FINISH_SHARE = 0.1  # of the time limit, at most 1 s + 1 s per 800 sessions, for the finish

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from citylive.errors import Invalid
 from citylive.festival import Enterprise, Festival, SlotRef, Streamer
+from citylive.schedule.document import SCHEDULE_FORMAT
+from models.enums import SessionStatus
 
 # S7: a proposed session that stays where the previous schedule put it (and keeps its
 # streamer and day) earns the stability weight this many times: about half a typical
@@ -160,7 +162,7 @@ def read_previous(problem: Problem, previous: dict) -> None:
     sessions in one studio-slot.
     """
     f = problem.festival
-    if not isinstance(previous, dict) or previous.get("format") != "citylive/schedule@1":
+    if not isinstance(previous, dict) or previous.get("format") != SCHEDULE_FORMAT:
         raise PlanError("the previous schedule is not a `citylive/schedule@1` document")
     if previous.get("festival") != f.id:
         raise PlanError(
@@ -184,7 +186,7 @@ def read_previous(problem: Problem, previous: dict) -> None:
             continue
         seen_ids.add(sid)
         status = s.get("status")
-        if status not in ("proposed", "confirmed", "declined", "cancelled"):
+        if status not in set(SessionStatus):
             problems.append(f"{where}: unknown status {status!r}")
             continue
         if s.get("enterprise") not in f.enterprise:

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 from citylive.festival import Festival
+from models.enums import LIVE_STATUSES
 
 
 def schedule_stats(festival: Festival, doc: dict) -> dict:
@@ -15,7 +16,7 @@ def schedule_stats(festival: Festival, doc: dict) -> dict:
     main = f.main_venue.id
     venue_town = {v.id: v.town for v in f.venues}
     sub_towns = {v.town for v in f.venues if v.kind == "sub"}
-    live = [s for s in doc["sessions"] if s["status"] in ("proposed", "confirmed")]
+    live = [s for s in doc["sessions"] if s["status"] in LIVE_STATUSES]
     ents = f.enterprise
     prime = set(f.info.prime_slots)
     value = prime_value = 0

@@ -25,6 +25,7 @@ from citylive.sales.figures import summary, totals, yuan
 from citylive.sales.flags import flag_sessions
 from citylive.sales.labels import session_labels
 from citylive.sales.lift import daily_figures, lift_figures
+from models.enums import LIVE_STATUSES
 
 DEEPEST = 10
 
@@ -103,7 +104,9 @@ def report_data(*, db: Session, festival_id: str, town: str | None = None) -> di
     fs = FESTIVAL_SESSION
     for town_id, n in db.connection().execute(
         sa.select(fs.c.town, sa.func.count())
-        .where(fs.c.festival_id == festival_id, fs.c.status.in_(("proposed", "confirmed")))
+        .where(
+            fs.c.festival_id == festival_id, fs.c.status.in_(sorted(s.value for s in LIVE_STATUSES))
+        )
         .group_by(fs.c.town)
     ):
         town_sessions[str(town_id)] = int(str(n))

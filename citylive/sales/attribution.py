@@ -29,8 +29,9 @@ from sqlmodel import Session
 from citylive.config import get_settings
 from citylive.festival import Festival
 from citylive.sales._tables import FESTIVAL_SESSION
+from models.enums import LIVE_STATUSES
 
-ON_AIR_STATUSES = ("proposed", "confirmed")
+ON_AIR_STATUSES = tuple(sorted(s.value for s in LIVE_STATUSES))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
