@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 
+from citylive.decisions import DecisionResult
+
 log = logging.getLogger("citylive.api.events")
 
 
@@ -39,3 +41,17 @@ def emit_session_event(event: str, *, session_id: str, festival_id: str, town: s
     except Exception:  # noqa: BLE001 - an event must never fail a request
         log.warning("could not emit %s for %s", event, session_id, exc_info=True)
         return False
+
+
+def emit_decision(result: DecisionResult) -> bool:
+    """Emit an applied decision's event (`citylive.session.confirmed` or `.declined`); a
+    decision that changed nothing emits nothing.  True when sent."""
+    if result.outcome != "applied":
+        return False
+    row = result.session
+    return emit_session_event(
+        f"citylive.session.{row.status}",
+        session_id=row.id,
+        festival_id=row.festival_id,
+        town=row.town,
+    )

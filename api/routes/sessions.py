@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentActor, SessionDep
-from api.events import emit_session_event
+from api.events import emit_decision
 from api.routes.festivals import ERRORS
 from api.schemas import (
     ConfirmBody,
@@ -114,14 +114,7 @@ def _decide(
             message=result.message, field="status", outcome=result.outcome, session=public
         )
         return JSONResponse(body.model_dump(mode="json"), status_code=409)
-    if result.outcome == "applied":
-        background.add_task(
-            emit_session_event,
-            f"citylive.session.{row.status}",
-            session_id=row.id,
-            festival_id=row.festival_id,
-            town=row.town,
-        )
+    background.add_task(emit_decision, result)
     return DecisionOutcome(
         **public.model_dump(),
         outcome=result.outcome,

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import COOKIE, SessionDep, portal_actor
-from api.events import emit_session_event
+from api.events import emit_decision
 from api.web.render import lang_of, render, texts, url
 from citylive.actions import decisions, pages
 from citylive.config import get_settings
@@ -111,6 +111,7 @@ def portal(
 @router.post("/portal/sessions/{sid}/{action}")
 def portal_decide(
     request: Request,
+    background: BackgroundTasks,
     db: SessionDep,
     sid: str,
     action: str,
@@ -126,14 +127,7 @@ def portal_decide(
     try:
         result = decisions.decide(db=db, actor=actor, session_id=sid, action=action, reason=reason)
         done = result.outcome
-        if result.outcome == "applied":
-            row = result.session
-            emit_session_event(
-                f"citylive.session.{row.status}",
-                session_id=row.id,
-                festival_id=row.festival_id,
-                town=row.town,
-            )
+        background.add_task(emit_decision, result)
     except NotFound:
         done = "not_found"
     except Invalid:

@@ -82,7 +82,7 @@ def test_a_re_attribution_makes_a_new_version(engine: Engine, tmp_path: Path) ->
         db.add(
             models.FestivalSession(
                 **{
-                    **s1.model_dump(),
+                    **{name: getattr(s1, name) for name in models.FestivalSession.model_fields},
                     "id": "small-2020-s00007",
                     "slot": 3,
                     "start": s1.end,
