@@ -246,6 +246,7 @@ def launch_plan(
             status_code=409,
         )
     launcher.start(engine=engine, job=job)
+    db.refresh(job)  # the launcher wrote its flow run id (or its runner has moved the job on)
     return PlanRunPublic.of(job)
 
 

@@ -2,7 +2,8 @@
 `citylive` pool, the deployments from prefect.yaml, the API as its own process.
 
 plan-festival runs through its deployment; a coordinator declines a session through the API;
-the API's event fires the debounced trigger and replan-festival runs on a worker.  Everything
+the API's event fires the debounced trigger and replan-festival runs on a worker; an organiser
+asks the API for a plan, and the API starts the deployment and follows its job.  Everything
 started here is stopped here, and the two databases it created are dropped.
 
 Run alone with `pytest -m scaleout` (a few minutes: the server migrates a fresh database).
@@ -202,6 +203,44 @@ def test_scaleout_decline_through_api_triggers_replan_on_a_worker(
             _wait("replan-festival on a worker", lambda: finished(triggered["id"]), 180)
             == "COMPLETED"
         )
+
+        # an organiser asks the API for a plan: it starts the plan-festival deployment on a
+        # worker, answers with the flow run's id, and the job row follows the run to its end
+        organiser = subprocess.run(
+            [str(BIN / "citylive"), "token", "create", "--role", "organiser"],
+            env=city_env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert organiser.returncode == 0, organiser.stderr
+        boss = {"Authorization": f"Bearer {organiser.stdout.strip().splitlines()[-1]}"}
+        asked = httpx.post(
+            f"{web}/festivals/small-2020/plan", json={"time_limit": 3}, headers=boss, timeout=60
+        )
+        assert asked.status_code == 202, asked.text
+        job = asked.json()
+        assert (job["runner"], job["festival"]) == ("prefect", "small-2020")
+        assert job["flow_run_id"] is not None
+        started = client.get(f"/flow_runs/{job['flow_run_id']}").json()
+        assert started["parameters"] == {  # workers: the deployment's default (prefect.yaml)
+            "festival_id": "small-2020",
+            "time_limit": 3.0,
+            "job_id": job["id"],
+            "workers": 2,
+        }
+        again = httpx.post(f"{web}/festivals/small-2020/plan", headers=boss, timeout=60)
+        assert again.status_code == 409, again.text
+        assert again.json()["job"] == job["id"]
+        assert (
+            _wait("the API's plan-festival run", lambda: finished(job["flow_run_id"]), 240)
+            == "COMPLETED"
+        )
+        done = httpx.get(f"{web}/festivals/small-2020/plan/{job['id']}", headers=boss, timeout=30)
+        assert done.status_code == 200, done.text
+        assert (done.json()["status"], done.json()["version"]) == ("completed", 3)
+
         engine = sa.create_engine(citylive_db)
         with engine.connect() as conn:
             versions = (
@@ -214,6 +253,6 @@ def test_scaleout_decline_through_api_triggers_replan_on_a_worker(
                 .all()
             )
         engine.dispose()
-        assert versions == [1, 2]
+        assert versions == [1, 2, 3]
     finally:
         procs.stop_all()
