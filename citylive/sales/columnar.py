@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from citylive.sales.platforms import AFTER_SALE_REFUNDED, STATUS_NOT_STANDING, STATUS_STANDING
 from citylive.sales.readers import Block
-from citylive.sales.rows import Layout, Line, Owner, Refused, parse_row
+from citylive.sales.rows import LINE_KEY_LENGTH, Layout, Line, Owner, Refused, parse_row
 from citylive.sales.values import MAX_LINE_FEN
 
 LINE_SCHEMA = pa.schema(
@@ -202,6 +202,8 @@ def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parse
         product = pc.utf8_slice_codeunits(clean(c[h.product_id]), 0, 128)
         product = _none_if_empty(product)
     product = pc.coalesce(product, pc.utf8_slice_codeunits(title, 0, 128))
+    if h.line is None:  # as rows.line_key: the product keys the line
+        line_id = pc.utf8_slice_codeunits(pc.fill_null(product, ""), 0, LINE_KEY_LENGTH)
     refund_fen = pc.if_else(
         pc.greater(refund, 0),
         refund,

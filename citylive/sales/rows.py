@@ -26,6 +26,15 @@ from citylive.sales.values import (
     parse_quantity,
 )
 
+LINE_KEY_LENGTH = 64
+
+
+def line_key(product: str | None) -> str:
+    """The line id of a row from an export without a line-id column: its product (id, else
+    title).  Such exports hold one row per order, or one per item line; an order's item lines
+    differ by product, and the same row exported again keeps its key (a duplicate)."""
+    return (product or "")[:LINE_KEY_LENGTH]
+
 
 @dataclass(slots=True)
 class Line:
@@ -251,6 +260,8 @@ def parse_row(
     if h.product_id is not None:
         product = CONTROL.sub("", clean_text(cells[h.product_id]))[:128] or None
     product = product or (title[:128] if title else None)
+    if h.line is None:
+        line_id = line_key(product)
     return Line(
         number,
         order_id,

@@ -109,6 +109,43 @@ def test_ingest_overlapping_file_stores_only_new_lines(engine: Engine, tmp_path:
     assert [(f.stored, f.duplicates) for f in result.files] == [(4, 0), (2, 3)]
 
 
+def _taobao(order: str, title: str, paid: str, at: str = "2020-06-07 10:30:00") -> list:
+    return [order, "b1", paid, "交易成功", at, title, 1, "华艺灯饰旗舰店", "", ""]
+
+
+def test_item_lines_of_an_export_without_line_ids_are_kept_apart(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """An order's item lines in a taobao export (no line-id column) differ by product: each
+    is stored; the same row again is a duplicate, in the file and in a later export."""
+    small_festival_with_sessions(engine)
+    rows = [
+        _taobao("7001", "吊灯", "300.00"),
+        _taobao("7001", "台灯", "80.00"),
+        _taobao("7001", "台灯", "80.00"),  # the same row twice in one file
+        _taobao("7002", "吊灯", "¥1,280.50", "2020-06-07 13:00:00"),
+    ]
+    first = write_csv(tmp_path / "huayi_taobao.csv", TAOBAO_HEADERS, rows)
+    got = ingest_files(engine=engine, festival_id="small-2020", paths=[first])
+    assert got.summary_line() == "read=4 stored=3 quarantined=0 duplicates=1"
+    assert lines(engine) == [
+        ("7001", "台灯", 8000, S2),
+        ("7001", "吊灯", 30000, S2),
+        ("7002", "吊灯", 128050, None),
+    ]
+    # exported again a day later, with one more item line of order 7002
+    again = write_csv(
+        tmp_path / "huayi_taobao_2.csv", TAOBAO_HEADERS, [*rows, _taobao("7002", "落地灯", "60.00")]
+    )
+    got = ingest_files(engine=engine, festival_id="small-2020", paths=[again])
+    assert got.summary_line() == "read=5 stored=1 quarantined=0 duplicates=4"
+    with engine.connect() as conn:
+        orders, gmv = conn.execute(
+            sa.text("SELECT count(DISTINCT order_id), sum(amount_fen) FROM order_line")
+        ).one()
+    assert (orders, gmv) == (2, 30000 + 8000 + 128050 + 6000)
+
+
 @pytest.mark.parametrize(
     ("paid", "account", "expected"),
     [
@@ -179,8 +216,8 @@ def test_attribution_without_streamer_column_and_declined_session(
     result = ingest_files(engine=engine, festival_id="small-2020", paths=[taobao, douyin])
     assert [f.enterprise_id for f in result.files] == ["huayi", "ruiang"]
     assert lines(engine) == [
-        ("7001", "", 9900, S2),
-        ("7002", "", 9900, None),
+        ("7001", "灯", 9900, S2),  # no line-id column: the product keys the line
+        ("7002", "灯", 9900, None),
         ("8001", "8001-1", 10000, None),
         ("8002", "8002-1", 10000, S3),
     ]
@@ -324,3 +361,48 @@ def test_a_file_with_no_line_to_store_is_counted_whole(engine: Engine, tmp_path:
         (2, 0, 2, 0),
     ]
     assert lines(engine) == []
+
+
+def test_lines_stored_before_line_keys_are_found_again_after_the_migration(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Migration 0004 gives the lines stored with an empty line id (before products keyed the
+    lines of exports without a line-id column) the key they get now: the same export again
+    is all duplicates."""
+    from alembic import command
+
+    from citylive.db import alembic_config
+
+    small_festival_with_sessions(engine)
+    rows = [_taobao("7001", "吊灯", "300.00"), _taobao("7002", "台灯", "80.00")]
+    path = write_csv(tmp_path / "huayi_taobao.csv", TAOBAO_HEADERS, rows)
+    douyin = write_csv(
+        tmp_path / "huayi_douyin.csv",
+        DOUYIN_HEADERS,
+        [douyin_row("1001", "1001-1", "2020-06-06 19:30:00")],
+    )
+    ingest_files(engine=engine, festival_id="small-2020", paths=[path, douyin])
+
+    def migrate_to(revision: str) -> None:
+        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            if revision == "0003":
+                command.downgrade(cfg, revision)
+            else:
+                command.upgrade(cfg, revision)
+
+    migrate_to("0003")  # as the lines were stored before
+    assert [(o, line) for o, line, *_ in lines(engine)] == [
+        ("1001", "1001-1"),
+        ("7001", ""),
+        ("7002", ""),
+    ]
+    migrate_to("head")
+    assert [(o, line) for o, line, *_ in lines(engine)] == [
+        ("1001", "1001-1"),
+        ("7001", "吊灯"),
+        ("7002", "台灯"),
+    ]
+    again = ingest_files(engine=engine, festival_id="small-2020", paths=[path])
+    assert again.summary_line() == "read=2 stored=0 quarantined=0 duplicates=2"
