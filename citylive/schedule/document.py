@@ -90,6 +90,11 @@ class ScheduleStats(BaseModel):
     solve_seconds: float | None = None
 
 
+# the keys schedule-file.md names: always written
+SPEC_STATS = ("placed", "requested", "value", "objective", "bound", "solve_seconds")
+SPEC_TRADEOFF = ("fairness", "value", "min_town_share", "prime_value", "clash_pairs")
+
+
 class Tradeoff(BaseModel):
     """What one fairness setting would have given (the price of fairness)."""
 
@@ -128,8 +133,16 @@ class ScheduleDocument(BaseModel):
         return [s for s in self.sessions if s.live]
 
     def dump(self) -> dict[str, Any]:
-        """The JSON-ready document: times in their own UTC offset, absent options left out."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The JSON-ready document: times in their own UTC offset, absent options left out
+        but for the figures the spec names, written as null when this run has none (a local
+        search proves no bound; a quick tradeoff estimate places no sessions)."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        for key in SPEC_STATS:
+            data["stats"].setdefault(key, None)
+        for row in data.get("tradeoffs", ()):
+            for key in SPEC_TRADEOFF:
+                row.setdefault(key, None)
+        return data
 
 
 def load_schedule(data: Any, source: str = "<schedule>") -> ScheduleDocument:
