@@ -22,6 +22,8 @@ def load_or_fail(path: Path) -> Festival:
         )
         for line in exc.errors:
             err_console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+        if exc.more:
+            err_console.print(f"  {exc.more}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 

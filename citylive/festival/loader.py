@@ -23,16 +23,21 @@ from citylive.config import get_settings
 from citylive.errors import Invalid
 from citylive.festival.lookups import Festival
 from citylive.festival.schema import FORMAT, FestivalDocument
-from citylive.festival.validation import check_document, schema_errors
+from citylive.festival.validation import check_document, checks_of_the_rest, schema_errors
 
 
 class FestivalFileError(Invalid):
     """A festival file that cannot be used; `errors` lists every problem with its place."""
 
-    def __init__(self, source: str, errors: list[str]):
+    def __init__(self, source: str, errors: list[str], more: str | None = None):
         self.source = source
         self.errors = errors
-        super().__init__(f"{source}: {len(errors)} error(s)\n" + "\n".join(errors))
+        self.more = more  # when some checks could not run yet: what to expect
+        super().__init__(
+            f"{source}: {len(errors)} error(s)\n"
+            + "\n".join(errors)
+            + (f"\n{more}" if more else "")
+        )
 
     def __str__(self) -> str:
         return self.message
@@ -266,7 +271,9 @@ def parse_festival(data: Any, source: str = "<festival>") -> Festival:
     try:
         doc = FestivalDocument.model_validate(data)
     except ValidationError as exc:
-        raise FestivalFileError(source, schema_errors(exc)) from None
+        # the cross-references of the parts the schema took, beside the schema's own errors
+        rest, more = checks_of_the_rest(data, exc)
+        raise FestivalFileError(source, schema_errors(exc) + rest, more) from None
     except RecursionError:
         raise FestivalFileError(source, [f"{source}: nested too deep to read"]) from None
     errors = check_document(doc)

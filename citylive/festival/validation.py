@@ -8,6 +8,7 @@ Every problem is collected, each naming its place (`enterprises[12].town: unknow
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,6 +54,66 @@ def schema_errors(exc: ValidationError) -> list[str]:
             msg = f"{str(err.get('input'))[:40]!r} is not a date; write it as YYYY-MM-DD"
         out.append(f"{loc}: {msg}")
     return out
+
+
+# lists whose broken items can be set aside while the rest of the file is cross-checked
+ITEM_LISTS = ("towns", "industries", "venues", "enterprises", "streamers", "themes")
+LATER = "(the cross-references are checked once these are fixed: more errors may follow)"
+GRID = ("days", "slots", "prime_slots")  # what the checks read of the festival section
+SETTINGS = ("weights", "fairness", "sales_windows")  # no check needs them set
+_ITEM_PLACE = re.compile(r"\b(" + "|".join(ITEM_LISTS) + r")\[(\d+)\]")
+
+
+def checks_of_the_rest(data: dict[str, Any], exc: ValidationError) -> tuple[list[str], str | None]:
+    """The cross-reference errors of the parts of a file the schema took.  Items of its lists
+    with a schema error (an enterprise without `skus`) are set aside, and so are broken
+    settings and festival fields no check reads (a time zone, the name); the rest is checked,
+    and an error that may only follow from setting an item aside is left out: one naming its
+    id, or one about its whole list (no main venue when the main venue is the broken one).  Places name the items as the file numbers them.  When the schema errors sit
+    where the checks need them (the days and slots, a whole list), no check can run yet:
+    ([], a line saying so)."""
+    broken: dict[str, set[int]] = {}
+    info_aside: set[str] = set()
+    top_aside: set[str] = set()
+    for err in exc.errors():
+        loc = err["loc"]
+        if len(loc) >= 2 and loc[0] in ITEM_LISTS and isinstance(loc[1], int):
+            broken.setdefault(str(loc[0]), set()).add(loc[1])
+        elif len(loc) >= 2 and loc[0] == "festival" and loc[1] not in GRID:
+            info_aside.add(str(loc[1]))
+        elif loc and (loc[0] in SETTINGS or (len(loc) == 1 and err["type"] == "extra_forbidden")):
+            top_aside.add(str(loc[0]))
+        else:
+            return [], LATER
+    rest = {k: v for k, v in data.items() if k not in top_aside}
+    if info_aside:  # no check reads them: their defaults (or a stand-in name) will do
+        info = {k: v for k, v in data["festival"].items() if k not in info_aside}
+        rest["festival"] = info | {k: "festival" for k in ("id", "name") if k in info_aside}
+    numbers: dict[str, list[int]] = {}
+    aside: set[str] = set()
+    for name, bad in broken.items():
+        items = data[name]
+        numbers[name] = [i for i in range(len(items)) if i not in bad]
+        rest[name] = [items[i] for i in numbers[name]]
+        aside |= {
+            repr(str(items[i]["id"]))
+            for i in bad
+            if isinstance(items[i], dict) and isinstance(items[i].get("id"), str)
+        }
+    try:
+        doc = FestivalDocument.model_validate(rest)
+    except (ValidationError, RecursionError):
+        return [], LATER
+
+    def renumber(m: re.Match[str]) -> str:
+        kept = numbers.get(m[1])
+        return f"{m[1]}[{kept[int(m[2])]}]" if kept is not None else m[0]
+
+    return [
+        _ITEM_PLACE.sub(renumber, line)
+        for line in check_document(doc)
+        if not any(i in line for i in aside) and line.split(":", 1)[0] not in broken
+    ], None
 
 
 def check_document(doc: FestivalDocument) -> list[str]:

@@ -129,6 +129,56 @@ def test_festival_unknown_references_all_reported_at_once() -> None:
     ]
 
 
+def _refusal(doc: Any) -> FestivalFileError:
+    with pytest.raises(FestivalFileError) as info:
+        parse_festival(doc, "f.yaml")
+    return info.value
+
+
+def test_schema_errors_and_the_rest_s_cross_references_come_at_once() -> None:
+    """A broken time zone and an enterprise without `skus` do not hide the errors elsewhere;
+    what only follows from setting the broken enterprise aside is not reported."""
+    doc = copy.deepcopy(BASE)
+    doc["festival"]["timezone"] = "Asia/Nowhere"
+    doc["festival"]["prime_slots"] = ["20:00"]
+    doc["enterprises"].append(dict(doc["enterprises"][0], id="dy-1", town="dayongg"))
+    del doc["enterprises"][0]["skus"]
+    doc["streamers"][0]["employer"] = "ruiang"  # the broken enterprise: not an unknown one
+    doc["streamers"][0]["platforms"] = ["weibo"]
+    refused = _refusal(doc)
+    assert refused.errors == [
+        "festival.timezone: unknown time zone 'Asia/Nowhere'; use an IANA name like "
+        "'Asia/Shanghai'",
+        "enterprises[0].skus: missing; this field is required",
+        "festival.prime_slots[0]: '20:00' is the start of no slot (slots start at 10:00, 19:00)",
+        "enterprises[1].town: unknown town 'dayongg' (did you mean 'dayong'?)",
+        "streamers[0].platforms[0]: unknown platform 'weibo'",
+    ]
+    assert refused.more is None
+
+
+def test_a_broken_main_venue_does_not_read_as_a_missing_one() -> None:
+    doc = _with("venues.0.studios", 0)
+    doc["towns"][0]["neighbours"] = ["atlantis"]
+    refused = _refusal(doc)
+    assert refused.errors == [
+        "venues[0].studios: Input should be greater than or equal to 1",
+        "towns[0].neighbours[0]: unknown town 'atlantis'",
+    ]
+    assert refused.more is None
+
+
+def test_cross_references_wait_for_a_broken_slot_grid_and_say_so() -> None:
+    doc = _with("festival.slots", [{"start": "10:00"}])
+    doc["towns"][0]["neighbours"] = ["atlantis"]
+    refused = _refusal(doc)
+    assert refused.errors == ["festival.slots[0].end: missing; this field is required"]
+    assert refused.more == (
+        "(the cross-references are checked once these are fixed: more errors may follow)"
+    )
+    assert str(refused).endswith(refused.more)
+
+
 def test_festival_duplicate_ids_refused() -> None:
     doc = copy.deepcopy(BASE)
     doc["enterprises"].append(copy.deepcopy(doc["enterprises"][0]))
