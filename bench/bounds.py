@@ -188,10 +188,18 @@ def lp_bound(f: Festival) -> dict:
 
 
 def exact_optimum(
-    f: Festival, *, time_limit: float = 120.0, workers: int = 2, params: dict | None = None
+    f: Festival,
+    *,
+    time_limit: float = 120.0,
+    workers: int = 2,
+    params: dict | None = None,
+    prime_at_value: int | None = None,
 ) -> dict:
     """The most value a schedule keeping H1-H8 (and the themed blocks) can place: CP-SAT on
-    every (enterprise, streamer, venue, slot).  `optimal` says whether it is proven."""
+    every (enterprise, streamer, venue, slot).  `optimal` says whether it is proven.
+
+    With `prime_at_value`: the most prime-time value (S2) a schedule keeping the same rules
+    can have while placing at least that much value; `optimum` is then that prime value."""
     n = len(f.slots)
     mins = f.info.min_skus_per_session
     e_open = {e.id: _open(f, e.unavailable) for e in f.enterprises}
@@ -210,6 +218,8 @@ def exact_optimum(
     by_town: dict[str, list] = defaultdict(list)
     main_town: dict[str, list] = defaultdict(list)
     obj = []
+    prime_obj = []
+    prime = f.prime_slot_indices
     for e in f.enterprises:
         if e.sessions == 0 or e.skus // mins == 0:
             continue
@@ -237,6 +247,8 @@ def exact_optimum(
                         if v.id == main.id:
                             main_town[e.town].append(x)
                         obj.append(e.expected_gmv * x)
+                        if g % n in prime:
+                            prime_obj.append(e.expected_gmv * x)
     venues = f.venue
     for (v, _g), xs in by_vg.items():
         m.add(sum(xs) <= venues[v].studios)
@@ -274,7 +286,11 @@ def exact_optimum(
         for x in xs:
             m.add_implication(x, placed)
         m.add(sum(mains) >= placed)
-    m.maximize(sum(obj))
+    if prime_at_value is None:
+        m.maximize(sum(obj))
+    else:
+        m.add(sum(obj) >= prime_at_value)
+        m.maximize(sum(prime_obj))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
