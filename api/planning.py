@@ -27,7 +27,9 @@ DEPLOYMENT = "plan-festival/citylive"
 class Launcher(Protocol):
     name: str
 
-    def start(self, *, engine: Engine, job: models.PlanJob) -> None: ...
+    def start(self, *, engine: Engine, job: models.PlanJob) -> str | None:
+        """Start the job's runner; the flow run's id when there is one."""
+        ...
 
 
 class ThreadLauncher:
@@ -35,10 +37,11 @@ class ThreadLauncher:
 
     name = "embedded"
 
-    def start(self, *, engine: Engine, job: models.PlanJob) -> None:
+    def start(self, *, engine: Engine, job: models.PlanJob) -> str | None:
         threading.Thread(
             target=self._run, args=(engine, job.id), name=f"plan-{job.id[:8]}", daemon=True
         ).start()
+        return None
 
     @staticmethod
     def _run(engine: Engine, job_id: str) -> None:
@@ -53,7 +56,7 @@ class PrefectLauncher:
 
     name = "prefect"
 
-    def start(self, *, engine: Engine, job: models.PlanJob) -> None:
+    def start(self, *, engine: Engine, job: models.PlanJob) -> str | None:
         try:
             from prefect.deployments import run_deployment
 
@@ -76,6 +79,7 @@ class PrefectLauncher:
             ) from None
         with open_session(engine) as db:
             attach_flow_run(db=db, job_id=job.id, flow_run_id=str(run.id))
+        return str(run.id)
 
 
 _launcher: Launcher | None = None

@@ -245,9 +245,9 @@ def launch_plan(
             ).model_dump(),
             status_code=409,
         )
-    launcher.start(engine=engine, job=job)
-    db.refresh(job)  # the launcher wrote its flow run id (or its runner has moved the job on)
-    return PlanRunPublic.of(job)
+    flow_run_id = launcher.start(engine=engine, job=job)
+    # the job as it was accepted, with the flow run that will run it (if any)
+    return PlanRunPublic.of(job).model_copy(update={"flow_run_id": flow_run_id})
 
 
 @router.get(
