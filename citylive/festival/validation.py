@@ -65,11 +65,13 @@ _ITEM_PLACE = re.compile(r"\b(" + "|".join(ITEM_LISTS) + r")\[(\d+)\]")
 
 
 def checks_of_the_rest(data: dict[str, Any], exc: ValidationError) -> tuple[list[str], str | None]:
-    """The cross-reference errors of the parts of a file the schema took.  Items of its lists
-    with a schema error (an enterprise without `skus`) are set aside, and so are broken
-    settings and festival fields no check reads (a time zone, the name); the rest is checked,
-    and an error that may only follow from setting an item aside is left out: one naming its
-    id, or one about its whole list (no main venue when the main venue is the broken one).  Places name the items as the file numbers them.  When the schema errors sit
+    """The cross-reference errors of the parts of a file the schema took.
+
+    Items of its lists with a schema error (an enterprise without `skus`) are set aside, and
+    so are broken settings and festival fields no check reads (a time zone, the name); the
+    rest is checked.  An error that may only follow from setting an item aside is left out:
+    one naming its id, or one about its whole list (no main venue when the main venue is the
+    broken one).  Places name the items as the file numbers them.  When the schema errors sit
     where the checks need them (the days and slots, a whole list), no check can run yet:
     ([], a line saying so)."""
     broken: dict[str, set[int]] = {}
