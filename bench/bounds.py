@@ -26,19 +26,8 @@ from ortools.graph.python import min_cost_flow
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from bench.baselines import _fits, _open
 from citylive.festival import Festival, SlotRef
-
-
-def _fits(e, s) -> bool:  # noqa: ANN001 - festival entities
-    if s.employer is not None and s.employer != e.id:
-        return False
-    return e.industry in s.industries and bool(set(e.platforms) & set(s.platforms))
-
-
-def _open(f: Festival, marks: list[str]) -> set[int]:
-    n = len(f.slots)
-    blocked = {r.day * n + r.slot for r in f.blocked(marks)}
-    return {g for g in range(len(f.days) * n) if g not in blocked}
 
 
 def _blocks(f: Festival) -> dict[int, list[tuple[set[str], int]]]:

@@ -36,14 +36,18 @@ LIFT_GROUPINGS = ("festival", "enterprise", "town", "industry", "platform")
 EPOCH = date(1970, 1, 1)
 
 
-def _groups(
-    conn: Connection, festival_id: str, fr: Frame, by: str, town: str | None
-) -> tuple[np.ndarray, np.ndarray, list[Any]]:
-    """Rows kept (the town's, enterprises still in the festival) and their group codes."""
+def _known_grouping(by: str) -> None:
     if by not in LIFT_GROUPINGS:
         raise Invalid(
             f"unknown grouping {by!r}; use one of: {', '.join(LIFT_GROUPINGS)}", field="by"
         )
+
+
+def _groups(
+    conn: Connection, festival_id: str, fr: Frame, by: str, town: str | None
+) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """Rows kept (the town's, enterprises still in the festival) and their group codes."""
+    _known_grouping(by)
     keep, attrs = select_rows(conn, festival_id, fr, town, Filters())
     if by == "festival":
         return keep, np.zeros(fr.n, dtype=np.int64), [None]
@@ -196,10 +200,7 @@ def lift_figures(
     db: Session, festival_id: str, by: str, town: str | None = None
 ) -> list[dict[str, Any]]:
     """`lift`, computed once per data version."""
-    if by not in LIFT_GROUPINGS:
-        raise Invalid(
-            f"unknown grouping {by!r}; use one of: {', '.join(LIFT_GROUPINGS)}", field="by"
-        )
+    _known_grouping(by)
     return cached(
         db,
         festival_id,
@@ -214,10 +215,7 @@ def daily_figures(
     db: Session, festival_id: str, by: str = "town", town: str | None = None
 ) -> dict[str, Any]:
     """`daily_series`, computed once per data version."""
-    if by not in LIFT_GROUPINGS:
-        raise Invalid(
-            f"unknown grouping {by!r}; use one of: {', '.join(LIFT_GROUPINGS)}", field="by"
-        )
+    _known_grouping(by)
     return cached(
         db,
         festival_id,
