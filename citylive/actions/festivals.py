@@ -19,6 +19,7 @@ from citylive.festival.storage import (
     load_stored_festival,
 )
 from citylive.planner.capacity import CapacityReport, capacity_report
+from citylive.sales.files import remove_enterprises
 from citylive.scope import (
     Actor,
     festival_visible,
@@ -51,6 +52,8 @@ def import_festival_file(
             field="festival.id",
         )
     result = import_festival(db, festival, force=force)
+    if result.dropped:  # their order lines go with them, so every summary still adds up
+        remove_enterprises(db.connection(), festival.id, result.dropped)
     db.commit()
     row = db.get(models.Festival, result.festival_id)
     assert row is not None

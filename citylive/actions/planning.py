@@ -20,6 +20,7 @@ from citylive.db import lock_festival
 from citylive.errors import Conflict, NotFound
 from citylive.festival import Festival
 from citylive.festival.storage import FestivalNotFound, load_stored_festival
+from citylive.notify import enqueue_schedule_release
 from citylive.planner import ProgressCallback, plan
 from citylive.schedule import ScheduleDocument, current_document, store_schedule
 from citylive.scope import Actor, require_festival, require_organiser
@@ -60,6 +61,7 @@ def release_version(
         )
     festival = load_stored_festival(db, festival_id)
     stored = store_schedule(db=db, festival=festival, document=document)
+    enqueue_schedule_release(db=db, festival_id=festival_id, version=stored.version)
     changes = {k: len(v) for k, v in (stored.changes or {}).items()}
     released = ScheduleDocument.model_validate(stored.document)
     db.commit()
@@ -89,7 +91,9 @@ def solve_stored(
         current = current_document(db=db, festival_id=festival_id)
         previous = current if current.sessions else None
     db.rollback()
-    document = _solve(festival, previous, time_limit, workers, progress)
+    document = plan(
+        festival, previous=previous, time_limit=time_limit, workers=workers, progress=progress
+    )
     document.reason = reason
     document.source_sha256 = source_sha256
     return document, against
@@ -143,16 +147,6 @@ def plan_file(
     progress: ProgressCallback | None = None,
 ) -> ScheduleDocument:
     """Plan a festival file into a schedule document (nothing is stored)."""
-    return _solve(festival, previous, time_limit, workers, progress)
-
-
-def _solve(
-    festival: Festival,
-    previous: ScheduleDocument | None,
-    time_limit: float,
-    workers: int,
-    progress: ProgressCallback | None,
-) -> ScheduleDocument:
     return plan(
         festival, previous=previous, time_limit=time_limit, workers=workers, progress=progress
     )

@@ -18,12 +18,12 @@ from citylive.config import get_settings
 from citylive.errors import Invalid, NotFound
 from citylive.sales import inbox as inbox_files
 from citylive.sales.discounts import depth_figures
-from citylive.sales.figures import Filters, summary, totals
+from citylive.sales.figures import Filters, summary
 from citylive.sales.files import RemovedFile, Upload, list_files, remove_file, save_uploads
 from citylive.sales.flags import Flag, flag_sessions
 from citylive.sales.ingest import IngestResult, ProgressCallback, ingest_files
 from citylive.sales.labels import known_town
-from citylive.sales.lift import daily_figures, lift_figures
+from citylive.sales.lift import lift_figures
 from citylive.sales.reattribution import reattribute_locked
 from citylive.sales.session_figures import parse_figures, read_figures_csv, store_figures
 from citylive.sales.state import current_basis, lock_state
@@ -36,10 +36,6 @@ from citylive.scope import (
     require_writer,
     town_filter,
 )
-
-
-def _done(db: Session) -> None:
-    db.commit()
 
 
 def _engine(db: Session) -> Engine:
@@ -75,7 +71,7 @@ def ingest_uploads(
         raise Invalid("name the enterprise the files belong to", field="enterprise")
     if enterprise:
         require_enterprise(db, actor, festival_id, enterprise)
-    _done(db)
+    db.commit()
     paths = save_uploads(festival_id, uploads)
     return ingest_files(
         engine=_engine(db),
@@ -103,7 +99,7 @@ def ingest_paths(
         require_enterprise(db, actor, festival_id, enterprise)
     elif not actor.is_organiser:
         raise Invalid("name the enterprise the files belong to", field="enterprise")
-    _done(db)
+    db.commit()
     return ingest_files(
         engine=_engine(db),
         festival_id=festival_id,
@@ -125,7 +121,7 @@ def collect_inbox(
     """Ingest exports from the festival's inbox (all waiting, or the given ones), then the
     viewer figures in its figures/ folder (all waiting, or the given ones)."""
     require_festival(db, Actor.system("inbox"), festival_id)
-    _done(db)
+    db.commit()
     if files is None:
         files = inbox_files.waiting_files(festival_id)
     if figures is None:
@@ -140,7 +136,7 @@ def collect_inbox(
         )
     for f in figures or []:
         result.figures.append(inbox_files.store_inbox_figures(db, festival_id, Path(f), move))
-    _done(db)
+    db.commit()
     return result
 
 
@@ -172,7 +168,7 @@ def report_figures(
     n = store_figures(
         db=db, festival_id=festival_id, rows=rows, reported_by=reported_by or actor.name
     )
-    _done(db)
+    db.commit()
     return n
 
 
@@ -184,7 +180,7 @@ def report_figures_file(
     rows = read_figures_csv(Path(path))
     require_sessions(db, actor, festival_id, [r.session_id for r in rows])
     n = store_figures(db=db, festival_id=festival_id, rows=rows, reported_by=reported_by)
-    _done(db)
+    db.commit()
     return n
 
 
@@ -211,24 +207,8 @@ def sales_summary(
         filters=filters,
         limit=limit,
     )
-    _done(db)
+    db.commit()
     return rows
-
-
-def sales_totals(
-    *,
-    db: Session,
-    actor: Actor,
-    festival_id: str,
-    town: str | None = None,
-    window: str | None = None,
-) -> dict[str, Any]:
-    require_festival(db, actor, festival_id)
-    out = totals(
-        db=db, festival_id=festival_id, town=_town(db, actor, festival_id, town), window=window
-    )
-    _done(db)
-    return out
 
 
 def sales_flags(
@@ -238,7 +218,7 @@ def sales_flags(
     between enterprises' files: organisers only)."""
     require_festival(db, actor, festival_id)
     flags = flag_sessions(db=db, festival_id=festival_id, town=_town(db, actor, festival_id, town))
-    _done(db)
+    db.commit()
     return [f for f in flags if kind is None or f.kind == kind]
 
 
@@ -248,17 +228,8 @@ def sales_lift(
     """Mean daily net GMV before, during and after, the lifts, and retention, per group."""
     require_festival(db, actor, festival_id)
     rows = lift_figures(db, festival_id, by, _town(db, actor, festival_id, town))
-    _done(db)
+    db.commit()
     return rows
-
-
-def sales_daily(
-    *, db: Session, actor: Actor, festival_id: str, by: str = "town", town: str | None = None
-) -> dict[str, Any]:
-    require_festival(db, actor, festival_id)
-    out = daily_figures(db, festival_id, by, _town(db, actor, festival_id, town))
-    _done(db)
-    return out
 
 
 def sales_discounts(
@@ -273,7 +244,7 @@ def sales_discounts(
     deepest first."""
     require_festival(db, actor, festival_id)
     rows = depth_figures(db, festival_id, get_settings(), _town(db, actor, festival_id, town))
-    _done(db)
+    db.commit()
     return rows[:limit] if limit else rows
 
 
@@ -294,11 +265,11 @@ def reattribute_festival(*, db: Session, actor: Actor, festival_id: str) -> int:
     require_writer(actor)
     require_organiser(actor, "re-attribute sales")
     require_festival(db, actor, festival_id)
-    _done(db)
+    db.commit()
     conn = db.connection()
     lock_state(conn, festival_id)
     changed = reattribute_locked(conn, festival_id, current_basis(conn, festival_id).attribution)
-    _done(db)
+    db.commit()
     return changed
 
 
@@ -308,9 +279,9 @@ def remove_sales_file(*, db: Session, actor: Actor, festival_id: str, file_id: i
     require_writer(actor)
     require_organiser(actor, "remove an ingested file")
     require_festival(db, actor, festival_id)
-    _done(db)
+    db.commit()
     removed = remove_file(db.connection(), festival_id, file_id)
-    _done(db)
+    db.commit()
     return removed
 
 
@@ -318,7 +289,7 @@ def list_sales_files(*, db: Session, actor: Actor, festival_id: str) -> list[dic
     require_organiser(actor, "list ingested files")
     require_festival(db, actor, festival_id)
     rows = list_files(db.connection(), festival_id)
-    _done(db)
+    db.commit()
     return rows
 
 
@@ -335,7 +306,7 @@ def report_html(
     page = render_html(
         db=db, festival_id=festival_id, locale=locale, town=_town(db, actor, festival_id, town)
     )
-    _done(db)
+    db.commit()
     return page
 
 
@@ -359,7 +330,7 @@ def write_report(
         locale=locale,
         town=_town(db, actor, festival_id, town),
     )
-    _done(db)
+    db.commit()
     return path
 
 
@@ -370,5 +341,5 @@ def festival_figures(*, db: Session, festival_id: str) -> dict[str, Any]:
 
     require_festival(db, Actor.system(), festival_id)
     out = published_figures(db, festival_id)
-    _done(db)
+    db.commit()
     return out

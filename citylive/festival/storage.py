@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +35,8 @@ class ImportResult:
     festival_id: str
     created: bool
     changed: bool
+    # enterprises a forced import dropped: their sales go too, removed by the caller
+    dropped: list[str] = field(default_factory=list)
 
 
 def document_of(festival: Festival) -> dict:
@@ -54,6 +56,8 @@ def import_festival(db: Session, festival: Festival, *, force: bool = False) -> 
     venue with live sessions, is refused with the list (ImportRefused); `force` removes them
     explicitly: the dropped enterprises' sessions and order lines are deleted (so every
     summary still adds up), live sessions of dropped streamers and venues are cancelled.
+    The dropped enterprises are returned: their sales are the caller's to remove, in the same
+    transaction (`citylive.actions.festivals` does both).
     """
     doc = document_of(festival)
     sha = _sha(doc)
@@ -61,8 +65,9 @@ def import_festival(db: Session, festival: Festival, *, force: bool = False) -> 
     created = row is None
     if row is not None and row.source_sha256 == sha:
         return ImportResult(festival.id, created=False, changed=False)
+    dropped: list[str] = []
     if row is not None:
-        _drop_what_the_file_dropped(db, festival, force)
+        dropped = _drop_what_the_file_dropped(db, festival, force)
         for table in (
             models.Town,
             models.Industry,
@@ -169,7 +174,7 @@ def import_festival(db: Session, festival: Festival, *, force: bool = False) -> 
         db.delete(gone)
     _sessions_follow_their_enterprises(db, festival)
     db.flush()
-    return ImportResult(fid, created=created, changed=True)
+    return ImportResult(fid, created=created, changed=True, dropped=dropped)
 
 
 def _sessions_follow_their_enterprises(db: Session, festival: Festival) -> None:
@@ -191,7 +196,9 @@ def _sessions_follow_their_enterprises(db: Session, festival: Festival) -> None:
         )
 
 
-def _drop_what_the_file_dropped(db: Session, festival: Festival, force: bool) -> None:
+def _drop_what_the_file_dropped(db: Session, festival: Festival, force: bool) -> list[str]:
+    """Refuse what the file drops, or (forced) delete the dropped enterprises' sessions and
+    cancel the stranded ones; returns the dropped enterprises."""
     S = models.FestivalSession
     sessions = db.exec(select(S).where(S.festival_id == festival.id).order_by(col(S.id))).all()
     lines = dict(
@@ -223,7 +230,7 @@ def _drop_what_the_file_dropped(db: Session, festival: Festival, force: bool) ->
         )
         problems.append(f"session {s.id} ({s.status}): {what} is no longer in the file")
     if not problems:
-        return
+        return []
     if not force:
         shown = problems[:10] + (
             [f"... and {len(problems) - 10} more"] if len(problems) > 10 else []
@@ -241,15 +248,13 @@ def _drop_what_the_file_dropped(db: Session, festival: Festival, force: bool) ->
         db.execute(
             sa.delete(S).where(col(S.festival_id) == festival.id, col(S.enterprise).in_(dropped))
         )
-        from citylive.sales.files import remove_enterprises
-
-        remove_enterprises(db.connection(), festival.id, dropped)
     for s in stranded:
         s.status = SessionStatus.cancelled
         s.row_version += 1
         s.updated_at = now
         db.add(s)
     db.flush()
+    return dropped
 
 
 def load_stored_festival(db: Session, festival_id: str) -> Festival:

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from citylive.planner.onecity import main_possible
-
-if TYPE_CHECKING:
-    from citylive.planner.model import Builder
+from citylive.planner.spec import Terms
 
 
-def rooms(b: Builder) -> None:
+def rooms(b: Terms) -> None:
     """Themed blocks: the main venue's sessions of a block slot split between the
     blocks (their industries only) and the other studios; S4 rewards a full block and
     each industry in it."""
@@ -64,7 +61,7 @@ def rooms(b: Builder) -> None:
 
 
 # ------------------------------------------------------------ S3, S4
-def clash_and_showcase(b: Builder) -> None:
+def clash_and_showcase(b: Terms) -> None:
     p, st, hv = b.p, b.st, b.hv
     f = p.festival
     w = f.weights
@@ -127,7 +124,7 @@ def clash_and_showcase(b: Builder) -> None:
 
 
 # ------------------------------------------------------------ towns: H8, S4, S5
-def towns(b: Builder) -> None:
+def towns(b: Terms) -> None:
     p, st, m, hv, spec = b.p, b.st, b.m, b.hv, b.spec
     w = p.festival.weights
     main = p.main
@@ -194,7 +191,7 @@ def towns(b: Builder) -> None:
 
 
 # ------------------------------------------------------------ S8
-def freshness(b: Builder) -> None:
+def freshness(b: Terms) -> None:
     p, st, m, hv = b.p, b.st, b.m, b.hv
     f = p.festival
     wf = f.weights["freshness"]

@@ -4,13 +4,16 @@ gives every town with a placed session one there."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from citylive.planner.data import Problem
 from citylive.planner.state import Placed, State
 
-if TYPE_CHECKING:
-    from citylive.planner.greedy import Scorer
+
+class Scores(Protocol):
+    """What the repair keeps up to date as it moves sessions (greedy.Scorer is one)."""
+
+    def add(self, pl: Placed, sign: int = 1) -> None: ...
 
 
 def main_possible(problem: Problem, town: str) -> bool:
@@ -27,7 +30,7 @@ def main_possible(problem: Problem, town: str) -> bool:
     return False
 
 
-def repair_one_city(state: State, scorer: Scorer) -> None:
+def repair_one_city(state: State, scorer: Scores) -> None:
     """H8: every town with a placed session gets one at the main venue; move one there, add
     one there, or, where neither is possible, take the town's proposed sessions out."""
     p = state.p

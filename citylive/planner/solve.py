@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from citylive.planner.data import Problem
 from citylive.planner.greedy import scorer_for
 from citylive.planner.ls import local_search
-from citylive.planner.model import Demand, ModelSpec, Spot, solve_spots
+from citylive.planner.model import solve_spots
 from citylive.planner.objective import objective
 from citylive.planner.progress import Clock
 from citylive.planner.settings import Fairness
+from citylive.planner.spec import Demand, ModelSpec, Spot
 from citylive.planner.state import Placed, State
 
 FULL_MODEL = 40_000  # candidate spots up to which one model covers the whole festival

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from citylive.config import Settings
 from citylive.sales._tables import ENTERPRISE, FESTIVAL_SESSION, ORDER_LINE, ORDER_ROLLUP
+from citylive.sales.cache import cached
 from citylive.sales.windows import windows_of
 
 Product = tuple[str, str, str]  # enterprise, platform, product
@@ -227,8 +228,6 @@ def depth_figures(
     db: Any, festival_id: str, settings: Settings, town: str | None = None
 ) -> list[dict[str, Any]]:
     """`session_depths`, computed once per data version."""
-    from citylive.sales.state import cached
-
     parts = {"what": "discounts", "town": town, "depth": settings.discount_depth}
     return cached(
         db,

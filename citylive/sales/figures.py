@@ -30,6 +30,7 @@ from sqlmodel import Session
 
 from citylive.errors import Invalid
 from citylive.sales._tables import SESSION_FIGURES
+from citylive.sales.cache import cached
 from citylive.sales.frame import (
     Frame,
     add_by,
@@ -39,7 +40,6 @@ from citylive.sales.frame import (
     session_attributes,
 )
 from citylive.sales.labels import add_viewer_figures, label_rows
-from citylive.sales.state import cached
 from citylive.sales.windows import WINDOWS, day_range, windows_of
 
 GROUPINGS = ("session", "streamer", "enterprise", "town", "industry", "platform", "venue", "hour")

@@ -32,10 +32,10 @@ from citylive.sales._tables import (
     QUARANTINED_ROW,
     SALES_FILE,
 )
+from citylive.sales.cache import cached
 from citylive.sales.discounts import depth_figures, loss_leaders
 from citylive.sales.figures import festival_refund_rate, summary, yuan
 from citylive.sales.frame import Frame, frame_at
-from citylive.sales.state import cached
 
 BRUSHING_WORDS = ("刷单", "补单", "刷销量")
 KINDS = ("refund", "buyers", "conversion", "claim", "brushing", "loss_leader", "clash")

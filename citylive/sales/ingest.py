@@ -29,11 +29,12 @@ from citylive.festival import Festival
 from citylive.festival.storage import load_stored_festival
 from citylive.sales import writers
 from citylive.sales.attribution import KeyWindows, SessionWindows
+from citylive.sales.cache import ensure_current
 from citylive.sales.columnar import LINE_SCHEMA, parse_block
 from citylive.sales.platforms import normalise_platform
 from citylive.sales.readers import ExportFile, Ragged, open_export
 from citylive.sales.rows import Owner
-from citylive.sales.state import bump, current_basis, ensure_current, lock_state
+from citylive.sales.state import bump, current_basis, lock_state
 
 ANALYZE_AFTER = 10_000
 SPILL_SCHEMA = LINE_SCHEMA.append(pa.field("session_id", pa.string()))

@@ -25,11 +25,11 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from citylive.errors import Invalid
+from citylive.sales.cache import cached
 from citylive.sales.discounts import fen_text
 from citylive.sales.figures import Filters, local_us, select_rows
 from citylive.sales.frame import Frame, frame_at
 from citylive.sales.labels import label_rows
-from citylive.sales.state import cached
 from citylive.sales.windows import Windows, windows_of
 
 LIFT_GROUPINGS = ("festival", "enterprise", "town", "industry", "platform")

@@ -1,4 +1,4 @@
-"""The festival's sales data version, and figures cached at it.
+"""The festival's sales data version: the lock, the stamp, and what the attribution rests on.
 
 Every write that can change a figure (an ingest, a figures upload, a re-attribution, a file
 removed) makes a new version in `sales_state`, in its own transaction.  A cached figure is
@@ -8,31 +8,25 @@ groups by without touching a sales row.
 
 `basis` records what the stored attribution was computed against (the sessions on air, their
 times and streamers, the streamers' accounts, the grace minutes).  When it no longer matches,
-the lines are attributed afresh before any figure is read (reattribution.py), so a re-plan
-that moves sessions moves their sales with them, whoever calls first.
+the lines are attributed afresh before any figure is read (cache.py, with reattribution.py),
+so a re-plan that moves sessions moves their sales with them, whoever calls first.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
 
 from citylive.config import get_settings
 from citylive.errors import NotFound
 from citylive.sales._tables import FESTIVAL, FESTIVAL_SESSION, SALES_CACHE, SALES_STATE
 from citylive.sales.attribution import ON_AIR_STATUSES
 from models._types import utcnow
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,7 +35,7 @@ class Basis:
     figures: str  # what any figure depends on besides the sales rows
 
 
-def _digest(parts: Any) -> str:
+def digest(parts: Any) -> str:
     text = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -59,8 +53,8 @@ def current_basis(conn: Connection, festival_id: str) -> Basis:
         on_air, every = _session_digests_pg(conn, festival_id)
     else:
         on_air, every = _session_digests(conn, festival_id)
-    attribution = _digest([festival.source_sha256, grace, on_air])
-    figures = _digest([attribution, every])
+    attribution = digest([festival.source_sha256, grace, on_air])
+    figures = digest([attribution, every])
     return Basis(attribution, figures)
 
 
@@ -149,72 +143,3 @@ def bump(conn: Connection, festival_id: str, basis: str | None = None) -> int:
     return int(
         conn.execute(sa.select(st.c.version).where(st.c.festival_id == festival_id)).scalar_one()
     )
-
-
-def ensure_current(db: Session, festival_id: str) -> str:
-    """The stamp figures are cached at, after attributing the lines afresh if what the
-    attribution depends on changed.  Commits what it writes."""
-    from citylive.sales.reattribution import reattribute_locked
-
-    conn = db.connection()
-    basis = current_basis(conn, festival_id)
-    st = SALES_STATE
-    row = conn.execute(
-        sa.select(st.c.version, st.c.basis).where(st.c.festival_id == festival_id)
-    ).first()
-    if row is None or row.basis != basis.attribution:
-        db.commit()  # end the read; the re-attribution takes the write lock itself
-        conn = db.connection()
-        version, stored = lock_state(conn, festival_id)
-        basis = current_basis(conn, festival_id)
-        if stored != basis.attribution:
-            reattribute_locked(conn, festival_id, basis.attribution)
-        db.commit()
-        conn = db.connection()
-        row = conn.execute(
-            sa.select(st.c.version, st.c.basis).where(st.c.festival_id == festival_id)
-        ).one()
-    return f"{row.version}:{basis.figures[:32]}"
-
-
-def cache_key(parts: dict[str, Any]) -> str:
-    return _digest(parts)[:64]
-
-
-def cached(db: Session, festival_id: str, parts: dict[str, Any], compute: Callable[[str], T]) -> T:
-    """`compute(stamp)` at the festival's current data version, computed once per version
-    (and kept in the database, so every process reads it back)."""
-    stamp = ensure_current(db, festival_id)
-    key = cache_key(parts)
-    c = SALES_CACHE
-    conn = db.connection()
-    hit = conn.execute(
-        sa.select(c.c.payload).where(
-            c.c.festival_id == festival_id, c.c.key == key, c.c.stamp == stamp
-        )
-    ).first()
-    if hit is not None:
-        return hit.payload  # type: ignore[no-any-return]
-    value = json.loads(json.dumps(compute(stamp), default=str))  # as a reader gets it back
-    conn = db.connection()
-    row = {
-        "festival_id": festival_id,
-        "key": key,
-        "stamp": stamp,
-        "payload": value,
-        "created_at": utcnow(),
-    }
-    insert: Any = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(c).values(
-        **row
-    )
-    conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=[c.c.festival_id, c.c.key],
-            set_={
-                "stamp": row["stamp"],
-                "payload": row["payload"],
-                "created_at": row["created_at"],
-            },
-        )
-    )
-    return value  # type: ignore[no-any-return]

@@ -1,8 +1,8 @@
 """Released schedule versions in the database.
 
 Releasing a version records what it changed against the sessions as they stand (new, moved,
-cancelled, unchanged), so only the people concerned are told (the outbox, in the same
-transaction).
+cancelled, unchanged) and returns it; the action that released it queues the messages, so
+only the people concerned are told (the outbox, in the same transaction).
 """
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ def _placement(row: models.FestivalSession) -> tuple:
 def store_schedule(
     *, db: Session, festival: Festival, document: ScheduleDocument
 ) -> models.ScheduleVersion:
-    """Release `document` as the festival's next version (does not commit)."""
-    from citylive.notify import enqueue_schedule_release
-
+    """Release `document` as the festival's next version (does not commit); the returned
+    version holds what changed, for the caller to tell."""
     row = db.get(models.Festival, festival.id)
     if row is None:
         raise FestivalNotFound(festival.id)
@@ -158,7 +157,6 @@ def store_schedule(
     row.updated_at = now
     db.add(row)
     db.flush()
-    enqueue_schedule_release(db=db, festival_id=festival.id, version=version)
     return release
 
 

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 import models
 from citylive.actions.decisions import decide
+from citylive.actions.festivals import import_festival_file
 from citylive.errors import NotFound
 from citylive.festival import parse_festival
 from citylive.festival.storage import ImportRefused, import_festival
@@ -85,8 +86,7 @@ def test_forced_import_removes_them_and_the_summaries_still_agree(
     doc = _doc()
     doc["enterprises"] = [e for e in doc["enterprises"] if e["id"] != "ruiang"]
     with Session(engine) as db:
-        import_festival(db, parse_festival(doc), force=True)
-        db.commit()
+        import_festival_file(db=db, actor=Actor.system(), festival=parse_festival(doc), force=True)
     with Session(engine) as db:
         enterprises = {r.enterprise for r in db.exec(select(models.FestivalSession))}
         assert "ruiang" not in enterprises

@@ -223,7 +223,7 @@ def test_requeue_puts_failed_rows_back(db: Session) -> None:
     assert all(n.next_attempt_at <= datetime.now(UTC) for n in rows(db).values())
 
 
-def test_store_schedule_queues_assignments_then_change_notices_in_its_transaction(
+def test_release_queues_assignments_then_change_notices_in_its_transaction(
     db: Session,
 ) -> None:
     from support.notify_factories import doc_session
@@ -244,16 +244,21 @@ def test_store_schedule_queues_assignments_then_change_notices_in_its_transactio
             }
         )
 
-    store_schedule(db=db, festival=f, document=document(SMALL_V1))
+    def release(sessions: list[S]) -> None:
+        # as the release action does: store the version, then queue what it changed
+        stored = store_schedule(db=db, festival=f, document=document(sessions))
+        enqueue_schedule_release(db=db, festival_id=f.id, version=stored.version)
+
+    release(SMALL_V1)
     db.commit()
     assert len([k for k in rows(db) if k.startswith("assignment:small-2020:v1:")]) == 12
     moved = [s for s in SMALL_V1 if s.n != 5] + [
         S(5, "ruiang", "ren-jing", "douyin", "shaxi-base", 1, 3)
     ]
-    store_schedule(db=db, festival=f, document=document(moved))
+    release(moved)
     db.rollback()  # not committed: the version and its messages go together
     assert not [k for k in rows(db) if k.startswith("change:")]
-    store_schedule(db=db, festival=f, document=document(moved))
+    release(moved)
     db.commit()
     assert sorted(k for k in rows(db) if k.startswith("change:")) == [
         "change:small-2020:v2:coordinator:shaxi",

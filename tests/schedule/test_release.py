@@ -14,6 +14,7 @@ from citylive.actions.planning import plan_and_release
 from citylive.cli import app
 from citylive.festival import load_festival
 from citylive.festival.storage import import_festival
+from citylive.notify import enqueue_schedule_release
 from citylive.planner import plan
 from citylive.schedule import ScheduleDocument, ScheduleRefused, current_document, store_schedule
 from citylive.schedule.checker import check_schedule
@@ -36,6 +37,7 @@ def test_store_schedule_first_version_rows_changes_and_outbox(
     festival = load_festival(SMALL)
     import_festival(db, festival)
     release = store_schedule(db=db, festival=festival, document=planned)
+    enqueue_schedule_release(db=db, festival_id=festival.id, version=release.version)
     db.commit()
     back = current_document(db=db, festival_id="small-2020").dump()
     planned = planned.dump()
