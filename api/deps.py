@@ -16,7 +16,7 @@ from sqlmodel import Session
 from api.errors import ApiError
 from citylive.db import get_engine, init_db, open_session
 from citylive.scope import Actor
-from citylive.tokens import verify_token
+from citylive.token_store import verify_token
 from models.enums import TokenKind
 
 bearer = HTTPBearer(

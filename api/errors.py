@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from citylive.decisions import DecisionInvalid
+from citylive.decision_rules import DecisionInvalid
 from citylive.errors import (
     CityLiveError,
     Conflict,

@@ -44,7 +44,7 @@ from citylive.db import init_db, make_engine  # noqa: E402
 from citylive.festival import Festival, parse_festival  # noqa: E402
 from citylive.festival.storage import import_festival  # noqa: E402
 from citylive.schedule import ScheduleDocument, store_schedule  # noqa: E402
-from citylive.tokens import create_token  # noqa: E402
+from citylive.token_store import create_token  # noqa: E402
 
 PG_URL = os.environ.get("CITYLIVE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -16,7 +16,7 @@ from api.deps import FeedActor, SessionDep
 from api.middleware import content_disposition
 from api.routes.festivals import ERRORS
 from citylive.actions import sessions as actions
-from citylive.sessions import SessionFilter
+from citylive.session_queries import SessionFilter
 from models.enums import SessionStatus
 
 router = APIRouter(prefix="/festivals/{fid}", tags=["exports"])

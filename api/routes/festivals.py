@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, File, Query, UploadFile, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api import planning
+from api import prefect_jobs
 from api.deps import CurrentActor, EngineDep, SessionDep
 from api.errors import ApiError
 from api.schemas import (
@@ -229,7 +229,7 @@ def launch_plan(
 ) -> Any:
     """Start planning (or re-planning) the stored festival; follow the job's route.  While a
     job of the festival is under way, another request answers 409 naming it."""
-    launcher = planning.get_launcher()
+    launcher = prefect_jobs.get_launcher()
     try:
         job = request_plan(
             db=db,

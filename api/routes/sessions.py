@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentActor, SessionDep
-from api.events import emit_decision
+from api.prefect_events import emit_decision
 from api.routes.festivals import ERRORS
 from api.schemas import (
     ConfirmBody,
@@ -22,7 +22,7 @@ from api.schemas import (
 from citylive.actions import decisions as decision_actions
 from citylive.actions import sessions as session_actions
 from citylive.scope import Actor
-from citylive.sessions import SessionFilter, session_public
+from citylive.session_queries import SessionFilter, session_public
 from models import DecisionPublic, DecisionsPublic, SessionPublic, SessionsPublic
 from models.enums import SessionStatus
 

@@ -10,12 +10,12 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import COOKIE, SessionDep, portal_actor
-from api.events import emit_decision
+from api.prefect_events import emit_decision
 from api.web.render import lang_of, render, texts, url
 from citylive.actions import decisions, pages
 from citylive.config import get_settings
 from citylive.errors import Invalid, NotFound
-from citylive.tokens import verify_token
+from citylive.token_store import verify_token
 from models.enums import Role
 
 router = APIRouter(include_in_schema=False)

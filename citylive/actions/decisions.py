@@ -1,5 +1,5 @@
 """Deciding on sessions: a coordinator's confirm or decline, and silence settled at the
-deadline.  Both go through the same compare-and-set (citylive/decisions.py), so a late answer
+deadline.  Both go through the same compare-and-set (citylive/decision_rules.py), so a late answer
 and the deadline race cleanly, every attempt is audited, and every applied change sends its
 receipt."""
 
@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select
 
 import models
-from citylive.decisions import DecisionResult, apply_decision, history
+from citylive.decision_rules import DecisionResult, apply_decision, history
 from citylive.festival.storage import FestivalNotFound, load_stored_festival
 from citylive.scope import SYSTEM, Actor, require_festival, require_session, town_filter
 from models._types import utcnow

@@ -28,7 +28,7 @@ from citylive.scope import (
     require_writer,
     town_filter,
 )
-from citylive.sessions import TownConfirmations, confirmations_by_town
+from citylive.session_queries import TownConfirmations, confirmations_by_town
 from models._types import utcnow
 
 

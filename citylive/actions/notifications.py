@@ -18,8 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 import models
+from citylive.actions.sales import town_lifts
 from citylive.config import get_settings
 from citylive.errors import Forbidden, Invalid
+from citylive.i18n import words
 from citylive.notify.dispatch import DispatchResult, dispatch
 from citylive.notify.events import enqueue_daily_digest, enqueue_reminders, enqueue_summary
 from citylive.notify.listing import (
@@ -219,9 +221,6 @@ def queue_summaries(
 ) -> int:
     """The post-event summaries: the festival's figures to everyone, and to each town's
     coordinator its own town's sales before, during and after the festival.  Committed."""
-    from citylive.actions.sales import town_lifts
-    from citylive.i18n import words
-
     t = words(locale or get_settings().locale, "report")
     lifts = town_lifts(db=db, festival_id=festival_id)
 

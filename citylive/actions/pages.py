@@ -15,7 +15,7 @@ from citylive.errors import NotFound
 from citylive.festival.storage import list_festivals
 from citylive.schedule.publish import Names, names_of
 from citylive.scope import Actor, festival_visible, require_festival
-from citylive.sessions import (
+from citylive.session_queries import (
     SessionFilter,
     TownConfirmations,
     confirmations_by_town,

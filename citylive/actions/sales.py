@@ -16,6 +16,8 @@ from sqlmodel import Session
 
 from citylive.config import get_settings
 from citylive.errors import Invalid, NotFound
+from citylive.report import render_html, render_report
+from citylive.report.data import published_figures
 from citylive.sales import inbox as inbox_files
 from citylive.sales.discounts import depth_figures
 from citylive.sales.figures import Filters, summary
@@ -300,8 +302,6 @@ def report_html(
     *, db: Session, actor: Actor, festival_id: str, locale: str = "zh-CN", town: str | None = None
 ) -> str:
     """The report page; a coordinator's holds its own town only."""
-    from citylive.report import render_html
-
     require_festival(db, actor, festival_id)
     page = render_html(
         db=db, festival_id=festival_id, locale=locale, town=_town(db, actor, festival_id, town)
@@ -320,8 +320,6 @@ def write_report(
     town: str | None = None,
 ) -> Path:
     """The report written to `out` (a folder gets `report-<festival>[-<town>].html`)."""
-    from citylive.report import render_report
-
     require_festival(db, actor, festival_id)
     path = render_report(
         db=db,
@@ -337,8 +335,6 @@ def write_report(
 def festival_figures(*, db: Session, festival_id: str) -> dict[str, Any]:
     """What summarise-festival publishes: totals, figures per town and platform, lift per town
     and for the whole festival, and the loss-leader sessions (money as yuan strings)."""
-    from citylive.report.data import published_figures
-
     require_festival(db, Actor.system(), festival_id)
     out = published_figures(db, festival_id)
     db.commit()

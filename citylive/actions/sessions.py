@@ -11,7 +11,7 @@ import models
 from citylive.errors import Invalid
 from citylive.schedule.publish import calendar_ics, schedule_workbook
 from citylive.scope import Actor, require_festival, require_session, town_filter
-from citylive.sessions import SessionFilter, festival_zone, list_sessions, session_public
+from citylive.session_queries import SessionFilter, festival_zone, list_sessions, session_public
 
 MAX_PAGE = 1000
 MAX_OFFSET = 10_000_000

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 import models
 from citylive.scope import Actor, require_organiser
-from citylive.tokens import create_token, feed_token_for, list_tokens, revoke_token
+from citylive.token_store import create_token, feed_token_for, list_tokens, revoke_token
 
 
 @dataclass

@@ -13,7 +13,7 @@ def log_config() -> dict:
     """uvicorn's logging, with every token in a request line replaced by `***`."""
     from uvicorn.config import LOGGING_CONFIG
 
-    config = {**LOGGING_CONFIG, "filters": {"tokens": {"()": "citylive.tokens.RedactTokens"}}}
+    config = {**LOGGING_CONFIG, "filters": {"tokens": {"()": "citylive.token_store.RedactTokens"}}}
     config["handlers"] = {
         name: {**handler, "filters": ["tokens"]}
         for name, handler in LOGGING_CONFIG["handlers"].items()

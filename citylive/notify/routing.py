@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from apprise import Apprise, AppriseAsset, AppriseConfig
 
+from citylive.config import get_settings
 from citylive.errors import Invalid
 from citylive.notify import vendors
 from citylive.notify.recipients import Recipient, RecipientKind
@@ -278,8 +279,6 @@ def _build(text: str, source: str, settings: NotifySettings) -> Routes:
 
 def routes_from_settings() -> Routes | None:
     """The configured routes, or None when CITYLIVE_NOTIFY_CONFIG is not set."""
-    from citylive.config import get_settings
-
     path = get_settings().notify_config
     if path is None or str(path) == "":
         return None

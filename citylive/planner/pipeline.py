@@ -15,7 +15,7 @@ from citylive.planner.data import Problem
 from citylive.planner.greedy import Item, place_items, refill, scorer_for
 from citylive.planner.onecity import repair_one_city
 from citylive.planner.progress import Clock
-from citylive.planner.settings import Fairness, assign
+from citylive.planner.settings import Fairness, assign, lowest_share, town_counts
 from citylive.planner.solve import Improved, improve
 from citylive.planner.state import Placed, State
 from citylive.planner.tradeoffs import refill_key
@@ -164,8 +164,6 @@ def flow_only(ctx: Context, fairness: Fairness, own_weight: int) -> dict | None:
     assigns, before placing them): the price of fairness when too little time is left to
     plan the setting; None when its weight, above the festival's own, cannot be weighed in
     time (a row that would say nothing of it)."""
-    from citylive.planner.settings import lowest_share, town_counts
-
     p = ctx.problem
     base = ctx.pinned()
     units, level, searched = assign(p, base, ctx.flow, fairness, ctx.clock.at(ctx.clock.limit))

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from citylive.sales.platforms import AFTER_SALE_REFUNDED, STATUS_NOT_STANDING, STATUS_STANDING
-from citylive.sales.readers import Block
+from citylive.sales.readers import Block, Ragged
 from citylive.sales.rows import LINE_KEY_LENGTH, Layout, Line, Owner, Refused, parse_row
 from citylive.sales.values import MAX_LINE_FEN
 
@@ -259,8 +259,6 @@ def lines_table(lines: list[Line]) -> pa.Table:
 def read_lines(export: Any, tz: tzinfo, owner: Owner | None = None) -> list[Line | Refused]:
     """Every row of a (small) export, parsed or refused, in file order: for tests and tools;
     the ingest streams the blocks instead."""
-    from citylive.sales.readers import Ragged
-
     owner = owner or Owner("")
     while True:
         items: list[Line | Refused] = []

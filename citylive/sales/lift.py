@@ -16,7 +16,7 @@ read from the loaded rollup (frame.py) and computed once per data version.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -163,8 +163,6 @@ def _retention(
 
 
 def local_us_of(d: date) -> int:
-    from datetime import datetime
-
     return local_us(datetime(d.year, d.month, d.day))
 
 

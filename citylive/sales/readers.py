@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from citylive.config import get_settings
 from citylive.errors import Invalid
 from citylive.sales.platforms import (
     PLATFORMS,
@@ -286,8 +287,6 @@ def open_export(
     path: Path, *, platform: str | None = None, max_bytes: int | None = None, max_cell: int = 32_767
 ) -> ExportFile:
     """Open an export, find its header row and platform; refuse a file of unknown shape."""
-    from citylive.config import get_settings
-
     path = Path(path)
     settings = get_settings()
     with path.open("rb") as fh:

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 import models
 from citylive.festival.storage import FestivalNotFound
-from citylive.sessions import (
+from citylive.session_queries import (
     SessionFilter,
     confirmations_by_town,
     festival_brief,

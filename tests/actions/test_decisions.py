@@ -10,7 +10,7 @@ from support.factories import seed_small, sid
 
 import models
 from citylive.actions.decisions import decide
-from citylive.decisions import DecisionInvalid, SessionNotFound, history
+from citylive.decision_rules import DecisionInvalid, SessionNotFound, history
 from citylive.scope import Actor
 from models.enums import Role
 

@@ -14,7 +14,7 @@ from support.factories import Api, bound_app, seed_small, token
 
 import models
 from citylive.db import init_db, make_engine
-from citylive.tokens import revoke_token
+from citylive.token_store import revoke_token
 
 
 @pytest.fixture(scope="session")

@@ -461,7 +461,7 @@ def test_serve_command_answers_on_its_port(data_dir: Path) -> None:
 
 
 def test_session_event_without_prefect_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.events import emit_session_event
+    from api.prefect_events import emit_session_event
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     assert (

@@ -19,7 +19,7 @@ from schemathesis.checks import (
 from sqlmodel import Session
 from support.factories import bound_app, seed_small, token
 
-from api import planning
+from api import prefect_jobs
 from api.main import app
 from citylive.db import init_db, make_engine
 
@@ -56,11 +56,11 @@ def api_schema(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) 
     path = tmp_path_factory.mktemp("schema-run") / "api.db"
     shutil.copy(seeded_template, path)
     eng = make_engine(f"sqlite:///{path}")
-    previous = planning.get_launcher()
-    planning.set_launcher(NoPlanning())
+    previous = prefect_jobs.get_launcher()
+    prefect_jobs.set_launcher(NoPlanning())
     with bound_app(eng):
         yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
-    planning.set_launcher(previous)
+    prefect_jobs.set_launcher(previous)
     eng.dispose()
 
 

@@ -21,7 +21,7 @@ from schemathesis.checks import (
 from sqlmodel import Session
 from support.factories import bound_app, seed_small, token
 
-from api import planning
+from api import prefect_jobs
 from api.main import app
 from citylive.db import init_db, make_engine
 
@@ -71,7 +71,7 @@ def test_call_sequences_never_answer_5xx(
     role: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     workflow, eng = _workflow(tmp_path, role)
-    planning.set_launcher(RecordOnly())
+    prefect_jobs.set_launcher(RecordOnly())
     try:
         with bound_app(eng):
             workflow.run(
@@ -84,6 +84,6 @@ def test_call_sequences_never_answer_5xx(
                 )
             )
     finally:
-        planning.set_launcher(None)
+        prefect_jobs.set_launcher(None)
         eng.dispose()
         shutil.rmtree(tmp_path, ignore_errors=True)

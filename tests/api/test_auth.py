@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import models
 from citylive.cli import app as cli_app
-from citylive.tokens import TokenError, create_token, hash_token, revoke_token, verify_token
+from citylive.token_store import TokenError, create_token, hash_token, revoke_token, verify_token
 from models.enums import Role
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from support.factories import FID, SMALL, Api, bearer, sid, token
 
 import models
-from citylive.tokens import RedactTokens, create_token
+from citylive.token_store import RedactTokens, create_token
 from models._types import utcnow
 
 API = "/api/v1"

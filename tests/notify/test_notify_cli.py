@@ -106,7 +106,7 @@ def test_notify_dispatch_config_missing_secret_names_line_and_variable(
 
 
 def test_notifications_route_lists_failed_for_organisers_only(client: TestClient) -> None:
-    from citylive.tokens import create_token
+    from citylive.token_store import create_token
 
     with session_scope() as db:
         store_festival(db)
@@ -139,7 +139,7 @@ def test_notifications_route_lists_failed_for_organisers_only(client: TestClient
 
 
 def test_notifications_route_festival_token_and_bounds(client: TestClient) -> None:
-    from citylive.tokens import create_token
+    from citylive.token_store import create_token
 
     with session_scope() as db:
         store_festival(db)

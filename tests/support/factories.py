@@ -16,7 +16,7 @@ from sqlmodel import Session
 import models
 from citylive.festival import Festival, SlotRef, load_festival
 from citylive.festival.storage import import_festival
-from citylive.tokens import create_token
+from citylive.token_store import create_token
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "examples" / "small.yaml"

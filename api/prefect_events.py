@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import os
 
-from citylive.decisions import DecisionResult
+from citylive.decision_rules import DecisionResult
 
-log = logging.getLogger("citylive.api.events")
+log = logging.getLogger("citylive.api.prefect_events")
 
 
 def emit_session_event(event: str, *, session_id: str, festival_id: str, town: str) -> bool:

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 import models
 from citylive.errors import Invalid, NotFound
+from citylive.notify import enqueue_receipt_for
 from citylive.scope import Actor, require_writer
 from models._types import UTCDateTime, utcnow
 from models.enums import DecisionAction, SessionStatus
@@ -143,8 +144,6 @@ def apply_decision(
     )
     decision.id = conn.execute(_AUDIT, decision.model_dump(exclude={"id"})).scalar_one()
     if outcome == "applied":
-        from citylive.notify import enqueue_receipt_for
-
         enqueue_receipt_for(db=db, decision=decision, session=row)
     return DecisionResult(
         session=row,

@@ -20,7 +20,7 @@ from citylive.actions.plan_jobs import attach_flow_run, fail_job, run_plan_job
 from citylive.db import open_session
 from citylive.errors import Unavailable
 
-log = logging.getLogger("citylive.api.planning")
+log = logging.getLogger("citylive.api.prefect_jobs")
 DEPLOYMENT = "plan-festival/citylive"
 
 
