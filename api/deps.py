@@ -1,4 +1,5 @@
-"""Request dependencies: one database session per request, and who is asking (an Actor)."""
+"""Request dependencies: one database session per request, who is asking (an Actor), and
+deciding on a session (the one path of the API and the portal, which tells Prefect too)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.errors import ApiError
+from api.prefect_events import emit_decision
+from citylive.actions.decisions import decide
+from citylive.actions.tokens import sign_in
 from citylive.db import get_engine, init_db, open_session
+from citylive.decision_rules import DecisionResult
 from citylive.scope import Actor
-from citylive.token_store import verify_token
 from models.enums import TokenKind
 
 bearer = HTTPBearer(
@@ -87,13 +91,12 @@ def _actor(request: Request, db: Session, token: str | None, kinds: tuple[TokenK
         raise _unauthorized(
             "sign in: send `Authorization: Bearer <token>` (make one with `citylive token create`)"
         )
-    actor = verify_token(db=db, token=token, kinds=kinds)
+    actor = sign_in(db=db, token=token, kinds=kinds)
     if actor is None:
         raise _unauthorized(
             "this token is unknown, expired or revoked; ask the organisers for a new one",
             "invalid_token",
         )
-    db.commit()  # last_used_at, when it was due (once in a few minutes per token)
     return actor.at(request.client.host if request.client else None)
 
 
@@ -129,8 +132,27 @@ def portal_actor(request: Request, db: Session) -> Actor | None:
     token = request.cookies.get(COOKIE)
     if not token:
         return None
-    actor = verify_token(db=db, token=token)
-    if actor is not None:
-        db.commit()
-        actor = actor.at(request.client.host if request.client else None)
-    return actor
+    actor = sign_in(db=db, token=token)
+    return actor.at(request.client.host if request.client else None) if actor else None
+
+
+class Decider:
+    """Confirm or decline a session (`citylive.actions.decisions.decide`, which commits);
+    once the answer is sent, an applied decision is told to Prefect as an event.  The API and
+    the portal both decide through it."""
+
+    def __init__(self, db: SessionDep, background: BackgroundTasks) -> None:
+        self.db = db
+        self.background = background
+
+    def __call__(
+        self, *, actor: Actor, session_id: str, action: str, reason: str | None = None
+    ) -> DecisionResult:
+        result = decide(
+            db=self.db, actor=actor, session_id=session_id, action=action, reason=reason
+        )
+        self.background.add_task(emit_decision, result)
+        return result
+
+
+DecideDep = Annotated[Decider, Depends()]

@@ -6,11 +6,10 @@ from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentActor, SessionDep
-from api.prefect_events import emit_decision
+from api.deps import CurrentActor, DecideDep, SessionDep
 from api.routes.festivals import ERRORS
 from api.schemas import (
     ConfirmBody,
@@ -21,7 +20,7 @@ from api.schemas import (
 )
 from citylive.actions import decisions as decision_actions
 from citylive.actions import sessions as session_actions
-from citylive.scope import Actor
+from citylive.decision_rules import DecisionResult
 from citylive.session_queries import SessionFilter, session_public
 from models import DecisionPublic, DecisionsPublic, SessionPublic, SessionsPublic
 from models.enums import SessionStatus
@@ -96,17 +95,7 @@ def read_session(db: SessionDep, actor: CurrentActor, sid: str) -> SessionPublic
     return session_actions.session(db=db, actor=actor, session_id=sid)
 
 
-def _decide(
-    background: BackgroundTasks,
-    db: SessionDep,
-    actor: Actor,
-    sid: str,
-    action: str,
-    reason: str | None,
-) -> Any:
-    result = decision_actions.decide(
-        db=db, actor=actor, session_id=sid, action=action, reason=reason
-    )
+def _answer(result: DecisionResult) -> Any:
     row = result.session
     public = session_public(row, ZoneInfo(result.timezone or "Asia/Shanghai"))
     if result.outcome in ("conflict", "refused"):
@@ -114,7 +103,6 @@ def _decide(
             message=result.message, field="status", outcome=result.outcome, session=public
         )
         return JSONResponse(body.model_dump(mode="json"), status_code=409)
-    background.add_task(emit_decision, result)
     return DecisionOutcome(
         **public.model_dump(),
         outcome=result.outcome,
@@ -131,15 +119,15 @@ def _decide(
     operation_id="confirm_session",
 )
 def confirm_session(
-    background: BackgroundTasks,
-    db: SessionDep,
+    decide: DecideDep,
     actor: CurrentActor,
     sid: str,
     body: ConfirmBody | None = None,
 ) -> Any:
     """Confirm that the town will hold this session.  Confirming again answers 200 with
     `outcome: unchanged`; a declined session answers 409 with its current state."""
-    return _decide(background, db, actor, sid, "confirm", body.note if body else None)
+    note = body.note if body else None
+    return _answer(decide(actor=actor, session_id=sid, action="confirm", reason=note))
 
 
 @router.post(
@@ -150,15 +138,14 @@ def confirm_session(
     operation_id="decline_session",
 )
 def decline_session(
-    background: BackgroundTasks,
-    db: SessionDep,
+    decide: DecideDep,
     actor: CurrentActor,
     sid: str,
     body: DeclineBody,
 ) -> Any:
     """Decline this session; the reason goes to the organisers, who re-plan.  Declining again
     answers 200 with `outcome: unchanged`; a confirmed session answers 409."""
-    return _decide(background, db, actor, sid, "decline", body.reason)
+    return _answer(decide(actor=actor, session_id=sid, action="decline", reason=body.reason))
 
 
 @router.get(

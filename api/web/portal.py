@@ -6,16 +6,15 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import COOKIE, SessionDep, portal_actor
-from api.prefect_events import emit_decision
+from api.deps import COOKIE, DecideDep, SessionDep, portal_actor
 from api.web.render import lang_of, render, texts, url
-from citylive.actions import decisions, pages
+from citylive.actions import pages
+from citylive.actions.tokens import sign_in
 from citylive.config import get_settings
 from citylive.errors import Invalid, NotFound
-from citylive.token_store import verify_token
 from models.enums import Role
 
 router = APIRouter(include_in_schema=False)
@@ -40,10 +39,9 @@ def signin(
     lang = lang_of(request)
     if not _same_origin(request):
         return render(request, "missing.html", lang, 403, what="")
-    actor = verify_token(db=db, token=token.strip())
+    actor = sign_in(db=db, token=token.strip())
     if actor is None:
         return render(request, "signin.html", lang, 401, error=texts(lang)["bad_token"])
-    db.commit()
     response = RedirectResponse(url("/portal", lang), status_code=303)
     response.set_cookie(
         COOKIE,
@@ -111,8 +109,8 @@ def portal(
 @router.post("/portal/sessions/{sid}/{action}")
 def portal_decide(
     request: Request,
-    background: BackgroundTasks,
     db: SessionDep,
+    decide: DecideDep,
     sid: str,
     action: str,
     reason: Annotated[str | None, Form(max_length=2000)] = None,
@@ -125,9 +123,7 @@ def portal_decide(
     if not _same_origin(request) or action not in ("confirm", "decline"):
         return render(request, "missing.html", lang, 403, what=sid)
     try:
-        result = decisions.decide(db=db, actor=actor, session_id=sid, action=action, reason=reason)
-        done = result.outcome
-        background.add_task(emit_decision, result)
+        done = decide(actor=actor, session_id=sid, action=action, reason=reason).outcome
     except NotFound:
         done = "not_found"
     except Invalid:

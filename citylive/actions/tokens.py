@@ -1,5 +1,5 @@
 """Tokens: made on the organisers' machine (the command line), feed tokens made by their
-holders for their calendars, revoked when lost."""
+holders for their calendars, revoked when lost; signing in with one."""
 
 from __future__ import annotations
 
@@ -9,7 +9,26 @@ from sqlmodel import Session
 
 import models
 from citylive.scope import Actor, require_organiser
-from citylive.token_store import create_token, feed_token_for, list_tokens, revoke_token
+from citylive.token_store import (
+    create_token,
+    feed_token_for,
+    list_tokens,
+    revoke_token,
+    verify_token,
+)
+from models.enums import TokenKind
+
+
+def sign_in(
+    *, db: Session, token: str, kinds: tuple[TokenKind, ...] = (TokenKind.api,)
+) -> Actor | None:
+    """Who `token` stands for, or None for a token that is unknown, revoked, expired or not
+    of one of `kinds`.  Its last use is recorded (once in a few minutes per token).
+    Committed."""
+    actor = verify_token(db=db, token=token, kinds=kinds)
+    if actor is not None:
+        db.commit()
+    return actor
 
 
 @dataclass

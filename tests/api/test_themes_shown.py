@@ -14,6 +14,7 @@ from support.factories import SMALL, bearer, bound_app, token
 import models
 from citylive.festival import parse_festival
 from citylive.festival.storage import import_festival
+from citylive.notify import enqueue_schedule_release
 from citylive.schedule import load_schedule, store_schedule
 
 FID = "small-2020"
@@ -57,7 +58,8 @@ def test_theme_is_stored_served_and_shown(engine: Engine) -> None:
     )
     with Session(engine, expire_on_commit=False) as db:
         import_festival(db, festival)
-        store_schedule(db=db, festival=festival, document=document)
+        stored = store_schedule(db=db, festival=festival, document=document)
+        enqueue_schedule_release(db=db, festival_id=festival.id, version=stored.version)
         db.commit()
         value = token(db, "coordinator", "guzhen")
     with bound_app(engine) as app, TestClient(app) as client:  # type: ignore[arg-type]
