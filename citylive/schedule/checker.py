@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from citylive.festival import Festival
+from citylive.festival.schema import Enterprise, Streamer, Venue
 
 LIVE = ("proposed", "confirmed")
 STATUSES = ("proposed", "confirmed", "declined", "cancelled")
@@ -46,37 +48,91 @@ def _closed(marks: list[str], day: str, start: str) -> bool:
     return False
 
 
-def check_schedule(festival: Festival, document: object) -> list[str]:  # noqa: C901 - the rules
+def check_schedule(festival: Festival, document: object) -> list[str]:
     """Every breach of H1-H8 in `document` (a `ScheduleDocument` or the JSON as read)."""
     if hasattr(document, "dump"):
         document = document.dump()
-    f = festival
-    out: list[str] = []
     if not isinstance(document, dict):
         return ["schedule: not a JSON object"]
+    g = _Grounds.of(festival)
+    out = _header(g, document)
+    live = _read_sessions(g, document, out)
+    out.extend(_session_rules(g, live))
+    tally = _Tally(g, live)
+    out.extend(_clashes_and_limits(g, tally))
+    out.extend(_themes(festival, live, g.grid, g.main))
+    out.extend(_one_city(g, tally))
+    out.extend(_unplaced(g, document, tally))
+    return out
+
+
+@dataclass
+class _Grounds:
+    """What the rules read of the festival: its look-ups and its grid of slots."""
+
+    f: Festival
+    ents: dict[str, Enterprise]
+    strs: dict[str, Streamer]
+    venues: dict[str, Venue]
+    main: str | None
+    sub_of_town: dict[str, str]
+    nbrs: dict[str, set[str]]
+    grid: list[tuple[str, str, datetime, datetime]]
+    by_instant: dict[datetime, int]
+
+    @classmethod
+    def of(cls, f: Festival) -> _Grounds:
+        mains = [v for v in f.venues if v.kind == "main"]
+        nbrs: dict[str, set[str]] = defaultdict(set)
+        for t in f.towns:
+            for other in t.neighbours:
+                nbrs[t.id].add(other)
+                nbrs[other].add(t.id)
+        grid = _grid(f)
+        return cls(
+            f=f,
+            ents={e.id: e for e in f.enterprises},
+            strs={s.id: s for s in f.streamers},
+            venues={v.id: v for v in f.venues},
+            main=mains[0].id if mains else None,
+            sub_of_town={v.town: v.id for v in f.venues if v.kind == "sub"},
+            nbrs=nbrs,
+            grid=grid,
+            by_instant={start: i for i, (_d, _s, start, _e) in enumerate(grid)},
+        )
+
+    def when(self, idx: int) -> str:
+        return f"{self.grid[idx][0]} {self.grid[idx][1]}"
+
+
+@dataclass
+class _Live:
+    """A session in play that names what the festival knows, in one slot of it."""
+
+    sid: str
+    e: Enterprise
+    st: Streamer
+    v: Venue
+    studio: int
+    idx: int
+    platform: object
+    theme: object
+
+
+def _header(g: _Grounds, document: dict) -> list[str]:
+    out: list[str] = []
     if document.get("format") != "citylive/schedule@1":
         out.append(
             f"schedule: format is {document.get('format')!r}, expected 'citylive/schedule@1'"
         )
-    if document.get("festival") != f.id:
-        out.append(f"schedule: written for festival {document.get('festival')!r}, not {f.id!r}")
-    ents = {e.id: e for e in f.enterprises}
-    strs = {s.id: s for s in f.streamers}
-    venues = {v.id: v for v in f.venues}
-    mains = [v for v in f.venues if v.kind == "main"]
-    main = mains[0].id if mains else None
-    sub_of_town = {v.town: v.id for v in f.venues if v.kind == "sub"}
-    nbrs: dict[str, set[str]] = defaultdict(set)
-    for t in f.towns:
-        for other in t.neighbours:
-            nbrs[t.id].add(other)
-            nbrs[other].add(t.id)
-    grid = _grid(f)
-    n_slots = len(f.slots)
-    by_instant = {start: i for i, (_d, _s, start, _e) in enumerate(grid)}
+    if document.get("festival") != g.f.id:
+        out.append(f"schedule: written for festival {document.get('festival')!r}, not {g.f.id!r}")
+    return out
 
-    live = []
-    themed: list[tuple[str, object, str, int, int, object]] = []
+
+def _read_sessions(g: _Grounds, document: dict, out: list[str]) -> list[_Live]:
+    """The sessions in play; what cannot be read (unknown names, no slot) goes to `out`."""
+    live: list[_Live] = []
     seen: set[str] = set()
     for i, s in enumerate(document.get("sessions") or []):
         sid = str(s.get("id")) if isinstance(s, dict) else f"sessions[{i}]"
@@ -90,69 +146,58 @@ def check_schedule(festival: Festival, document: object) -> list[str]:  # noqa: 
         if status not in STATUSES:
             out.append(f"session {sid}: unknown status {status!r}")
             continue
-        e = ents.get(str(s.get("enterprise")))
-        st = strs.get(str(s.get("streamer")))
-        v = venues.get(str(s.get("venue")))
-        bad = False
-        if e is None:
-            out.append(f"session {sid}: unknown enterprise {s.get('enterprise')!r}")
-            bad = True
-        if st is None:
-            out.append(f"session {sid}: unknown streamer {s.get('streamer')!r}")
-            bad = True
-        if v is None:
-            out.append(f"session {sid}: unknown venue {s.get('venue')!r}")
-            bad = True
-        elif not (isinstance(s.get("studio"), int) and 1 <= s["studio"] <= v.studios):
-            out.append(f"session {sid}: venue {v.id} has no studio {s.get('studio')!r}")
-            bad = True
-        try:
-            start = datetime.fromisoformat(str(s.get("start")))
-            end = datetime.fromisoformat(str(s.get("end")))
-            idx: int | None = by_instant.get(start) if start.tzinfo is not None else None
-        except ValueError:
-            idx, end = None, None
-        if idx is None or grid[idx][3] != end:
-            out.append(
-                f"session {sid}: {s.get('start')} to {s.get('end')} is not one slot of the festival"
-            )
-            bad = True
-        if bad or status not in LIVE or e is None or st is None or v is None or idx is None:
-            continue
-        live.append((sid, e, st, v, s["studio"], idx, s.get("platform")))
-        themed.append((sid, e, v.id, s["studio"], idx, s.get("theme")))
+        found = _read_one(g, sid, s, out)
+        if found is not None and status in LIVE:
+            live.append(found)
+    return live
 
-    studio: dict[tuple[str, int, int], list[str]] = defaultdict(list)
-    s_slot: dict[tuple[str, int], list[str]] = defaultdict(list)
-    s_day: dict[tuple[str, str], int] = defaultdict(int)
-    s_where: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    e_slot: dict[tuple[str, int], list[str]] = defaultdict(list)
-    e_total: dict[str, int] = defaultdict(int)
-    e_day: dict[tuple[str, str], int] = defaultdict(int)
-    town_placed: dict[str, int] = defaultdict(int)
-    town_main: set[str] = set()
-    mins = f.info.min_skus_per_session
-    for sid, e, st, v, room, idx, platform in live:
-        day, hhmm, _start, _end = grid[idx]
-        studio[(v.id, room, idx)].append(sid)
-        s_slot[(st.id, idx)].append(sid)
-        s_day[(st.id, day)] += 1
-        s_where[st.id].append((idx, v.id, sid))
-        e_slot[(e.id, idx)].append(sid)
-        e_total[e.id] += 1
-        e_day[(e.id, day)] += 1
-        town_placed[e.town] += 1
-        if v.id == main:
-            town_main.add(e.town)
-        # H3 where
-        if v.id != main and sub_of_town.get(e.town) != v.id:
-            neighbour_ok = e.town not in sub_of_town and v.town in nbrs[e.town]
+
+def _read_one(g: _Grounds, sid: str, s: dict, out: list[str]) -> _Live | None:
+    e = g.ents.get(str(s.get("enterprise")))
+    st = g.strs.get(str(s.get("streamer")))
+    v = g.venues.get(str(s.get("venue")))
+    bad = False
+    if e is None:
+        out.append(f"session {sid}: unknown enterprise {s.get('enterprise')!r}")
+        bad = True
+    if st is None:
+        out.append(f"session {sid}: unknown streamer {s.get('streamer')!r}")
+        bad = True
+    if v is None:
+        out.append(f"session {sid}: unknown venue {s.get('venue')!r}")
+        bad = True
+    elif not (isinstance(s.get("studio"), int) and 1 <= s["studio"] <= v.studios):
+        out.append(f"session {sid}: venue {v.id} has no studio {s.get('studio')!r}")
+        bad = True
+    try:
+        start = datetime.fromisoformat(str(s.get("start")))
+        end = datetime.fromisoformat(str(s.get("end")))
+        idx: int | None = g.by_instant.get(start) if start.tzinfo is not None else None
+    except ValueError:
+        idx, end = None, None
+    if idx is None or g.grid[idx][3] != end:
+        out.append(
+            f"session {sid}: {s.get('start')} to {s.get('end')} is not one slot of the festival"
+        )
+        bad = True
+    if bad or e is None or st is None or v is None or idx is None:
+        return None
+    return _Live(sid, e, st, v, s["studio"], idx, s.get("platform"), s.get("theme"))
+
+
+def _session_rules(g: _Grounds, live: list[_Live]) -> list[str]:
+    """H3 (where), H4, H5 and H6: what each session breaks on its own."""
+    out: list[str] = []
+    for x in live:
+        sid, e, st, v = x.sid, x.e, x.st, x.v
+        day, hhmm, _start, _end = g.grid[x.idx]
+        if v.id != g.main and g.sub_of_town.get(e.town) != v.id:
+            neighbour_ok = e.town not in g.sub_of_town and v.town in g.nbrs[e.town]
             if not neighbour_ok:
                 out.append(
                     f"H3 venue: session {sid} of {e.id} (town {e.town}) is at {v.id}, which is "
                     "neither its town's sub-venue nor the main venue"
                 )
-        # H4
         if _closed(e.unavailable, day, hhmm):
             out.append(
                 f"H4 availability: session {sid} at {day} {hhmm}: enterprise {e.id} is unavailable"
@@ -163,42 +208,71 @@ def check_schedule(festival: Festival, document: object) -> list[str]:  # noqa: 
             )
         if _closed(v.closed, day, hhmm):
             out.append(f"H4 availability: session {sid} at {day} {hhmm}: venue {v.id} is closed")
-        # H5
         if e.industry not in st.industries:
             out.append(
                 f"H5 fit: session {sid}: streamer {st.id} does not know industry {e.industry}"
             )
-        if platform not in e.platforms or platform not in st.platforms:
+        if x.platform not in e.platforms or x.platform not in st.platforms:
             out.append(
-                f"H5 fit: session {sid}: platform {platform!r} is not in the platforms of both "
+                f"H5 fit: session {sid}: platform {x.platform!r} is not in the platforms of both "
                 f"{e.id} and {st.id}"
             )
-        # H6
         if st.employer is not None and st.employer != e.id:
             out.append(
                 f"H6 in-house: session {sid}: streamer {st.id} serves only {st.employer}, not {e.id}"
             )
+    return out
 
-    def when(idx: int) -> str:
-        return f"{grid[idx][0]} {grid[idx][1]}"
 
-    for (vid, room, idx), ids in sorted(studio.items()):
+class _Tally:
+    """The sessions in play counted by studio, streamer, enterprise and town."""
+
+    def __init__(self, g: _Grounds, live: list[_Live]) -> None:
+        self.studio: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+        self.s_slot: dict[tuple[str, int], list[str]] = defaultdict(list)
+        self.s_day: dict[tuple[str, str], int] = defaultdict(int)
+        self.s_where: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+        self.e_slot: dict[tuple[str, int], list[str]] = defaultdict(list)
+        self.e_total: dict[str, int] = defaultdict(int)
+        self.e_day: dict[tuple[str, str], int] = defaultdict(int)
+        self.town_placed: dict[str, int] = defaultdict(int)
+        self.town_main: set[str] = set()
+        for x in live:
+            day = g.grid[x.idx][0]
+            self.studio[(x.v.id, x.studio, x.idx)].append(x.sid)
+            self.s_slot[(x.st.id, x.idx)].append(x.sid)
+            self.s_day[(x.st.id, day)] += 1
+            self.s_where[x.st.id].append((x.idx, x.v.id, x.sid))
+            self.e_slot[(x.e.id, x.idx)].append(x.sid)
+            self.e_total[x.e.id] += 1
+            self.e_day[(x.e.id, day)] += 1
+            self.town_placed[x.e.town] += 1
+            if x.v.id == g.main:
+                self.town_main.add(x.e.town)
+
+
+def _clashes_and_limits(g: _Grounds, t: _Tally) -> list[str]:
+    """H1 (a studio), H2 (a streamer's slot, day and travel), H3 (an enterprise's slot and
+    total) and H7 (supply per day)."""
+    out: list[str] = []
+    when, n_slots = g.when, len(g.f.slots)
+    for (vid, room, idx), ids in sorted(t.studio.items()):
         if len(ids) > 1:
             out.append(
                 f"H1 studio: {vid} studio {room} at {when(idx)} holds {len(ids)} sessions: {', '.join(ids)}"
             )
-    for (st_id, idx), ids in sorted(s_slot.items()):
+    for (st_id, idx), ids in sorted(t.s_slot.items()):
         if len(ids) > 1:
             out.append(
                 f"H2 streamer: {st_id} has {len(ids)} sessions at {when(idx)}: {', '.join(ids)}"
             )
-    for (st_id, day), n in sorted(s_day.items()):
-        if n > strs[st_id].max_sessions_per_day:
+    for (st_id, day), n in sorted(t.s_day.items()):
+        if n > g.strs[st_id].max_sessions_per_day:
             out.append(
                 f"H2 streamer: {st_id} has {n} sessions on {day}, more than "
-                f"max_sessions_per_day {strs[st_id].max_sessions_per_day}"
+                f"max_sessions_per_day {g.strs[st_id].max_sessions_per_day}"
             )
-    for st_id, places in sorted(s_where.items()):
+    for st_id, places in sorted(t.s_where.items()):
         places.sort()
         for (i1, v1, id1), (i2, v2, id2) in zip(places, places[1:], strict=False):
             if i2 == i1 + 1 and i1 // n_slots == i2 // n_slots and v1 != v2:
@@ -206,49 +280,59 @@ def check_schedule(festival: Festival, document: object) -> list[str]:  # noqa: 
                     f"H2 streamer: {st_id} goes from {v1} ({id1}, {when(i1)}) to {v2} "
                     f"({id2}, {when(i2)}) with no free slot between"
                 )
-    for (e_id, idx), ids in sorted(e_slot.items()):
+    for (e_id, idx), ids in sorted(t.e_slot.items()):
         if len(ids) > 1:
             out.append(
                 f"H3 enterprise: {e_id} has {len(ids)} sessions at {when(idx)}: {', '.join(ids)}"
             )
-    for e_id, n in sorted(e_total.items()):
-        if n > ents[e_id].sessions:
-            out.append(f"H3 enterprise: {e_id} has {n} sessions, asked for {ents[e_id].sessions}")
-    for (e_id, day), n in sorted(e_day.items()):
-        cap = ents[e_id].skus // mins
+    for e_id, n in sorted(t.e_total.items()):
+        if n > g.ents[e_id].sessions:
+            out.append(f"H3 enterprise: {e_id} has {n} sessions, asked for {g.ents[e_id].sessions}")
+    mins = g.f.info.min_skus_per_session
+    for (e_id, day), n in sorted(t.e_day.items()):
+        cap = g.ents[e_id].skus // mins
         if n > cap:
             out.append(
-                f"H7 supply: {e_id} has {n} sessions on {day}; {ents[e_id].skus} SKUs allow {cap} a day"
+                f"H7 supply: {e_id} has {n} sessions on {day}; {g.ents[e_id].skus} SKUs allow {cap} a day"
             )
-    out.extend(_themes(f, themed, grid, main))
-    # H8
-    for town in sorted(town_placed):
-        if town in town_main or main is None:
+    return out
+
+
+def _one_city(g: _Grounds, t: _Tally) -> list[str]:
+    """H8: every town with a placed session has one at the main venue, where it can."""
+    out: list[str] = []
+    for town in sorted(t.town_placed):
+        if town in t.town_main or g.main is None or not _main_possible(g.f, town, g.grid, g.main):
             continue
-        if _main_possible(f, town, grid, main):
-            out.append(
-                f"H8 one city: town {town} has {town_placed[town]} placed "
-                f"session{'' if town_placed[town] == 1 else 's'} and none at the main venue {main}"
-            )
-    # the unplaced list against the requests
+        n = t.town_placed[town]
+        out.append(
+            f"H8 one city: town {town} has {n} placed "
+            f"session{'' if n == 1 else 's'} and none at the main venue {g.main}"
+        )
+    return out
+
+
+def _unplaced(g: _Grounds, document: dict, t: _Tally) -> list[str]:
+    """The unplaced list against the requests."""
+    out: list[str] = []
     unplaced: dict[str, int] = defaultdict(int)
     for u in document.get("unplaced") or []:
         if isinstance(u, dict) and isinstance(u.get("count"), int):
             unplaced[str(u.get("enterprise"))] += u["count"]
-    for e_id in sorted(set(unplaced) | set(e_total)):
-        e = ents.get(e_id)
+    for e_id in sorted(set(unplaced) | set(t.e_total)):
+        e = g.ents.get(e_id)
         if e is None:
             out.append(f"unplaced: unknown enterprise {e_id!r}")
             continue
-        if unplaced[e_id] and e_total[e_id] + unplaced[e_id] != e.sessions:
+        if unplaced[e_id] and t.e_total[e_id] + unplaced[e_id] != e.sessions:
             out.append(
-                f"unplaced: {e_id} has {e_total[e_id]} placed and {unplaced[e_id]} unplaced, "
+                f"unplaced: {e_id} has {t.e_total[e_id]} placed and {unplaced[e_id]} unplaced, "
                 f"asked for {e.sessions}"
             )
     return out
 
 
-def _themes(f: Festival, sessions: list, grid: list, main: str | None) -> list[str]:
+def _themes(f: Festival, sessions: list[_Live], grid: list, main: str | None) -> list[str]:
     """Themed blocks: in each of its slots a block takes the main venue's lowest studio
     numbers left by the blocks listed before it; a block studio holds only sessions that
     carry the block's theme, and a session carrying a theme sits in that theme's block and
@@ -265,7 +349,8 @@ def _themes(f: Festival, sessions: list, grid: list, main: str | None) -> list[s
             first = 1 + sum(1 for (j, _k) in block if j == i)
             for k in range(first, first + th.studios):
                 block[(i, k)] = th.id
-    for sid, e, venue, studio, idx, theme in sessions:
+    for x in sessions:
+        sid, e, venue, studio, idx, theme = x.sid, x.e, x.v.id, x.studio, x.idx, x.theme
         when = f"{grid[idx][0]} {grid[idx][1]}"
         owner = block.get((idx, studio)) if venue == main else None
         if theme is not None:

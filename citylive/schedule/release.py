@@ -43,121 +43,154 @@ def store_schedule(
         )
     version = (row.current_version or 0) + 1
     doc = document.model_copy(update={"version": version})
-    slot_of = {s.start: i for i, s in enumerate(festival.slots)}
-    tz = ZoneInfo(festival.info.timezone)
-    # locked, so a decision taken meanwhile waits for this release instead of being lost
-    existing = {
-        r.id: r
-        for r in db.exec(
-            select(models.FestivalSession)
-            .where(models.FestivalSession.festival_id == festival.id)
-            .with_for_update()
-        )
-    }
-    changes: dict[str, list[str]] = {"new": [], "moved": [], "cancelled": [], "unchanged": []}
-    now = utcnow()
-    seen: set[str] = set()
-    placed: dict[str, int] = {}
+    rows = _Rows(db, festival, version)
     for s in doc.sessions:
-        sid = s.id
-        seen.add(sid)
-        local = s.start.astimezone(tz)
-        ent = festival.enterprise[s.enterprise]
-        status = s.status
-        if status in LIVE_STATUSES:
-            placed[ent.id] = placed.get(ent.id, 0) + 1
-        values: dict[str, Any] = dict(
-            zip(
-                ("enterprise", "streamer", "platform", "venue", "studio", "start", "end"),
-                s.placement(),
-                strict=True,
+        rows.place(s)
+    rows.cancel_the_missing()
+    _count_requests(db, festival.id, rows.placed, doc)
+    release = models.ScheduleVersion(
+        festival_id=festival.id,
+        version=version,
+        document=doc.dump(),
+        stats=doc.stats.model_dump(mode="json"),
+        changes=rows.sorted_changes(),
+    )
+    db.add(release)
+    row.current_version = version
+    row.updated_at = rows.now
+    db.add(row)
+    db.flush()
+    return release
+
+
+_FIELDS = ("enterprise", "streamer", "platform", "venue", "studio", "start", "end")
+
+
+class _Rows:
+    """The festival's session rows as a release writes them, and what it changed (new,
+    moved, cancelled, unchanged) among the sessions in play."""
+
+    def __init__(self, db: Session, festival: Festival, version: int) -> None:
+        self.db, self.festival, self.version = db, festival, version
+        self.slot_of = {s.start: i for i, s in enumerate(festival.slots)}
+        self.tz = ZoneInfo(festival.info.timezone)
+        # locked, so a decision taken meanwhile waits for this release instead of being lost
+        self.existing = {
+            r.id: r
+            for r in db.exec(
+                select(models.FestivalSession)
+                .where(models.FestivalSession.festival_id == festival.id)
+                .with_for_update()
+            )
+        }
+        self.changes: dict[str, list[str]] = {
+            "new": [],
+            "moved": [],
+            "cancelled": [],
+            "unchanged": [],
+        }
+        self.now = utcnow()
+        self.seen: set[str] = set()
+        self.placed: dict[str, int] = {}  # sessions in play per enterprise
+
+    def place(self, s: ScheduledSession) -> None:
+        self.seen.add(s.id)
+        ent = self.festival.enterprise[s.enterprise]
+        if s.status in LIVE_STATUSES:
+            self.placed[ent.id] = self.placed.get(ent.id, 0) + 1
+        values: dict[str, Any] = dict(zip(_FIELDS, s.placement(), strict=True))
+        values["theme"] = s.theme
+        old = self.existing.get(s.id)
+        if old is None:
+            self._add(s, ent.town, ent.industry, values)
+        else:
+            self._update(s, old, values)
+
+    def _add(self, s: ScheduledSession, town: str, industry: str, values: dict) -> None:
+        local = s.start.astimezone(self.tz)
+        self.db.add(
+            models.FestivalSession(
+                id=s.id,
+                festival_id=self.festival.id,
+                status=s.status,
+                town=town,
+                industry=industry,
+                day=local.date(),
+                slot=self.slot_of[local.strftime("%H:%M")],
+                version=self.version,
+                updated_at=self.now,
+                **values,
             )
         )
-        values["theme"] = s.theme
-        old = existing.get(sid)
-        if old is None:
-            db.add(
-                models.FestivalSession(
-                    id=sid,
-                    festival_id=festival.id,
-                    status=status,
-                    town=ent.town,
-                    industry=ent.industry,
-                    day=local.date(),
-                    slot=slot_of[local.strftime("%H:%M")],
-                    version=version,
-                    updated_at=now,
-                    **values,
-                )
-            )
-            if status in LIVE_STATUSES:
-                changes["new"].append(sid)
-            continue
+        if s.status in LIVE_STATUSES:
+            self.changes["new"].append(s.id)
+
+    def _update(self, s: ScheduledSession, old: models.FestivalSession, values: dict) -> None:
+        sid = s.id
         moved = _placement(old) != s.placement()
         if old.theme != s.theme:  # the block a session is in follows its placement
             old.theme = s.theme
-            db.add(old)
+            self.db.add(old)
         if moved and old.status == "confirmed":
             raise ScheduleRefused(
                 f"session {sid} is confirmed; this schedule would move it. Re-plan from the "
                 "current schedule (`citylive plan --festival ID`) so confirmed sessions stay"
             )
         # a decision taken since the plan was made stands
-        new_status = old.status if old.status in ("confirmed", "declined") and not moved else status
+        keeps = old.status in ("confirmed", "declined") and not moved
+        new_status = old.status if keeps else s.status
         if moved:
+            local = s.start.astimezone(self.tz)
             for k, v in values.items():
                 setattr(old, k, v)
             old.day = local.date()
-            old.slot = slot_of[local.strftime("%H:%M")]
+            old.slot = self.slot_of[local.strftime("%H:%M")]
         if moved or new_status != old.status:
             was_live = old.status in LIVE_STATUSES
-            old.status = SessionStatus(new_status)
-            old.version = version
-            old.row_version += 1
-            old.updated_at = now
-            db.add(old)
+            self._stamp(old, SessionStatus(new_status))
             if new_status in LIVE_STATUSES:
-                changes["moved" if moved or not was_live else "unchanged"].append(sid)
+                self.changes["moved" if moved or not was_live else "unchanged"].append(sid)
             elif was_live:
-                changes["cancelled"].append(sid)
+                self.changes["cancelled"].append(sid)
         elif new_status in LIVE_STATUSES:
-            changes["unchanged"].append(sid)
-    for sid, old in existing.items():
-        if sid in seen or old.status not in LIVE_STATUSES:
-            continue
-        if old.status == "confirmed":
-            raise ScheduleRefused(
-                f"session {sid} is confirmed and missing from this schedule; re-plan from the "
-                "current schedule so confirmed sessions stay"
-            )
-        old.status = SessionStatus.cancelled
-        old.version = version
+            self.changes["unchanged"].append(sid)
+
+    def cancel_the_missing(self) -> None:
+        """Sessions in play that the schedule no longer holds are cancelled (a confirmed one
+        refuses the release)."""
+        for sid, old in self.existing.items():
+            if sid in self.seen or old.status not in LIVE_STATUSES:
+                continue
+            if old.status == "confirmed":
+                raise ScheduleRefused(
+                    f"session {sid} is confirmed and missing from this schedule; re-plan from "
+                    "the current schedule so confirmed sessions stay"
+                )
+            self._stamp(old, SessionStatus.cancelled)
+            self.changes["cancelled"].append(sid)
+
+    def _stamp(self, old: models.FestivalSession, status: SessionStatus) -> None:
+        old.status = status
+        old.version = self.version
         old.row_version += 1
-        old.updated_at = now
-        db.add(old)
-        changes["cancelled"].append(sid)
-    for k in changes:
-        changes[k].sort()
+        old.updated_at = self.now
+        self.db.add(old)
+
+    def sorted_changes(self) -> dict[str, list[str]]:
+        return {k: sorted(v) for k, v in self.changes.items()}
+
+
+def _count_requests(
+    db: Session, festival_id: str, placed: dict[str, int], doc: ScheduleDocument
+) -> None:
+    """Each enterprise's request records how many sessions it got, and why not more."""
     reasons = {u.enterprise: u.reason for u in doc.unplaced}
     for req in db.exec(
-        select(models.SessionRequest).where(models.SessionRequest.festival_id == festival.id)
+        select(models.SessionRequest).where(models.SessionRequest.festival_id == festival_id)
     ):
         req.placed = placed.get(req.enterprise_id, 0)
         req.unplaced_reason = reasons.get(req.enterprise_id)
         db.add(req)
-    release = models.ScheduleVersion(
-        festival_id=festival.id,
-        version=version,
-        document=doc.dump(),
-        stats=doc.stats.model_dump(mode="json"),
-        changes=changes,
-    )
-    db.add(release)
-    row.current_version = version
-    row.updated_at = now
-    db.add(row)
-    db.flush()
-    return release
 
 
 def current_document(*, db: Session, festival_id: str) -> ScheduleDocument:
