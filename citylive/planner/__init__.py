@@ -24,10 +24,10 @@ from citylive.planner.data import PlanError, Problem, build_problem, read_previo
 from citylive.planner.finish import give_ids, moved_count, number_studios, session_doc
 from citylive.planner.greedy import refill, scorer_for
 from citylive.planner.onecity import repair_one_city
-from citylive.planner.pipeline import context, flow_only, schedule_for
+from citylive.planner.pipeline import Context, context, flow_only, schedule_for
 from citylive.planner.progress import Clock, ProgressCallback, SolveProgress
 from citylive.planner.reasons import unplaced_reason
-from citylive.planner.settings import festival_fairness, tradeoff_settings
+from citylive.planner.settings import Fairness, festival_fairness, tradeoff_settings
 from citylive.planner.state import State
 from citylive.planner.stats import schedule_stats
 from citylive.planner.tradeoffs import light_doc, refill_key, row
@@ -60,7 +60,7 @@ def plan(
     clock.report("prepare")
     problem = build_problem(festival)
     if previous is not None:
-        read_previous(problem, previous.dump())
+        read_previous(problem, previous)
     return load_schedule(_plan(problem, clock, workers, seed), "the planner's schedule")
 
 
@@ -84,6 +84,46 @@ def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
     scorer = scorer_for(state)
     refilled = refill(state, scorer, refill_key(state, fairness), clock.at(clock.limit))
     repair_one_city(state, scorer)
+    doc = _finished(p, state)
+    stats = schedule_stats(f, doc)
+    t_finish = clock.elapsed() - t_solved
+    clock.report("finish", value=stats["value"], objective=objective, bound=bound)
+
+    # 6: the price of fairness
+    t_trade = clock.elapsed()
+    tradeoffs = _tradeoffs(ctx, fairness, stats, clock)
+    stats.update(
+        {
+            # the solver's figures; with no solution in time, the warm start's objective and
+            # no bound (null)
+            "objective": res.objective if res else None,
+            "bound": res.bound if res else None,
+            "warm_start_objective": res.hint_objective if res else None,
+            "solver_status": res.status if res else "NOT RUN (time limit)",
+            "solver_variables": res.variables if res else 0,
+            "solver_models": res.models if res else 0,
+            "placed_by": source,
+            "refilled": refilled,
+            "moved": moved_count(p, doc["sessions"]),
+            "fairness": {"weight": fairness.weight, "min_share": fairness.min_share},
+            "solve_seconds": round(clock.elapsed(), 3),
+            "seconds": {
+                "prepare": round(t_solved - (res.seconds if res else 0.0), 2),
+                "solver": round(res.seconds, 2) if res else 0.0,
+                "finish": round(t_finish, 2),
+                "tradeoffs": round(clock.elapsed() - t_trade, 2),
+            },
+        }
+    )
+    doc["stats"] = stats
+    doc["tradeoffs"] = tradeoffs
+    return doc
+
+
+def _finished(p: Problem, state: State) -> dict:
+    """Ids and studios given, the declined sessions kept, every open request with its
+    reason: the document without its figures."""
+    f = p.festival
     give_ids(f.id, p, state)
     number_studios(p, state)
     old_platform = {o.id: o.platform for o in p.old}
@@ -103,15 +143,14 @@ def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
         for e in f.enterprises
         if state.remaining(e.id) > 0
     ]  # fmt: skip
-    doc: dict = {"format": FORMAT, "festival": f.id, "version": p.version, "sessions": sessions,
-                 "unplaced": unplaced}  # fmt: skip
-    stats = schedule_stats(f, doc)
-    t_finish = clock.elapsed() - t_solved
-    clock.report("finish", value=stats["value"], objective=objective, bound=bound)
+    return {"format": FORMAT, "festival": f.id, "version": p.version, "sessions": sessions,
+            "unplaced": unplaced}  # fmt: skip
 
-    # 6: the price of fairness: each other setting planned the same way, in equal shares of
-    # what is left (at least TRADEOFF_MIN seconds each)
-    t_trade = clock.elapsed()
+
+def _tradeoffs(ctx: Context, fairness: Fairness, stats: dict, clock: Clock) -> list[dict]:
+    """Each other fairness setting planned the same way, in equal shares of what is left
+    (at least TRADEOFF_MIN seconds each); the festival's own setting is this plan."""
+    f = ctx.problem.festival
     settings = tradeoff_settings(f)
     tradeoffs = []
     for i, setting in enumerate(settings):
@@ -135,32 +174,7 @@ def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
                 repair_one_city(other, scorer)
                 tradeoffs.append(row(setting, schedule_stats(f, light_doc(other)), level))
         clock.report("tradeoffs", value=stats["value"])
-    stats.update(
-        {
-            # the solver's figures; with no solution in time, the warm start's objective and
-            # no bound (null)
-            "objective": res.objective if res else None,
-            "bound": res.bound if res else None,
-            "warm_start_objective": res.hint_objective if res else None,
-            "solver_status": res.status if res else "NOT RUN (time limit)",
-            "solver_variables": res.variables if res else 0,
-            "solver_models": res.models if res else 0,
-            "placed_by": source,
-            "refilled": refilled,
-            "moved": moved_count(p, sessions),
-            "fairness": {"weight": fairness.weight, "min_share": fairness.min_share},
-            "solve_seconds": round(clock.elapsed(), 3),
-            "seconds": {
-                "prepare": round(t_solved - (res.seconds if res else 0.0), 2),
-                "solver": round(res.seconds, 2) if res else 0.0,
-                "finish": round(t_finish, 2),
-                "tradeoffs": round(clock.elapsed() - t_trade, 2),
-            },
-        }
-    )
-    doc["stats"] = stats
-    doc["tradeoffs"] = tradeoffs
-    return doc
+    return tradeoffs
 
 
 def _value(state: State) -> int:

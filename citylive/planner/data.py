@@ -13,8 +13,7 @@ from datetime import datetime
 
 from citylive.errors import Invalid
 from citylive.festival import Enterprise, Festival, SlotRef, Streamer
-from citylive.schedule.document import SCHEDULE_FORMAT
-from models.enums import SessionStatus
+from citylive.schedule.document import ScheduleDocument, ScheduledSession
 
 # S7: a proposed session that stays where the previous schedule put it (and keeps its
 # streamer and day) earns the stability weight this many times: about half a typical
@@ -154,87 +153,37 @@ def build_problem(festival: Festival) -> Problem:
     )
 
 
-def read_previous(problem: Problem, previous: dict) -> None:
+def read_previous(problem: Problem, previous: ScheduleDocument) -> None:
     """Check an earlier schedule against the festival and load it into `problem`.
 
-    Refuses (PlanError) a schedule of another festival, one naming enterprises, streamers,
-    venues, studios or slots this festival does not have, and one with two confirmed
-    sessions in one studio-slot.
+    The document is typed already (its format, statuses, studios and times); this refuses
+    (PlanError) a schedule of another festival, one naming enterprises, streamers, venues,
+    studios or slots this festival does not have, and one with two confirmed sessions in
+    one studio-slot.
     """
     f = problem.festival
-    if not isinstance(previous, dict) or previous.get("format") != SCHEDULE_FORMAT:
-        raise PlanError("the previous schedule is not a `citylive/schedule@1` document")
-    if previous.get("festival") != f.id:
+    if previous.festival != f.id:
         raise PlanError(
-            f"the previous schedule belongs to festival {previous.get('festival')!r}, "
+            f"the previous schedule belongs to festival {previous.festival!r}, "
             f"not {f.id!r}; pass the schedule written for this festival"
         )
-    starts: dict[datetime, int] = {}
-    for g in range(problem.n_g):
-        starts[f.slot_start(SlotRef(g // problem.n_slots, g % problem.n_slots))] = g
+    starts = {
+        f.slot_start(SlotRef(g // problem.n_slots, g % problem.n_slots)): g
+        for g in range(problem.n_g)
+    }
     problems: list[str] = []
     old: list[OldSession] = []
     seen_ids: set[str] = set()
-    for i, s in enumerate(previous.get("sessions") or []):
-        where = f"previous sessions[{i}] ({s.get('id', '?') if isinstance(s, dict) else '?'})"
-        if not isinstance(s, dict):
-            problems.append(f"{where}: not an object")
-            continue
-        sid = str(s.get("id", ""))
-        if not sid or sid in seen_ids:
+    for i, s in enumerate(previous.sessions):
+        where = f"previous sessions[{i}] ({s.id or '?'})"
+        if not s.id or s.id in seen_ids:
             problems.append(f"{where}: missing or repeated session id")
             continue
-        seen_ids.add(sid)
-        status = s.get("status")
-        if status not in set(SessionStatus):
-            problems.append(f"{where}: unknown status {status!r}")
-            continue
-        if s.get("enterprise") not in f.enterprise:
-            problems.append(f"{where}: unknown enterprise {s.get('enterprise')!r}")
-            continue
-        if s.get("streamer") not in f.streamer:
-            problems.append(f"{where}: unknown streamer {s.get('streamer')!r}")
-            continue
-        venue = f.venue.get(str(s.get("venue")))
-        if venue is None:
-            problems.append(f"{where}: unknown venue {s.get('venue')!r}")
-            continue
-        studio = s.get("studio")
-        if not isinstance(studio, int) or not 1 <= studio <= venue.studios:
-            problems.append(f"{where}: venue {venue.id!r} has no studio {studio!r}")
-            continue
-        try:
-            start = datetime.fromisoformat(str(s.get("start")))
-        except ValueError:
-            start = None
-        g = starts.get(start, -1) if start is not None and start.tzinfo is not None else -1
-        if g < 0:
-            problems.append(f"{where}: start {s.get('start')!r} is no slot of this festival")
-            continue
-        old.append(
-            OldSession(
-                id=sid,
-                enterprise=s["enterprise"],
-                streamer=s["streamer"],
-                platform=str(s.get("platform", "")),
-                venue=venue.id,
-                studio=studio,
-                g=g,
-                status=status,
-                theme=s.get("theme") if isinstance(s.get("theme"), str) else None,
-            )
-        )
-    confirmed_at: dict[tuple[str, int, int], str] = {}
-    for o in old:
-        if o.status != "confirmed":
-            continue
-        key = (o.venue, o.studio, o.g)
-        if key in confirmed_at:
-            problems.append(
-                f"sessions {confirmed_at[key]} and {o.id} are both confirmed in {o.venue} studio "
-                f"{o.studio} at {problem.start_iso(o.g)}; un-confirm one of them first"
-            )
-        confirmed_at[key] = o.id
+        seen_ids.add(s.id)
+        found = _old_session(f, starts, s, where, problems)
+        if found is not None:
+            old.append(found)
+    problems.extend(_confirmed_together(problem, old))
     if problems:
         shown = problems[:10] + (
             [f"... and {len(problems) - 10} more"] if len(problems) > 10 else []
@@ -244,5 +193,55 @@ def read_previous(problem: Problem, previous: dict) -> None:
         )
     problem.old = old
     problem.forbidden = {(o.enterprise, o.g, o.streamer) for o in old if o.status == "declined"}
-    version = previous.get("version")
-    problem.version = (version if isinstance(version, int) and version > 0 else 0) + 1
+    problem.version = previous.version + 1
+
+
+def _old_session(
+    f: Festival, starts: dict[datetime, int], s: ScheduledSession, where: str, problems: list
+) -> OldSession | None:
+    """The session in the festival's own terms, or None with the reason in `problems`."""
+    if s.enterprise not in f.enterprise:
+        problems.append(f"{where}: unknown enterprise {s.enterprise!r}")
+        return None
+    if s.streamer not in f.streamer:
+        problems.append(f"{where}: unknown streamer {s.streamer!r}")
+        return None
+    venue = f.venue.get(s.venue)
+    if venue is None:
+        problems.append(f"{where}: unknown venue {s.venue!r}")
+        return None
+    if s.studio > venue.studios:
+        problems.append(f"{where}: venue {venue.id!r} has no studio {s.studio!r}")
+        return None
+    g = starts.get(s.start, -1)
+    if g < 0:
+        problems.append(f"{where}: start {s.start.isoformat()!r} is no slot of this festival")
+        return None
+    return OldSession(
+        id=s.id,
+        enterprise=s.enterprise,
+        streamer=s.streamer,
+        platform=s.platform,
+        venue=venue.id,
+        studio=s.studio,
+        g=g,
+        status=s.status.value,
+        theme=s.theme,
+    )
+
+
+def _confirmed_together(problem: Problem, old: list[OldSession]) -> list[str]:
+    """Two confirmed sessions in one studio-slot: the organisers must un-confirm one."""
+    out: list[str] = []
+    confirmed_at: dict[tuple[str, int, int], str] = {}
+    for o in old:
+        if o.status != "confirmed":
+            continue
+        key = (o.venue, o.studio, o.g)
+        if key in confirmed_at:
+            out.append(
+                f"sessions {confirmed_at[key]} and {o.id} are both confirmed in {o.venue} studio "
+                f"{o.studio} at {problem.start_iso(o.g)}; un-confirm one of them first"
+            )
+        confirmed_at[key] = o.id
+    return out

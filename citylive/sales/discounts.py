@@ -91,7 +91,59 @@ def session_depths(
     its new products, and per product the evidence; deepest share first."""
     medians = medians_before(conn, festival_id)
     depth = Fraction(str(settings.discount_depth))
-    ol, e, s = ORDER_LINE, ENTERPRISE, FESTIVAL_SESSION
+    sessions: dict[str, dict[str, Any]] = {}
+    products: dict[tuple[str, Product], dict[str, Any]] = {}
+    for r in conn.execute(_priced_lines(festival_id, town)):
+        gmv = int(r.amount_fen) * int(r.n)
+        unit = Fraction(int(r.amount_fen), int(r.quantity))
+        key: Product = (r.enterprise_id, r.platform, r.product or "")
+        ses = sessions.setdefault(
+            r.session_id,
+            {
+                "session_id": r.session_id,
+                "enterprise": r.enterprise_id,
+                "gmv": 0,
+                "deep": 0,
+                "new": 0,
+            },
+        )
+        ses["gmv"] += gmv
+        p = products.setdefault(
+            (r.session_id, key),
+            {"product": r.product, "title": r.title, "gmv": 0, "deep_gmv": 0, "lowest": unit,
+             "highest": unit},
+        )  # fmt: skip
+        p["gmv"] += gmv
+        p["lowest"] = min(p["lowest"], unit)
+        p["highest"] = max(p["highest"], unit)
+        med = medians.get(key) if r.product else None
+        if med is None:
+            ses["new"] += gmv
+            p["new"] = True
+        elif unit <= med * (1 - depth):
+            ses["deep"] += gmv
+            p["deep_gmv"] += gmv
+        if med is not None:
+            p["median"] = med
+    orders = _orders_per_session(conn, festival_id, set(sessions))
+    s = FESTIVAL_SESSION
+    info = {
+        r.id: r
+        for r in conn.execute(
+            sa.select(s.c.id, s.c.streamer, s.c.town).where(s.c.festival_id == festival_id)
+        )
+    }
+    out = [
+        _session_row(ses, info.get(sid), orders.get(sid, 0), _evidence(sid, products))
+        for sid, ses in sessions.items()
+    ]
+    out.sort(key=lambda x: (-x["deep_share"], x["session_id"]))
+    return out
+
+
+def _priced_lines(festival_id: str, town: str | None) -> sa.Select:
+    """The festival's attributed, paid lines grouped by session, product and price."""
+    ol, e = ORDER_LINE, ENTERPRISE
     q = (
         sa.select(
             ol.c.session_id,
@@ -118,89 +170,50 @@ def session_depths(
             ol.c.quantity,
         )
     )
-    if town:
-        q = q.where(e.c.town_id == town)
-    sessions: dict[str, dict[str, Any]] = {}
-    products: dict[tuple[str, Product], dict[str, Any]] = {}
-    for r in conn.execute(q):
-        sid = r.session_id
-        gmv = int(r.amount_fen) * int(r.n)
-        unit = Fraction(int(r.amount_fen), int(r.quantity))
-        key: Product = (r.enterprise_id, r.platform, r.product or "")
-        ses = sessions.setdefault(
-            sid, {"session_id": sid, "enterprise": r.enterprise_id, "gmv": 0, "deep": 0, "new": 0}
-        )
-        ses["gmv"] += gmv
-        p = products.setdefault(
-            (sid, key),
+    return q.where(e.c.town_id == town) if town else q
+
+
+def _evidence(sid: str, products: dict[tuple[str, Product], dict[str, Any]]) -> list[dict]:
+    """Per product of the session: its prices against the median before, new or deep."""
+    evidence = []
+    for (psid, _), p in products.items():
+        if psid != sid:
+            continue
+        med = p.get("median")
+        evidence.append(
             {
-                "product": r.product,
-                "title": r.title,
-                "gmv": 0,
-                "deep_gmv": 0,
-                "lowest": unit,
-                "highest": unit,
-            },
-        )
-        p["gmv"] += gmv
-        p["lowest"] = min(p["lowest"], unit)
-        p["highest"] = max(p["highest"], unit)
-        med = medians.get(key) if r.product else None
-        if med is None:
-            ses["new"] += gmv
-            p["new"] = True
-        elif unit <= med * (1 - depth):
-            ses["deep"] += gmv
-            p["deep_gmv"] += gmv
-        if med is not None:
-            p["median"] = med
-    orders = _orders_per_session(conn, festival_id, set(sessions))
-    info = {
-        r.id: r
-        for r in conn.execute(
-            sa.select(s.c.id, s.c.streamer, s.c.town).where(s.c.festival_id == festival_id)
-        )
-    }
-    out = []
-    for sid, ses in sessions.items():
-        evidence = []
-        for (psid, _), p in products.items():
-            if psid != sid:
-                continue
-            med = p.get("median")
-            evidence.append(
-                {
-                    "product": p["product"],
-                    "title": p["title"],
-                    "new": bool(p.get("new")),
-                    "median_before": fen_text(med) if med is not None else None,
-                    "lowest_price": fen_text(p["lowest"]),
-                    "highest_price": fen_text(p["highest"]),
-                    "depth": round(float(1 - p["lowest"] / med), 4) if med else None,
-                    "gmv": fen_text(Fraction(p["gmv"])),
-                    "deep_gmv": fen_text(Fraction(p["deep_gmv"])),
-                }
-            )
-        evidence.sort(key=lambda x: (x["new"], -(x["depth"] or 0), str(x["product"])))
-        gmv = ses["gmv"]
-        meta = info.get(sid)
-        out.append(
-            {
-                "session_id": sid,
-                "enterprise": ses["enterprise"],
-                "streamer": meta.streamer if meta else None,
-                "town": meta.town if meta else None,
-                "orders": orders.get(sid, 0),
-                "gmv": fen_text(Fraction(gmv)),
-                "deep_gmv": fen_text(Fraction(ses["deep"])),
-                "new_gmv": fen_text(Fraction(ses["new"])),
-                "deep_share": round(ses["deep"] / gmv, 4) if gmv else 0.0,
-                "new_share": round(ses["new"] / gmv, 4) if gmv else 0.0,
-                "products": evidence,
+                "product": p["product"],
+                "title": p["title"],
+                "new": bool(p.get("new")),
+                "median_before": fen_text(med) if med is not None else None,
+                "lowest_price": fen_text(p["lowest"]),
+                "highest_price": fen_text(p["highest"]),
+                "depth": round(float(1 - p["lowest"] / med), 4) if med else None,
+                "gmv": fen_text(Fraction(p["gmv"])),
+                "deep_gmv": fen_text(Fraction(p["deep_gmv"])),
             }
         )
-    out.sort(key=lambda x: (-x["deep_share"], x["session_id"]))
-    return out
+    evidence.sort(key=lambda x: (x["new"], -(x["depth"] or 0), str(x["product"])))
+    return evidence
+
+
+def _session_row(
+    ses: dict[str, Any], meta: Any, orders: int, evidence: list[dict]
+) -> dict[str, Any]:
+    gmv = ses["gmv"]
+    return {
+        "session_id": ses["session_id"],
+        "enterprise": ses["enterprise"],
+        "streamer": meta.streamer if meta else None,
+        "town": meta.town if meta else None,
+        "orders": orders,
+        "gmv": fen_text(Fraction(gmv)),
+        "deep_gmv": fen_text(Fraction(ses["deep"])),
+        "new_gmv": fen_text(Fraction(ses["new"])),
+        "deep_share": round(ses["deep"] / gmv, 4) if gmv else 0.0,
+        "new_share": round(ses["new"] / gmv, 4) if gmv else 0.0,
+        "products": evidence,
+    }
 
 
 def _orders_per_session(conn: Connection, festival_id: str, sessions: set[str]) -> dict[str, int]:
