@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Literal
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -74,16 +75,7 @@ def apply_decision(
 ) -> DecisionResult:
     """Confirm or decline one session on behalf of `actor` (or, for the system, expire it);
     see the module's docstring.  Does not commit."""
-    if action not in TARGET or (action == "expire" and actor.kind != "system"):
-        raise DecisionInvalid(f"action {action!r} is not one of: confirm, decline", "action")
-    require_writer(actor)
-    reason = (reason or "").strip() or None
-    if action in ("decline", "expire") and reason is None:
-        raise DecisionInvalid(
-            "a decline needs a reason, so the organisers can re-plan well", "reason"
-        )
-    if reason is not None and len(reason) > MAX_REASON:
-        raise DecisionInvalid(f"the reason is longer than {MAX_REASON} characters", "reason")
+    reason = _checked(actor, action, reason)
     now = now or utcnow()
     target = TARGET[action]
     coordinator = not actor.is_organiser
@@ -112,23 +104,68 @@ def apply_decision(
             raise SessionNotFound(session_id)
         if festival_id is not None and row.festival_id != festival_id:
             raise SessionNotFound(session_id)
-        current = SessionStatus(row.status)
-        if current == target:
-            outcome, message = "unchanged", f"session {row.id} was already {current.value}"
-        elif deadline is not None and now > deadline:
-            outcome = "refused"
-            message = (
-                f"the confirmation deadline ({deadline.isoformat()}) has passed; "
-                "ask the organisers to change the session"
-            )
-        elif current != SessionStatus.proposed:
-            outcome = "conflict"
-            message = (
-                f"session {row.id} is already {current.value}; it cannot be {target.value} now"
-            )
-        else:  # pragma: no cover - proposed and open, yet the compare-and-set missed it
-            outcome, message = "conflict", f"session {row.id} is changing; try again"
+        outcome, message = _why_not(row, target, deadline, now)
 
+    decision = _audit(conn, row, actor, action, reason, outcome, now)
+    if outcome == "applied":
+        enqueue_receipt_for(db=db, decision=decision, session=row)
+    return DecisionResult(
+        session=row,
+        outcome=outcome,
+        message=message,
+        decision_id=decision.id,
+        timezone=timezone,
+    )
+
+
+def _checked(actor: Actor, action: str, reason: str | None) -> str | None:
+    """The reason as stored, once the action and the reason are ones the actor may give."""
+    if action not in TARGET or (action == "expire" and actor.kind != "system"):
+        raise DecisionInvalid(f"action {action!r} is not one of: confirm, decline", "action")
+    require_writer(actor)
+    reason = (reason or "").strip() or None
+    if action in ("decline", "expire") and reason is None:
+        raise DecisionInvalid(
+            "a decline needs a reason, so the organisers can re-plan well", "reason"
+        )
+    if reason is not None and len(reason) > MAX_REASON:
+        raise DecisionInvalid(f"the reason is longer than {MAX_REASON} characters", "reason")
+    return reason
+
+
+def _why_not(
+    row: models.FestivalSession,
+    target: SessionStatus,
+    deadline: datetime | None,
+    now: datetime,
+) -> tuple[Outcome, str]:
+    """Why the compare-and-set changed nothing: already so, too late, or already decided."""
+    current = SessionStatus(row.status)
+    if current == target:
+        return "unchanged", f"session {row.id} was already {current.value}"
+    if deadline is not None and now > deadline:
+        return "refused", (
+            f"the confirmation deadline ({deadline.isoformat()}) has passed; "
+            "ask the organisers to change the session"
+        )
+    if current != SessionStatus.proposed:
+        return "conflict", (
+            f"session {row.id} is already {current.value}; it cannot be {target.value} now"
+        )
+    # proposed and open, yet the compare-and-set missed it
+    return "conflict", f"session {row.id} is changing; try again"  # pragma: no cover
+
+
+def _audit(
+    conn: Connection,
+    row: models.FestivalSession,
+    actor: Actor,
+    action: str,
+    reason: str | None,
+    outcome: Outcome,
+    now: datetime,
+) -> models.Decision:
+    """Every attempt, whatever its outcome, in the `decision` table."""
     decision = models.Decision(
         session_id=row.id,
         festival_id=row.festival_id,
@@ -143,15 +180,7 @@ def apply_decision(
         at=now,
     )
     decision.id = conn.execute(_AUDIT, decision.model_dump(exclude={"id"})).scalar_one()
-    if outcome == "applied":
-        enqueue_receipt_for(db=db, decision=decision, session=row)
-    return DecisionResult(
-        session=row,
-        outcome=outcome,
-        message=message,
-        decision_id=decision.id,
-        timezone=timezone,
-    )
+    return decision
 
 
 _SESSION_COLUMNS = tuple(models.FestivalSession.__table__.c)  # type: ignore[attr-defined]

@@ -75,11 +75,34 @@ def capacity_report(festival: Festival) -> CapacityReport:
             f"{requested} sessions asked, {total_studio_slots} studio-slots in all venues"
         )
 
+    by_town = _by_town(f, shortages)
+    by_industry = _by_industry(f, shortages)
+    by_platform, by_industry_platform, by_day = _platforms_and_days(f, requested, shortages)
+    return CapacityReport(
+        festival_id=f.id,
+        by_platform=by_platform,
+        by_industry_platform=by_industry_platform,
+        by_day=by_day,
+        towns=len(f.towns),
+        venues=len(f.venues),
+        studios=sum(v.studios for v in f.venues),
+        days=n_days,
+        slots_per_day=n_slots,
+        studio_slots=total_studio_slots,
+        requested=requested,
+        by_town=by_town,
+        by_industry=by_industry,
+        shortages=shortages,
+    )
+
+
+def _by_town(f: Festival, shortages: list[str]) -> list[CapacityLine]:
+    """Per town: what its enterprises may use (H3) and what the supply rule (H7) lets them
+    have."""
+    n_days, n_slots = len(f.days), len(f.slots)
     venue_slots = {
         v.id: v.studios * (n_days * n_slots - len(f.blocked(v.closed))) for v in f.venues
     }
-
-    # per town: what its enterprises may use (H3) and what the supply rule (H7) lets them have
     by_town: list[CapacityLine] = []
     town_req: dict[str, int] = defaultdict(int)
     town_cap: dict[str, int] = defaultdict(int)
@@ -106,8 +129,12 @@ def capacity_report(festival: Festival) -> CapacityReport:
             shortages.append(
                 f"town {t.id}: {line.requested} sessions asked, at most {line.supply} can be placed ({limit})"
             )
+    return by_town
 
-    # per industry: streamer-slots that can serve it
+
+def _by_industry(f: Festival, shortages: list[str]) -> list[CapacityLine]:
+    """Per industry: the streamer-slots that can serve it."""
+    n_days, n_slots = len(f.days), len(f.slots)
     by_industry: list[CapacityLine] = []
     ind_req: dict[str, int] = defaultdict(int)
     for e in f.enterprises:
@@ -132,24 +159,7 @@ def capacity_report(festival: Festival) -> CapacityReport:
             shortages.append(
                 f"{ind.id}: {line.requested} sessions asked, {line.supply} streamer-slots can serve them"
             )
-
-    by_platform, by_industry_platform, by_day = _platforms_and_days(f, requested, shortages)
-    return CapacityReport(
-        festival_id=f.id,
-        by_platform=by_platform,
-        by_industry_platform=by_industry_platform,
-        by_day=by_day,
-        towns=len(f.towns),
-        venues=len(f.venues),
-        studios=sum(v.studios for v in f.venues),
-        days=n_days,
-        slots_per_day=n_slots,
-        studio_slots=total_studio_slots,
-        requested=requested,
-        by_town=by_town,
-        by_industry=by_industry,
-        shortages=shortages,
-    )
+    return by_industry
 
 
 def _streamer_slots(f: Festival, s: Streamer, day: int) -> int:

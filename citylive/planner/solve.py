@@ -69,47 +69,8 @@ def improve(
     solver finds nothing better in time."""
     p = problem
     base = pinned()
-    stays = {(o.enterprise, o.streamer, o.venue, o.g) for o in p.old if o.status == "proposed"}
     if full_size(p, base) <= FULL_MODEL:
-        # a few local-search sweeps first: CP-SAT starts from a better schedule
-        t_ls = time.monotonic()
-        local_search(warm, scorer_for(warm), deadline=t_ls + PRE_SEARCH * seconds)
-        seconds -= time.monotonic() - t_ls
-        own = [pl for pl in warm.sessions if pl.status != "confirmed"]
-        req = p.town_requests()
-        spec = ModelSpec(
-            demands=[
-                Demand(e.id, d, min(p.day_cap[e.id], base.remaining(e.id)), 0, p.fit[e.id])
-                for e in p.festival.enterprises
-                if base.remaining(e.id) > 0 and p.fit[e.id]
-                for d in range(p.n_days)
-            ],
-            hint=[_spot(pl) for pl in own],
-            stays=stays,
-            total_cap={e: base.remaining(e) for e in base.asked if base.remaining(e) > 0},
-            h8_all=True,
-            fairness_weight=fairness.weight,
-            floor={t: math.ceil(fairness.min_share * n - 1e-9) for t, n in req.items()}
-            if fairness.min_share
-            else {},
-        )
-        fixed = sum(p.festival.enterprise[pl.enterprise].expected_gmv for pl in base.sessions)
-
-        def report(value: int, objective: float, bound: float) -> None:
-            clock.report("cp-sat", fixed + value, objective, bound)
-
-        res = solve_spots(
-            p, base, spec, time_limit=seconds, workers=workers, seed=seed, report=report
-        )
-        state = warm
-        if res.status in ("OPTIMAL", "FEASIBLE"):
-            trial = _apply(pinned(), res.spots)
-            if len(trial.sessions) - len(base.sessions) == len(res.spots):
-                state = trial
-        return Improved(
-            state, res.status, res.objective, res.bound, res.hint_objective, res.variables,
-            res.seconds, 1, res.build_seconds,
-        )  # fmt: skip
+        return _by_full_model(p, pinned, base, warm, fairness, seconds, workers, seed, clock)
     # a large festival: local search on the warm start (ls.py says why not CP-SAT)
     t0 = time.monotonic()
     scorer = scorer_for(warm)
@@ -135,6 +96,64 @@ def improve(
         variables=0,
         seconds=time.monotonic() - t0,
         models=0,
+    )
+
+
+def _by_full_model(
+    p: Problem,
+    pinned: Callable[[], State],
+    base: State,
+    warm: State,
+    fairness: Fairness,
+    seconds: float,
+    workers: int,
+    seed: int,
+    clock: Clock,
+) -> Improved:
+    """One CP-SAT model of the whole festival, started from the warm start."""
+    # a few local-search sweeps first: CP-SAT starts from a better schedule
+    t_ls = time.monotonic()
+    local_search(warm, scorer_for(warm), deadline=t_ls + PRE_SEARCH * seconds)
+    seconds -= time.monotonic() - t_ls
+    spec = _full_spec(p, base, warm, fairness)
+    fixed = sum(p.festival.enterprise[pl.enterprise].expected_gmv for pl in base.sessions)
+
+    def report(value: int, objective: float, bound: float) -> None:
+        clock.report("cp-sat", fixed + value, objective, bound)
+
+    res = solve_spots(p, base, spec, time_limit=seconds, workers=workers, seed=seed, report=report)
+    state = warm
+    if res.status in ("OPTIMAL", "FEASIBLE"):
+        trial = _apply(pinned(), res.spots)
+        if len(trial.sessions) - len(base.sessions) == len(res.spots):
+            state = trial
+    return Improved(
+        state, res.status, res.objective, res.bound, res.hint_objective, res.variables,
+        res.seconds, 1, res.build_seconds,
+    )  # fmt: skip
+
+
+def _full_spec(p: Problem, base: State, warm: State, fairness: Fairness) -> ModelSpec:
+    """Every open request on every day, the warm start as the hint, the previous schedule's
+    proposed sessions as the places to stay, H8 everywhere, the fairness floor."""
+    stays = {(o.enterprise, o.streamer, o.venue, o.g) for o in p.old if o.status == "proposed"}
+    own = [pl for pl in warm.sessions if pl.status != "confirmed"]
+    req = p.town_requests()
+    return ModelSpec(
+        demands=[
+            Demand(e.id, d, min(p.day_cap[e.id], base.remaining(e.id)), 0, p.fit[e.id])
+            for e in p.festival.enterprises
+            if base.remaining(e.id) > 0 and p.fit[e.id]
+            for d in range(p.n_days)
+        ],
+        hint=[_spot(pl) for pl in own],
+        stays=stays,
+        total_cap={e: base.remaining(e) for e in base.asked if base.remaining(e) > 0},
+        h8_all=True,
+        fairness_weight=fairness.weight,
+        floor={t: math.ceil(fairness.min_share * n - 1e-9) for t, n in req.items()}
+        if fairness.min_share
+        else {},
     )
 
 

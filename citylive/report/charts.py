@@ -129,15 +129,7 @@ def daily_lines_chart(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="11" role="img">'
     ]
-    spans: list[tuple[str, int, int]] = []
-    for i, w in enumerate(windows):
-        if w is None:
-            continue
-        if spans and spans[-1][0] == w and spans[-1][2] == i - 1:
-            spans[-1] = (w, spans[-1][1], i)
-        else:
-            spans.append((w, i, i))
-    for w, a, b in spans:
+    for w, a, b in _spans(windows):
         x0, x1 = x(a) - step / 2, x(b) + step / 2
         if w == "festival":
             parts.append(
@@ -165,16 +157,32 @@ def daily_lines_chart(
                 f'<text x="{x(i):.1f}" y="{top_pad + plot_h + 16}" text-anchor="middle">{_esc(d[5:])}</text>'
             )
     for k, (label, values) in enumerate(series):
-        color = PALETTE[k % len(PALETTE)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
-        parts.append(
-            f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{points}">'
-            f"<title>{_esc(label)}</title></polyline>"
-        )
-        ly = top_pad + 14 + k * 16
-        parts.append(
-            f'<rect x="{left + plot_w + 12}" y="{ly - 9}" width="10" height="10" fill="{color}"/>'
-            f'<text x="{left + plot_w + 26}" y="{ly}">{_esc(_short(label, 10))}</text>'
-        )
+        parts.append(_line_and_key(k, label, points, left + plot_w, top_pad))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _spans(windows: list[str | None]) -> list[tuple[str, int, int]]:
+    """Runs of days in one window: (window, first day, last day)."""
+    spans: list[tuple[str, int, int]] = []
+    for i, w in enumerate(windows):
+        if w is None:
+            continue
+        if spans and spans[-1][0] == w and spans[-1][2] == i - 1:
+            spans[-1] = (w, spans[-1][1], i)
+        else:
+            spans.append((w, i, i))
+    return spans
+
+
+def _line_and_key(k: int, label: str, points: str, right: float, top_pad: int) -> str:
+    """One group's line, and its entry in the key to the right of the plot."""
+    color = PALETTE[k % len(PALETTE)]
+    ly = top_pad + 14 + k * 16
+    return (
+        f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{points}">'
+        f"<title>{_esc(label)}</title></polyline>"
+        f'<rect x="{right + 12}" y="{ly - 9}" width="10" height="10" fill="{color}"/>'
+        f'<text x="{right + 26}" y="{ly}">{_esc(_short(label, 10))}</text>'
+    )
