@@ -84,103 +84,115 @@ def _flags(
         sid = r["key"]
         if sid not in sessions:
             continue
-        orders = r["orders"]
-        rate = r["refund_rate"] or 0.0
-        if (
-            orders >= cfg.flag_min_orders
-            and rate >= cfg.flag_refund_rate_min
-            and rate > cfg.flag_refund_rate_factor * festival_rate
+        for kind, found in (
+            ("refund", _refund(r, cfg, festival_rate)),
+            ("buyers", _buyers(r, cfg, top.get(sid))),
+            ("conversion", _conversion(r, cfg)),
+            ("claim", _claim(r, cfg)),
         ):
-            flags.append(
-                make(
-                    "refund",
-                    sid,
-                    f"退款率 {rate:.0%}，全节平均 {festival_rate:.0%} (refund rate {rate:.0%} vs festival {festival_rate:.0%})",
-                    {
-                        "refund_rate": rate,
-                        "festival_refund_rate": festival_rate,
-                        "orders": orders,
-                        "refunded_orders": r["refunded_orders"],
-                    },
-                )
-            )
-        if orders >= cfg.flag_min_orders and sid in top:
-            counts = top[sid]
-            share = round(sum(n for _, n in counts) / orders, 4)
-            if share > cfg.flag_top_buyers_share:
-                flags.append(
-                    make(
-                        "buyers",
-                        sid,
-                        f"前 {len(counts)} 个买家占 {share:.0%} 的订单 (top {len(counts)} buyers hold {share:.0%} of orders)",
-                        {
-                            "top_buyers": [{"buyer": b, "orders": n} for b, n in counts],
-                            "share": share,
-                            "orders": orders,
-                        },
-                    )
-                )
-        conversion = r.get("conversion")
-        if conversion is not None and conversion > cfg.flag_conversion_max:
-            flags.append(
-                make(
-                    "conversion",
-                    sid,
-                    f"转化率 {conversion:.0%}（买家 {r['buyers']} / 场观 {r['views']}）(conversion beyond plausible)",
-                    {
-                        "conversion": conversion,
-                        "buyers": r["buyers"],
-                        "views": r["views"],
-                        "threshold": cfg.flag_conversion_max,
-                    },
-                )
-            )
-        claimed = r.get("claimed_gmv")
-        if claimed is not None:
-            claimed_fen = int(Decimal(claimed) * 100)
-            computed_fen = int(Decimal(r["computed_gmv_of_claims"]) * 100)
-            if claimed_fen > cfg.flag_claim_ratio * computed_fen:
-                ratio = round(claimed_fen / computed_fen, 2) if computed_fen else None
-                flags.append(
-                    make(
-                        "claim",
-                        sid,
-                        f"自报 GMV ¥{claimed}，订单数据 ¥{yuan(computed_fen)} (claimed vs computed"
-                        + (f", {ratio}×)" if ratio else ")"),
-                        {
-                            "claimed_gmv": claimed,
-                            "computed_gmv": yuan(computed_fen),
-                            "gap": yuan(claimed_fen - computed_fen),
-                            "ratio": ratio,
-                        },
-                    )
-                )
+            if found is not None:
+                flags.append(make(kind, sid, *found))
     flags.extend(_brushing(conn, festival_id, town, sessions))
     for d in loss_leaders(depth_figures(db, festival_id, cfg, town), cfg):
-        if d["session_id"] not in sessions:
-            continue
-        deep = [p for p in d["products"] if p["depth"] is not None and p["deep_gmv"] != "0.00"]
-        flags.append(
-            make(
-                "loss_leader",
-                d["session_id"],
-                f"{d['deep_share']:.0%} 的 GMV 低于节前中位价 {cfg.discount_depth:.0%} 以上 "
-                f"({d['deep_share']:.0%} of GMV sold at least {cfg.discount_depth:.0%} below the "
-                "pre-festival median price)",
-                {
-                    "deep_share": d["deep_share"],
-                    "gmv": d["gmv"],
-                    "deep_gmv": d["deep_gmv"],
-                    "new_gmv": d["new_gmv"],
-                    "products": deep[:5],
-                },
-            )
-        )
+        if d["session_id"] in sessions:
+            flags.append(make("loss_leader", d["session_id"], *_loss_leader(d, cfg)))
     if town is None:
         flags.extend(_clashes(conn, festival_id))
     order = {k: i for i, k in enumerate(KINDS)}
     flags.sort(key=lambda f: (f.session_id is None, f.session_id or f.enterprise, order[f.kind]))
     return [f.as_dict() for f in flags]
+
+
+Found = tuple[str, dict[str, Any]] | None  # a flag's message and evidence, or no flag
+
+
+def _refund(r: dict[str, Any], cfg: Settings, festival_rate: float) -> Found:
+    orders = r["orders"]
+    rate = r["refund_rate"] or 0.0
+    if not (
+        orders >= cfg.flag_min_orders
+        and rate >= cfg.flag_refund_rate_min
+        and rate > cfg.flag_refund_rate_factor * festival_rate
+    ):
+        return None
+    return (
+        f"退款率 {rate:.0%}，全节平均 {festival_rate:.0%} (refund rate {rate:.0%} vs festival {festival_rate:.0%})",
+        {
+            "refund_rate": rate,
+            "festival_refund_rate": festival_rate,
+            "orders": orders,
+            "refunded_orders": r["refunded_orders"],
+        },
+    )
+
+
+def _buyers(r: dict[str, Any], cfg: Settings, counts: list[tuple[str, int]] | None) -> Found:
+    orders = r["orders"]
+    if orders < cfg.flag_min_orders or counts is None:
+        return None
+    share = round(sum(n for _, n in counts) / orders, 4)
+    if not share > cfg.flag_top_buyers_share:
+        return None
+    return (
+        f"前 {len(counts)} 个买家占 {share:.0%} 的订单 (top {len(counts)} buyers hold {share:.0%} of orders)",
+        {
+            "top_buyers": [{"buyer": b, "orders": n} for b, n in counts],
+            "share": share,
+            "orders": orders,
+        },
+    )
+
+
+def _conversion(r: dict[str, Any], cfg: Settings) -> Found:
+    conversion = r.get("conversion")
+    if conversion is None or not conversion > cfg.flag_conversion_max:
+        return None
+    return (
+        f"转化率 {conversion:.0%}（买家 {r['buyers']} / 场观 {r['views']}）(conversion beyond plausible)",
+        {
+            "conversion": conversion,
+            "buyers": r["buyers"],
+            "views": r["views"],
+            "threshold": cfg.flag_conversion_max,
+        },
+    )
+
+
+def _claim(r: dict[str, Any], cfg: Settings) -> Found:
+    claimed = r.get("claimed_gmv")
+    if claimed is None:
+        return None
+    claimed_fen = int(Decimal(claimed) * 100)
+    computed_fen = int(Decimal(r["computed_gmv_of_claims"]) * 100)
+    if not claimed_fen > cfg.flag_claim_ratio * computed_fen:
+        return None
+    ratio = round(claimed_fen / computed_fen, 2) if computed_fen else None
+    return (
+        f"自报 GMV ¥{claimed}，订单数据 ¥{yuan(computed_fen)} (claimed vs computed"
+        + (f", {ratio}×)" if ratio else ")"),
+        {
+            "claimed_gmv": claimed,
+            "computed_gmv": yuan(computed_fen),
+            "gap": yuan(claimed_fen - computed_fen),
+            "ratio": ratio,
+        },
+    )
+
+
+def _loss_leader(d: dict[str, Any], cfg: Settings) -> tuple[str, dict[str, Any]]:
+    deep = [p for p in d["products"] if p["depth"] is not None and p["deep_gmv"] != "0.00"]
+    return (
+        f"{d['deep_share']:.0%} 的 GMV 低于节前中位价 {cfg.discount_depth:.0%} 以上 "
+        f"({d['deep_share']:.0%} of GMV sold at least {cfg.discount_depth:.0%} below the "
+        "pre-festival median price)",
+        {
+            "deep_share": d["deep_share"],
+            "gmv": d["gmv"],
+            "deep_gmv": d["deep_gmv"],
+            "new_gmv": d["new_gmv"],
+            "products": deep[:5],
+        },
+    )
 
 
 def _sessions(conn: Connection, festival_id: str) -> dict[str, Any]:
