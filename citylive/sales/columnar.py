@@ -17,9 +17,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from citylive.sales.platforms import AFTER_SALE_REFUNDED, STATUS_NOT_STANDING, STATUS_STANDING
+from citylive.sales.platforms import (
+    AFFILIATE_MARKS,
+    AFTER_SALE_REFUNDED,
+    LIVE_ROOM_YES,
+    NO_REFUND,
+    STATUS_NOT_STANDING,
+    STATUS_REFUNDED,
+    STATUS_STANDING,
+    STATUS_UNPAID,
+    header_key,
+)
 from citylive.sales.readers import Block
 from citylive.sales.rows import LINE_KEY_LENGTH, Layout, Line, Owner, Refused, parse_row
+from citylive.sales.split import per_order_split, weights_of
 from citylive.sales.values import MAX_LINE_FEN
 
 LINE_SCHEMA = pa.schema(
@@ -39,17 +50,28 @@ LINE_SCHEMA = pa.schema(
         ("note", pa.string()),
         ("product", pa.string()),
         ("product_title", pa.string()),
+        ("live_room", pa.bool_()),
+        ("affiliate", pa.bool_()),
     ]
 )
 # control characters and the BOM: such a cell is read the reference way
 CONTROL_RE = r"[\x00-\x1f\x7f-\x9f\x{feff}]"
 MONEY_RE = r"^(?P<y>\d{1,13})(?:\.(?P<f>\d{1,2}))?$"
 TIME_RE = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"
+SHORT_TIME_RE = r"^\d{4}-\d\d-\d\d \d\d:\d\d$"
 _STANDING = pa.array(sorted(STATUS_STANDING))
 _NOT_STANDING = pa.array(sorted(STATUS_NOT_STANDING))
 _REFUNDED = pa.array(sorted(AFTER_SALE_REFUNDED))
 _EMPTY = pa.array(["", "-", "--"])
-_STATUSES = pa.array(sorted(STATUS_STANDING | STATUS_NOT_STANDING))
+_UNPAID = pa.array(sorted(STATUS_UNPAID))
+_REFUNDED_STATUS = pa.array(sorted(STATUS_REFUNDED))
+_NOT_STANDING_ALL = pa.array(sorted(STATUS_NOT_STANDING | STATUS_REFUNDED))
+_STATUSES = pa.array(
+    sorted(STATUS_STANDING | STATUS_NOT_STANDING | STATUS_UNPAID | STATUS_REFUNDED)
+)
+_NO_REFUND = pa.array(sorted(NO_REFUND))
+_LIVE_YES = pa.array(sorted(LIVE_ROOM_YES))
+_AFFILIATE_RE = "|".join(AFFILIATE_MARKS)
 _AFTER_SALES = pa.array(
     ["", "-", "无售后或售后取消", "售后关闭", "退款中", *sorted(AFTER_SALE_REFUNDED)]
 )
@@ -90,8 +112,14 @@ def _money(t: Any) -> tuple[Any, Any]:
 
 
 def _local_times(t: Any, tz: str) -> tuple[Any, Any, Any]:
-    """Local `YYYY-MM-DD HH:MM:SS` -> (UTC timestamps, empty, ok)."""
+    """Local `YYYY-MM-DD HH:MM:SS` (or with slashes, or without seconds) -> (UTC timestamps,
+    empty, ok)."""
     empty = pc.is_in(t, value_set=_EMPTY)
+    if pc.any(pc.match_substring(t, "/")).as_py():
+        t = pc.replace_substring(t, "/", "-")
+    short = pc.match_substring_regex(t, SHORT_TIME_RE)
+    if pc.any(short).as_py():
+        t = pc.if_else(short, pc.binary_join_element_wise(t, ":00", ""), t)
     shaped = pc.match_substring_regex(t, TIME_RE)
     text = pc.if_else(shaped, t, pa.scalar(None, pa.string()))
     fmt = "%Y-%m-%d %H:%M:%S"
@@ -154,7 +182,9 @@ def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parse
     need(time_ok)
     status = _known_or_clean(c[h.status], _STATUSES)
     standing = pc.is_in(status, value_set=_STANDING)
-    need(pc.or_(standing, pc.is_in(status, value_set=_NOT_STANDING)))
+    not_paid = pc.is_in(status, value_set=_UNPAID)
+    need(pc.or_(pc.or_(standing, not_paid), pc.is_in(status, value_set=_NOT_STANDING_ALL)))
+    unpaid = pc.or_(unpaid, not_paid)
     stands = standing
     after: Any = pa.nulls(n, pa.string())
     if h.after is not None:
@@ -166,7 +196,7 @@ def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parse
     refund: Any = pa.array(np.zeros(n, dtype=np.int64))
     if h.refund is not None:
         text = clean(c[h.refund])
-        blank = pc.is_in(text, value_set=_EMPTY)
+        blank = pc.is_in(text, value_set=_NO_REFUND)
         value, refund_ok = _money(text)
         need(pc.or_(blank, pc.and_(refund_ok, pc.less_equal(value, MAX_LINE_FEN))))
         refund = pc.if_else(blank, 0, value)
@@ -204,6 +234,19 @@ def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parse
     product = pc.coalesce(product, pc.utf8_slice_codeunits(title, 0, 128))
     if h.line is None:  # as rows.line_key: the product keys the line
         line_id = pc.utf8_slice_codeunits(pc.fill_null(product, ""), 0, LINE_KEY_LENGTH)
+    live_room: Any = pa.nulls(n, pa.bool_())
+    if h.live_room is not None:
+        live = clean(c[h.live_room])
+        live_room = pc.if_else(
+            pc.is_in(live, value_set=_EMPTY),
+            pa.scalar(None, pa.bool_()),
+            pc.is_in(pc.utf8_lower(live), value_set=_LIVE_YES),
+        )
+    affiliate: Any = pa.array(np.zeros(n, dtype=bool))
+    if h.channel is not None:
+        affiliate = pc.match_substring_regex(c[h.channel], _AFFILIATE_RE)
+    if h.streamer is not None and header_key(h.name(h.streamer)).startswith("cps"):
+        affiliate = pc.or_(affiliate, pc.greater(pc.utf8_length(account), 0))
     refund_fen = pc.if_else(
         pc.greater(refund, 0),
         refund,
@@ -230,6 +273,8 @@ def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parse
             note,
             product,
             title,
+            live_room,
+            affiliate,
         ],
         schema=LINE_SCHEMA,
     ).filter(fast)
@@ -246,6 +291,8 @@ def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parse
             refused.append(got)
     if lines:
         table = pa.concat_tables([table, lines_table(lines)]).sort_by("row_number")
+    if h.columns.per_order and table.num_rows:
+        table = per_order_split(table, weights_of(block, h), block.numbers)
     return Parsed(table, refused)
 
 
