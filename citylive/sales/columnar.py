@@ -246,7 +246,9 @@ def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parse
     if h.channel is not None:
         affiliate = pc.match_substring_regex(c[h.channel], _AFFILIATE_RE)
     if h.streamer is not None and header_key(h.name(h.streamer)).startswith("cps"):
-        affiliate = pc.or_(affiliate, pc.greater(pc.utf8_length(account), 0))
+        named = pc.greater(pc.utf8_length(account), 0)
+        affiliate = pc.or_(affiliate, named)
+        account = pc.if_else(named, account, pa.scalar(None, pa.string()))
     refund_fen = pc.if_else(
         pc.greater(refund, 0),
         refund,

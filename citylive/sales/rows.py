@@ -284,8 +284,10 @@ def _line(
 ) -> Line:
     """Who sold the row and what: account, shop, buyer, note, product, live room."""
     account = None
+    cps = h.streamer is not None and header_key(h.name(h.streamer)).startswith("cps")
     if h.streamer is not None:
-        account = CONTROL.sub("", clean_text(cells[h.streamer]))[:128]
+        # a blank CPS达人ID: no affiliate, and no account named either
+        account = CONTROL.sub("", clean_text(cells[h.streamer]))[:128] or (None if cps else "")
         other = owner.foreign_accounts.get(account) if account else None
         if other is not None:
             raise _Refuse(
@@ -311,7 +313,7 @@ def _line(
         line_id = line_key(product)
     live_room = live_room_of(cells[h.live_room]) if h.live_room is not None else None
     affiliate = h.channel is not None and is_affiliate_channel(clean_text(cells[h.channel]))
-    if h.streamer is not None and header_key(h.name(h.streamer)).startswith("cps") and account:
+    if cps and account:
         affiliate = True  # a CPS account is an affiliate's by definition
     refund = m.refund if m.refund else (m.amount if not m.stands and m.paid_at else 0)
     return Line(
