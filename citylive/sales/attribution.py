@@ -125,6 +125,17 @@ class KeyWindows:
                 self.allowed[i, code[a]] = True
         self.any_account = np.array([not w.accounts for w in windows], dtype=bool)
 
+    def others(self, streamer_account: Any) -> Any:
+        """Lines sold by an account no session of the key streams from (an affiliate's):
+        False everywhere when a session's streamer has no account on the platform (then
+        nothing tells a streamer's line from an affiliate's) or there is no session."""
+        n = len(streamer_account)
+        if not self.windows or self.any_account.any():
+            return pa.array(np.zeros(n, dtype=bool))
+        named = pc.greater(pc.fill_null(pc.utf8_length(streamer_account), 0), 0)
+        known = pc.fill_null(pc.is_in(streamer_account, value_set=self.account_set), False)
+        return pc.and_(named, pc.invert(known))
+
     def match_columns(
         self,
         paid_at: Any,

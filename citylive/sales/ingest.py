@@ -247,6 +247,10 @@ def _parse_into(
         for block in export.blocks():
             got = parse_block(block, layout, festival.tz, owner)
             lines = got.lines
+            if layout.streamer is not None:
+                i = lines.schema.get_field_index("affiliate")
+                others = windows.others(lines["streamer_account"])
+                lines = lines.set_column(i, "affiliate", pc.or_(lines["affiliate"], others))
             sessions = windows.match_columns(
                 lines["paid_at"], lines["streamer_account"], lines["live_room"], lines["affiliate"]
             )
