@@ -15,6 +15,7 @@ import argparse
 import json
 import random
 import sys
+import zlib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,22 @@ NAMED_ENTERPRISES: list[dict[str, Any]] = [
     },
 ]
 
+def daren_id(streamer: str, platform: str) -> int:
+    """A streamer's account number on douyin or kuaishou (达人ID: 12 digits, as real ones),
+    the same for the same streamer every time."""
+    return 10**11 + zlib.crc32(f"{streamer}/{platform}".encode()) * 211 % (9 * 10**11)
+
+
+def accounts_of(streamer: str, platforms: list[str]) -> dict[str, Any]:
+    """Numbers on the platforms whose exports name the streamer by number, names elsewhere."""
+    return {
+        p: daren_id(streamer, p)
+        if p in ("douyin", "kuaishou")
+        else f"{streamer.replace('-', '_')}_{p}"
+        for p in platforms
+    }
+
+
 NAMED_STREAMERS: list[dict[str, Any]] = [
     {
         "id": "ren-jing",
@@ -211,7 +228,7 @@ NAMED_STREAMERS: list[dict[str, Any]] = [
         "industries": ["apparel", "cosmetics", "snacks"],
         "platforms": ["douyin"],
         "max_sessions_per_day": 1,
-        "accounts": {"douyin": "renjing_live"},
+        "accounts": {"douyin": 108314295234},
     },
     *[
         {
@@ -222,7 +239,7 @@ NAMED_STREAMERS: list[dict[str, Any]] = [
             "platforms": ["douyin", "taobao", "jd"],
             "max_sessions_per_day": 1,
             "employer": "vatti",
-            "accounts": {"douyin": f"vatti_host_{i}"},
+            "accounts": {"douyin": daren_id(f"vatti-host-{i}", "douyin")},
         }
         for i in range(1, 9)
     ],
@@ -235,7 +252,7 @@ NAMED_STREAMERS: list[dict[str, Any]] = [
             "platforms": ["taobao", "douyin"],
             "max_sessions_per_day": 1,
             "employer": "homa",
-            "accounts": {"douyin": f"homa_sales_{i}"},
+            "accounts": {"douyin": daren_id(f"homa-sales-{i}", "douyin")},
         }
         for i in range(1, 4)
     ],
@@ -447,7 +464,7 @@ def generate(
             agency = rng.choice(AGENCIES)
             if agency:
                 s["agency"] = agency
-        s["accounts"] = {p: f"{s['id'].replace('-', '_')}_{p}" for p in s["platforms"]}
+        s["accounts"] = accounts_of(s["id"], s["platforms"])
         if rng.random() < 0.1:
             s["unavailable"] = [rng.choice(day_list).isoformat()]
         strs.append(s)

@@ -38,13 +38,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import _pg  # noqa: E402
-from demo.exports import HEADERS as EXPORT_HEADERS  # noqa: E402
+from citylive.sales.headers import EXPORT_HEADERS, layout_of  # noqa: E402
+from citylive.sales.platforms import find, header_key  # noqa: E402
 from demo.exports import daily_trade  # noqa: E402
 
 PG_URL = os.environ.get(
     "CITYLIVE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-HEADERS = EXPORT_HEADERS["douyin"]
+HEADERS = EXPORT_HEADERS["douyin"]  # the 抖店 export's own header row
+LIMING = "108314295234"  # li-ming's 达人ID on douyin (the festival file gets it in prepare)
 # title, id, list price (fen); the last is new at the festival
 PRODUCTS = [
     ("LED吸顶灯 客厅卧室", "3456000", 12900),
@@ -78,6 +80,17 @@ def write_file(path: Path, lines: int, seed: int = 7) -> None:
     sessions on its two days, a loss-leader session, a product new at the festival, buyers
     the sessions brought coming back; GBK."""
     rng = random.Random(seed)
+    keys = [header_key(h) for h in HEADERS]
+    cols = layout_of("douyin")
+    at_ = {
+        role: find(keys, getattr(cols, role))
+        for role in (
+            "order_id", "line_id", "product_title", "product_id", "quantity", "unit_price",
+            "amount", "paid_at", "status", "after_sale", "streamer", "live_room", "channel",
+            "note", "buyer",
+        )
+    }  # fmt: skip
+    nick = HEADERS.index("达人昵称")
     statuses = ["已完成"] * 90 + ["已发货"] * 5 + ["已关闭"] * 3 + ["待发货"] * 2
     after = ["-"] * 90 + ["退款成功"] * 6 + ["售后关闭"] * 4
     weights = _day_weights()
@@ -112,9 +125,7 @@ def write_file(path: Path, lines: int, seed: int = 7) -> None:
                     )
                 paid = at.strftime("%Y-%m-%d %H:%M:%S")
                 status, after_sale = rng.choice(statuses), rng.choice(after)
-                account = (
-                    rng.choice(["liming_dy"] * 8 + ["other_daren", ""]) if festival_day else ""
-                )
+                account = rng.choice([LIMING] * 8 + ["70012345678", ""]) if festival_day else ""
                 if (
                     day >= FIRST_DAY + timedelta(days=FESTIVAL_DAYS)
                     and regulars
@@ -145,24 +156,27 @@ def write_file(path: Path, lines: int, seed: int = 7) -> None:
                     bad = n % 100_000 == 0  # a few bad rows, as real files have
                     amount = "12.3.4" if bad else f"{qty * price // 100}.{qty * price % 100:02d}"
                     note = "刷单" if n % 50_000 == 1 else ""
-                    w.writerow(
-                        [
-                            f"\t{oid}",
-                            f"\t{oid}{i + 1:02d}",
-                            title,
-                            f"\t{pid}",
-                            qty,
-                            amount,
-                            paid,
-                            status,
-                            after_sale,
-                            account,
-                            "李明" if account == "liming_dy" else "",
-                            "直播",
-                            note,
-                            buyer,
-                        ]
-                    )
+                    row = [""] * len(HEADERS)
+                    for role, value in (
+                        ("order_id", f"\t{oid}"),
+                        ("line_id", f"\t{oid}{i + 1:02d}"),
+                        ("product_title", title),
+                        ("product_id", f"\t{pid}"),
+                        ("quantity", qty),
+                        ("unit_price", f"{price // 100}.{price % 100:02d}"),
+                        ("amount", amount),
+                        ("paid_at", paid),
+                        ("status", status),
+                        ("after_sale", after_sale),
+                        ("streamer", f"\t{account}" if account else ""),
+                        ("live_room", "直播" if slot is not None else "商品卡"),
+                        ("channel", "精选联盟" if account == "70012345678" else "自然流量"),
+                        ("note", note),
+                        ("buyer", buyer),
+                    ):
+                        row[at_[role]] = value  # type: ignore[index]
+                    row[nick] = "李明" if account == LIMING else ""
+                    w.writerow(row)
 
 
 def fresh_schema_url() -> tuple[str, str]:
@@ -184,7 +198,15 @@ def prepare(url: str) -> None:
 
     engine = make_engine(url)
     init_db(engine)
-    festival = load_festival(ROOT / "examples" / "small.yaml")
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "examples" / "small.yaml").read_text(encoding="utf-8"))
+    for s in doc["streamers"]:
+        if s["id"] == "li-ming":
+            s["accounts"] = {"douyin": int(LIMING)}  # a 达人ID is a number
+    path = Path(tempfile.mkdtemp(prefix="citylive-bench-")) / "small.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    festival = load_festival(path)
     with Session(engine) as db:
         import_festival(db, festival)
         n = 0

@@ -2,9 +2,14 @@
 
     python -m demo.exports --festival zs-2020 --out /tmp/exports     # uses CITYLIVE_DATABASE_URL
 
-One file per enterprise and platform, shaped as each back end writes it: douyin as GBK CSV
-(Excel on Chinese Windows) with tab-guarded ids, taobao as UTF-8 CSV with a BOM, jd as UTF-8
-CSV, pdd and kuaishou as XLSX, 1688 as GB18030 CSV.  Each file covers the festival's windows
+One file per enterprise and platform, in the platform's real layout (the whole header row of
+citylive/sales/headers.py; rows written by demo/export_rows.py): douyin UTF-8 with a BOM and
+tab-guarded ids, numeric 达人IDs, 流量体裁 and 流量来源; taobao's 订单明细 item lines; jd GBK with
+`="..."` ids and the order's 应付金额 on each item row; pdd and kuaishou XLSX with their
+live-room columns (and kuaishou's 分销 lines with a CPS达人ID); 1688 XLSX with the order's
+cells merged over its item rows.  Each enterprise sells products of its industry, and each
+platform's statuses are its own (paid, shipped, closed, unpaid, refunded).  Each file covers
+the festival's windows
 (`sales_windows`, 28 days before and after by default): a steady trade before, with weekends a
 little busier and a warm-up in the last week; the festival's sessions (most orders inside
 their slot, some in the 30 minutes after it, some later that day); after it, a rise that decays
@@ -13,6 +18,7 @@ product's list price with the occasional coupon; a few products are new at the f
 Also written on purpose:
 - a few loss-leader sessions, selling one product at well under half its price before;
 - a few bad rows (bad money, a missing order id, an unknown status, an impossible time);
+- a few orders sold by affiliates (精选联盟, 分销) and a few never paid;
 - one duplicated file (the same export downloaded twice);
 - one streamer whose self-reported GMV is far above what the exports show;
 - one session whose merchant notes mark orders 刷单, bought by a few accounts.
@@ -31,140 +37,34 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 import models
-from citylive.festival import Festival
 from citylive.festival.storage import load_stored_festival
+from citylive.sales.attribution import account_names
+from demo.export_rows import FORMAT, ONE_LINE, export_rows, products_of, write_export
 from models.enums import LIVE_STATUSES
 
 FIGURES_FILE = Path("figures") / "session_figures.csv"
 
-HEADERS: dict[str, list[str]] = {
-    "douyin": [
-        "主订单编号",
-        "子订单编号",
-        "选购商品",
-        "商品ID",
-        "商品数量",
-        "订单应付金额",
-        "支付完成时间",
-        "订单状态",
-        "售后状态",
-        "达人ID",
-        "达人昵称",
-        "流量来源",
-        "商家备注",
-        "买家昵称",
-    ],
-    "taobao": [
-        "订单编号",
-        "买家会员名",
-        "买家实际支付金额",
-        "订单状态",
-        "订单付款时间",
-        "宝贝标题",
-        "宝贝总数量",
-        "店铺名称",
-        "退款金额",
-        "订单备注",
-    ],
-    "jd": [
-        "订单号",
-        "商品ID",
-        "商品名称",
-        "订购数量",
-        "下单帐号",
-        "应付金额",
-        "付款确认时间",
-        "订单状态",
-        "商家备注",
-    ],
-    "pdd": [
-        "商品",
-        "订单号",
-        "订单状态",
-        "用户实付金额(元)",
-        "商品数量(件)",
-        "订单成交时间",
-        "售后状态",
-        "商品id",
-        "商家备注",
-    ],
-    "1688": [
-        "订单编号",
-        "买家会员名",
-        "货品标题",
-        "数量",
-        "实付款(元)",
-        "订单状态",
-        "订单付款时间",
-        "退货状态",
-        "卖家备注",
-    ],
-    "kuaishou": [
-        "订单号",
-        "商品ID",
-        "商品名称",
-        "商品数量",
-        "实付款",
-        "支付时间",
-        "订单状态",
-        "售后状态",
-        "主播ID",
-        "商家备注",
-    ],
-}
-# how each platform's back end saves its export
-FORMAT = {
-    "douyin": "gbk",
-    "taobao": "utf-8-sig",
-    "jd": "utf-8",
-    "pdd": "xlsx",
-    "1688": "gb18030",
-    "kuaishou": "xlsx",
-}
-PRODUCTS = [
-    "LED吸顶灯",
-    "水晶吊灯",
-    "护眼台灯",
-    "牛仔裤",
-    "休闲衬衫",
-    "连衣裙",
-    "智能门锁",
-    "电饭煲",
-    "纸巾 24 包",
-    "儿童推车",
-    "腊肠礼盒",
-    "红木茶几",
-    "发财树盆栽",
-    "保湿面霜",
-]
-
 
 class _Order:
-    __slots__ = ("order_id", "lines", "paid", "buyer", "status", "after", "note", "account")
+    __slots__ = (
+        "order_id", "lines", "paid", "buyer", "state", "note", "account", "live", "affiliate",
+    )  # fmt: skip
 
     def __init__(self, order_id: str, paid: datetime | None, buyer: str, account: str):
         self.order_id = order_id
         self.lines: list[tuple[str, str, str, int, int]] = []  # line id, title, id, qty, fen
         self.paid = paid
         self.buyer = buyer
-        self.status = "已完成"
-        self.after = "-"
+        self.state = "done"  # done, transit, closed, unpaid, refunded (export_rows.STATES)
         self.note = ""
         self.account = account
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
-def _local(dt: datetime | None, festival: Festival) -> str:
-    return dt.astimezone(festival.tz).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
+        self.live = False  # made in a session's live room
+        self.affiliate = False  # sold by an affiliate (精选联盟, 分销): `account` is theirs
 
 
 def daily_trade(offset: int, days: int, retained: float = 1.0) -> float:
@@ -240,7 +140,7 @@ def write_exports(
     first, last = festival.days[0], festival.days[-1]
     windows = festival.doc.sales_windows
     for file_no, ((enterprise, platform), group) in enumerate(sorted(by_file.items())):
-        titles = rng.sample(PRODUCTS, 5)
+        titles = rng.sample(products_of(festival.enterprise[enterprise].industry), 5)
         shop = _Shop(
             titles,
             [f"{3_000_000 + file_no * 10 + k}" for k in range(5)],
@@ -268,9 +168,9 @@ def write_exports(
             o = _Order(f"{platform[:2].upper()}{seed}{counter:08d}", paid, buyer, account)
             i = shop.pick(rng, festival_day)
             coupon = 0.9 if rng.random() < 0.15 else 1.0
-            for k in range(1 if rng.random() < 0.8 else 2):
-                if k and platform == "douyin":  # one row per item: the second can differ
-                    i = shop.pick(rng, festival_day)
+            for k in range(1 if rng.random() < 0.8 or platform in ONE_LINE else 2):
+                if k:  # one row per item: the second is another product
+                    i = (i + 1 + rng.randrange(shop.new_from - 1)) % shop.new_from
                 o.lines.append(
                     (
                         f"{o.order_id}{k + 1:02d}",
@@ -281,16 +181,17 @@ def write_exports(
                     )
                 )
             q = rng.random()
-            if q < 0.02:
-                o.status = "已关闭"
-            elif q < 0.05:
-                o.after = "退款成功"
+            states = ((0.01, "unpaid"), (0.03, "closed"), (0.06, "refunded"), (0.12, "transit"))
+            o.state = next((state for p, state in states if q < p), "done")
+            if o.state == "unpaid":
+                o.paid = None
             orders.append(o)
             return o
 
         for s in group:
             streamer = festival.streamer.get(s.streamer)
-            account = (streamer.accounts.get(platform, "") if streamer else "") or ""
+            names = account_names(streamer.accounts.get(platform)) if streamer else ()
+            account = names[0] if names else ""
             span = (s.end - s.start).total_seconds()
             for _ in range(rng.randint(*orders_per_session)):
                 r = rng.random()
@@ -300,7 +201,8 @@ def write_exports(
                     paid = s.end + timedelta(seconds=rng.uniform(0, 29 * 60))
                 else:  # the sales that stay after the session
                     paid = s.end + timedelta(hours=rng.uniform(1, 20))
-                o = order(paid, f"buyer_{rng.randrange(4000):04d}", account, True)
+                o = order(paid, f"buyer_{rng.randrange(4000):04d}", str(account), True)
+                o.live = True
                 if s.id in leaders and rng.random() < 0.75:
                     # the loss leader: the dearest product, three for the price of one
                     i = max(range(shop.new_from), key=lambda k: shop.prices[k])
@@ -308,11 +210,11 @@ def write_exports(
                 if s.id == brushing and rng.random() < 0.5:
                     o.note = "刷单 返现"
                     o.buyer = rng.choice(("shuadan_01", "shuadan_02"))
-                    o.after = "-"
-                    o.status = "已完成"
+                    o.state = "done"
+                    o.paid = paid
                 elif s.start <= paid < s.end + timedelta(minutes=30):
                     regulars.append(o.buyer)
-                if s.start <= paid < s.end:  # what the agency saw on air (grace minutes aside)
+                if o.paid and s.start <= paid < s.end:  # what the agency saw on air
                     computed[s.id] += sum(q_ * fen for *_, q_, fen in o.lines)
         for offset in range(-windows.before_days, len(festival.days) + windows.after_days):
             day = first + timedelta(days=offset)
@@ -328,14 +230,17 @@ def write_exports(
                 )
                 back = day > last and regulars and rng.random() < 0.35
                 buyer = rng.choice(regulars) if back else f"buyer_{rng.randrange(4000):04d}"
-                order(local.replace(tzinfo=festival.tz), buyer, "", day > last)
+                # an affiliate (精选联盟, 分销) sells a few of the orders outside the sessions
+                daren = str(rng.randrange(10**11, 10**12)) if rng.random() < 0.04 else ""
+                o = order(local.replace(tzinfo=festival.tz), buyer, daren, day > last)
+                o.affiliate = bool(daren)
         orders.sort(key=lambda o: o.paid or datetime.min.replace(tzinfo=festival.tz))
-        rows = _rows(platform, orders, festival, rng, bad=(file_no % 7 == 3))
+        rows, spans = export_rows(platform, orders, festival, rng, bad=(file_no % 7 == 3))
         path = (
             out_dir
             / f"{enterprise}_{platform}_orders.{'xlsx' if FORMAT[platform] == 'xlsx' else 'csv'}"
         )
-        _write(path, HEADERS[platform], rows, FORMAT[platform])
+        write_export(path, platform, rows, spans)
         paths.append(path)
     # the same export downloaded twice
     dup = paths[0].with_name(paths[0].stem + "_重新导出" + paths[0].suffix)
@@ -343,169 +248,6 @@ def write_exports(
     paths.append(dup)
     _write_figures(out_dir / FIGURES_FILE, sessions, inflated_streamer, computed, rng)
     return paths
-
-
-def _rows(
-    platform: str, orders: list[_Order], festival: Festival, rng: random.Random, bad: bool
-) -> list[list[Any]]:
-    rows: list[list[Any]] = []
-    for o in orders:
-        paid = _local(o.paid, festival)
-        total_qty = sum(q for *_, q, _ in o.lines)
-        total = sum(q * fen for *_, q, fen in o.lines)
-        if platform == "douyin":
-            for line_id, product, product_id, qty, fen in o.lines:
-                rows.append(
-                    [
-                        f"\t{o.order_id}",
-                        f"\t{line_id}",
-                        product,
-                        f"\t{product_id}",
-                        qty,
-                        _yuan(qty * fen),
-                        paid,
-                        o.status,
-                        o.after,
-                        o.account,
-                        "",
-                        "直播",
-                        o.note,
-                        o.buyer,
-                    ]
-                )
-        elif platform == "taobao":
-            refund = _yuan(total) if o.after == "退款成功" else "0.00"
-            rows.append(
-                [
-                    o.order_id,
-                    o.buyer,
-                    f"¥{total / 100:,.2f}",
-                    "交易关闭" if o.status == "已关闭" else "交易成功",
-                    paid,
-                    o.lines[0][1],
-                    total_qty,
-                    "旗舰店",
-                    refund,
-                    o.note,
-                ]
-            )
-        elif platform == "jd":
-            status = "已取消" if o.status == "已关闭" or o.after == "退款成功" else "已完成"
-            rows.append(
-                [
-                    f'="{o.order_id}"',
-                    o.lines[0][2],
-                    o.lines[0][1],
-                    total_qty,
-                    o.buyer,
-                    _yuan(total),
-                    paid,
-                    status,
-                    o.note,
-                ]
-            )
-        elif platform == "pdd":
-            rows.append(
-                [
-                    o.lines[0][1],
-                    o.order_id,
-                    "已签收" if o.status != "已关闭" else "已取消",
-                    total / 100,
-                    total_qty,
-                    o.paid.astimezone(festival.tz).replace(tzinfo=None) if o.paid else None,
-                    "退款成功" if o.after == "退款成功" else "无售后或售后取消",
-                    o.lines[0][2],
-                    o.note,
-                ]
-            )
-        elif platform == "1688":
-            rows.append(
-                [
-                    o.order_id,
-                    o.buyer,
-                    o.lines[0][1],
-                    total_qty,
-                    f"{total / 100:,.2f}",
-                    "交易关闭" if o.status == "已关闭" else "交易成功",
-                    paid,
-                    o.after if o.after != "-" else "",
-                    o.note,
-                ]
-            )
-        else:  # kuaishou
-            rows.append(
-                [
-                    o.order_id,
-                    f"\t{o.lines[0][2]}",
-                    o.lines[0][1],
-                    total_qty,
-                    f"¥{_yuan(total)}",
-                    paid,
-                    "已关闭" if o.status == "已关闭" else "已完成",
-                    o.after,
-                    o.account,
-                    o.note,
-                ]
-            )
-    if bad and rows:
-        h = HEADERS[platform]
-        for kind in ("money", "order", "status", "time"):
-            r = list(rng.choice(rows))
-            if kind == "money":
-                r[
-                    _col(
-                        h,
-                        (
-                            "订单应付金额",
-                            "买家实际支付金额",
-                            "应付金额",
-                            "用户实付金额(元)",
-                            "实付款(元)",
-                            "实付款",
-                        ),
-                    )
-                ] = "12.3.4"
-            elif kind == "order":
-                r[_col(h, ("主订单编号", "订单编号", "订单号"))] = ""
-            elif kind == "status":
-                r[_col(h, ("订单状态",))] = "待审核"
-            else:
-                r[
-                    _col(
-                        h,
-                        (
-                            "支付完成时间",
-                            "订单付款时间",
-                            "付款确认时间",
-                            "订单成交时间",
-                            "支付时间",
-                        ),
-                    )
-                ] = "2020-13-01 10:00:00"
-            rows.insert(rng.randrange(len(rows) + 1), r)
-    return rows
-
-
-def _col(headers: list[str], names: tuple[str, ...]) -> int:
-    return next(headers.index(n) for n in names if n in headers)
-
-
-def _write(path: Path, headers: list[str], rows: list[list[Any]], fmt: str) -> None:
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("订单")
-        ws.append(headers)
-        for r in rows:
-            ws.append(r)
-        wb.save(path)
-        return
-    with path.open("w", encoding=fmt, newline="", errors="strict") as fh:
-        w = csv.writer(fh)
-        w.writerow(headers)
-        for r in rows:
-            w.writerow([str(c).replace("¥", "￥") if fmt in ("gbk", "gb18030") else c for c in r])
 
 
 def _write_figures(

@@ -60,6 +60,8 @@ class OrderLine(SQLModel, table=True):
     note: str | None = None
     product: str | None = Field(default=None, max_length=128)  # product id, else its title
     product_title: str | None = Field(default=None, max_length=200)
+    live_room: bool | None = None  # made in a live room; None: the file does not say
+    affiliate: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     session_id: str | None = Field(default=None, max_length=96)
 
 

@@ -225,7 +225,33 @@ class Streamer(_Entity):
     @field_validator("accounts", mode="before")
     @classmethod
     def _accounts(cls, v: Any) -> Any:
-        return _str_keys(v)
+        # An account may be a number (达人IDs are: `douyin: 108314295234`) or a list of them
+        # (`kuaishou: [a, "b"]`): kept as text, a list's accounts one per line.
+        v = _str_keys(v)
+        if not isinstance(v, dict):
+            return v
+
+        def one(x: Any) -> Any:
+            if isinstance(x, bool):
+                return x  # not an account: let the type check refuse it
+            if isinstance(x, int):
+                return str(x)
+            if isinstance(x, float) and x.is_integer():
+                return str(int(x))
+            return x.strip() if isinstance(x, str) else x
+
+        out: dict[str, Any] = {}
+        for k, x in v.items():
+            if isinstance(x, (list, tuple)):
+                names = [one(a) for a in x]
+                if all(isinstance(a, str) for a in names):
+                    x = "\n".join(dict.fromkeys(a for a in names if a))
+                else:
+                    x = names
+            else:
+                x = one(x)
+            out[k] = x
+        return out
 
 
 class Theme(_Entity):

@@ -1,9 +1,13 @@
 """Which session an order line counts for.
 
 An order line counts for a session when it is from that session's enterprise and platform, its
-paid time falls in the session's slot or the grace minutes after it (30 by default), and, where
-the export has a streamer column, the streamer account matches the session streamer's account
-on that platform.  Lines that match no session are kept as the enterprise's off-session sales.
+paid time falls in the session's slot or the grace minutes after it (30 by default), and the
+file does not say otherwise: where the export has a streamer column (达人ID, CPS达人ID), the
+account must be one of the session streamer's accounts on that platform (`accounts` may list
+several); a line the file marks as an affiliate's (精选联盟, 分销, a CPS达人ID) is that
+affiliate's, and a line the file says was not made in a live room (pdd 是否直播间成交, kuaishou
+订单载体, douyin 流量体裁) is off-session, even inside the slot.  Lines that match no session are
+kept as the enterprise's off-session sales.
 
 Only sessions that took place count: proposed or confirmed ones (declined and cancelled
 sessions did not go on air).  When a line's time is inside one session's slot and inside the
@@ -45,7 +49,12 @@ class Window:
     start: datetime
     end: datetime
     grace_end: datetime
-    account: str | None  # the session streamer's account on the platform, if the file names one
+    accounts: tuple[str, ...] | None  # the session streamer's accounts on the platform
+
+
+def account_names(value: str | None) -> tuple[str, ...]:
+    """A streamer's accounts on one platform as the festival file holds them (one per line)."""
+    return tuple(a for a in (value or "").split("\n") if a)
 
 
 class SessionWindows:
@@ -78,8 +87,8 @@ class SessionWindows:
         by_key: dict[tuple[str, str], list[Window]] = defaultdict(list)
         for r in rows:
             streamer = festival.streamer.get(str(r.streamer))
-            account = streamer.accounts.get(str(r.platform)) if streamer else None
-            window = Window(str(r.id), r.start, r.end, r.end + grace, account)
+            names = account_names(streamer.accounts.get(str(r.platform))) if streamer else ()
+            window = Window(str(r.id), r.start, r.end, r.end + grace, names or None)
             by_key[(str(r.enterprise), str(r.platform))].append(window)
         return cls(dict(by_key))
 
@@ -105,25 +114,52 @@ class KeyWindows:
         self.ends = np.array([micros(w.end) for w in windows], dtype=np.int64)
         self.grace_ends = np.array([micros(w.grace_end) for w in windows], dtype=np.int64)
         self.longest = int((self.grace_ends - self.starts).max()) if windows else 0
-        accounts = sorted({w.account for w in windows if w.account is not None})
+        accounts = sorted({a for w in windows for a in (w.accounts or ())})
         self.account_set = pa.array(accounts, pa.string())
         code = {a: i for i, a in enumerate(accounts)}
-        # -1: the session's streamer has no account on the platform, so any line may match
-        self.account_codes = np.array(
-            [code[w.account] if w.account is not None else -1 for w in windows], dtype=np.int64
-        )
+        # allowed[w, c]: account c is session w's streamer's; a streamer without an account
+        # on the platform (any_account) lets any line match
+        self.allowed = np.zeros((len(windows), len(accounts) + 1), dtype=bool)
+        for i, w in enumerate(windows):
+            for a in w.accounts or ():
+                self.allowed[i, code[a]] = True
+        self.any_account = np.array([not w.accounts for w in windows], dtype=bool)
 
-    def match_columns(self, paid_at: Any, streamer_account: Any) -> pa.Array:
-        """Session ids (null: off-session) for columns of paid times (UTC) and streamer
-        accounts (null: the file has no streamer column)."""
+    def others(self, streamer_account: Any) -> Any:
+        """Lines sold by an account no session of the key streams from (an affiliate's):
+        False everywhere when a session's streamer has no account on the platform (then
+        nothing tells a streamer's line from an affiliate's) or there is no session."""
+        n = len(streamer_account)
+        if not self.windows or self.any_account.any():
+            return pa.array(np.zeros(n, dtype=bool))
+        named = pc.greater(pc.fill_null(pc.utf8_length(streamer_account), 0), 0)
+        known = pc.fill_null(pc.is_in(streamer_account, value_set=self.account_set), False)
+        return pc.and_(named, pc.invert(known))
+
+    def match_columns(
+        self,
+        paid_at: Any,
+        streamer_account: Any,
+        live_room: Any = None,
+        affiliate: Any = None,
+    ) -> pa.Array:
+        """Session ids (null: off-session) for columns of paid times (UTC), streamer
+        accounts (null: the file has no streamer column), made in a live room (null: the
+        file does not say) and sold by an affiliate."""
         n = len(paid_at)
         if not self.windows or n == 0:
             return pa.nulls(n, pa.string())
+        away = np.zeros(n, dtype=bool)  # the file says: not this session's
+        if live_room is not None:
+            away |= pc.fill_null(pc.invert(live_room), False).to_numpy(zero_copy_only=False)
+        if affiliate is not None:
+            away |= pc.fill_null(affiliate, False).to_numpy(zero_copy_only=False)
         paid_valid = pc.is_valid(paid_at).to_numpy(zero_copy_only=False)
         paid = pc.fill_null(pc.cast(paid_at, pa.int64()), 0).to_numpy(zero_copy_only=False)
         no_column = pc.is_null(streamer_account).to_numpy(zero_copy_only=False)
+        # an account no session names: the last column of `allowed` (all False)
         line_code = pc.fill_null(
-            pc.index_in(streamer_account, value_set=self.account_set), -2
+            pc.index_in(streamer_account, value_set=self.account_set), len(self.account_set)
         ).to_numpy(zero_copy_only=False)
         latest = np.searchsorted(self.starts, paid, side="right") - 1
         on_air = np.full(n, -1, dtype=np.int64)
@@ -131,14 +167,13 @@ class KeyWindows:
         back = 0
         while True:
             k = latest - back
-            alive = paid_valid & (k >= 0)
+            alive = paid_valid & (k >= 0) & ~away
             kk = np.where(alive, k, 0)
             alive &= paid - self.starts[kk] <= self.longest
             if not alive.any():
                 break
             fits = alive & (paid < self.grace_ends[kk])
-            wcode = self.account_codes[kk]
-            fits &= no_column | (wcode == -1) | (line_code == wcode)
+            fits &= no_column | self.any_account[kk] | self.allowed[kk, line_code]
             airing = fits & (paid < self.ends[kk])
             on_air = np.where(airing & (on_air < 0), kk, on_air)
             in_grace = np.where(fits & ~airing & (in_grace < 0), kk, in_grace)

@@ -17,9 +17,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from citylive.sales.platforms import AFTER_SALE_REFUNDED, STATUS_NOT_STANDING, STATUS_STANDING
+from citylive.sales.platforms import (
+    AFFILIATE_MARKS,
+    AFTER_SALE_REFUNDED,
+    LIVE_ROOM_YES,
+    NO_REFUND,
+    STATUS_NOT_STANDING,
+    STATUS_REFUNDED,
+    STATUS_STANDING,
+    STATUS_UNPAID,
+    header_key,
+)
 from citylive.sales.readers import Block, Ragged
 from citylive.sales.rows import LINE_KEY_LENGTH, Layout, Line, Owner, Refused, parse_row
+from citylive.sales.split import per_order_split, weights_of
 from citylive.sales.values import MAX_LINE_FEN
 
 LINE_SCHEMA = pa.schema(
@@ -39,17 +50,28 @@ LINE_SCHEMA = pa.schema(
         ("note", pa.string()),
         ("product", pa.string()),
         ("product_title", pa.string()),
+        ("live_room", pa.bool_()),
+        ("affiliate", pa.bool_()),
     ]
 )
 # control characters and the BOM: such a cell is read the reference way
 CONTROL_RE = r"[\x00-\x1f\x7f-\x9f\x{feff}]"
 MONEY_RE = r"^(?P<y>\d{1,13})(?:\.(?P<f>\d{1,2}))?$"
 TIME_RE = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"
+SHORT_TIME_RE = r"^\d{4}-\d\d-\d\d \d\d:\d\d$"
 _STANDING = pa.array(sorted(STATUS_STANDING))
 _NOT_STANDING = pa.array(sorted(STATUS_NOT_STANDING))
 _REFUNDED = pa.array(sorted(AFTER_SALE_REFUNDED))
 _EMPTY = pa.array(["", "-", "--"])
-_STATUSES = pa.array(sorted(STATUS_STANDING | STATUS_NOT_STANDING))
+_UNPAID = pa.array(sorted(STATUS_UNPAID))
+_REFUNDED_STATUS = pa.array(sorted(STATUS_REFUNDED))
+_NOT_STANDING_ALL = pa.array(sorted(STATUS_NOT_STANDING | STATUS_REFUNDED))
+_STATUSES = pa.array(
+    sorted(STATUS_STANDING | STATUS_NOT_STANDING | STATUS_UNPAID | STATUS_REFUNDED)
+)
+_NO_REFUND = pa.array(sorted(NO_REFUND))
+_LIVE_YES = pa.array(sorted(LIVE_ROOM_YES))
+_AFFILIATE_RE = "|".join(AFFILIATE_MARKS)
 _AFTER_SALES = pa.array(
     ["", "-", "无售后或售后取消", "售后关闭", "退款中", *sorted(AFTER_SALE_REFUNDED)]
 )
@@ -90,8 +112,14 @@ def _money(t: Any) -> tuple[Any, Any]:
 
 
 def _local_times(t: Any, tz: str) -> tuple[Any, Any, Any]:
-    """Local `YYYY-MM-DD HH:MM:SS` -> (UTC timestamps, empty, ok)."""
+    """Local `YYYY-MM-DD HH:MM:SS` (or with slashes, or without seconds) -> (UTC timestamps,
+    empty, ok)."""
     empty = pc.is_in(t, value_set=_EMPTY)
+    if pc.any(pc.match_substring(t, "/")).as_py():
+        t = pc.replace_substring(t, "/", "-")
+    short = pc.match_substring_regex(t, SHORT_TIME_RE)
+    if pc.any(short).as_py():
+        t = pc.if_else(short, pc.binary_join_element_wise(t, ":00", ""), t)
     shaped = pc.match_substring_regex(t, TIME_RE)
     text = pc.if_else(shaped, t, pa.scalar(None, pa.string()))
     fmt = "%Y-%m-%d %H:%M:%S"
@@ -124,6 +152,103 @@ def _none_if_empty(a: Any) -> Any:
     return pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
 
 
+def _standing(c: list[Any], h: Layout, n: int, need: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """Status, whether the sale stood, after-sale, refund (fen) and not-paid-yet, per row."""
+    status = _known_or_clean(c[h.status], _STATUSES)
+    standing = pc.is_in(status, value_set=_STANDING)
+    not_paid = pc.is_in(status, value_set=_UNPAID)
+    need(pc.or_(pc.or_(standing, not_paid), pc.is_in(status, value_set=_NOT_STANDING_ALL)))
+    stands = standing
+    after: Any = pa.nulls(n, pa.string())
+    if h.after is not None:
+        raw = c[h.after]
+        after = _known_or_clean(raw, _AFTER_SALES)
+        after = pc.if_else(pc.equal(raw, "-"), raw, after)
+        stands = pc.and_(stands, pc.invert(pc.is_in(after, value_set=_REFUNDED)))
+        after = _none_if_empty(pc.utf8_slice_codeunits(after, 0, 32))
+    refund: Any = pa.array(np.zeros(n, dtype=np.int64))
+    if h.refund is not None:
+        text = clean(c[h.refund])
+        blank = pc.is_in(text, value_set=_NO_REFUND)
+        value, refund_ok = _money(text)
+        need(pc.or_(blank, pc.and_(refund_ok, pc.less_equal(value, MAX_LINE_FEN))))
+        refund = pc.if_else(blank, 0, value)
+        stands = pc.and_(stands, pc.equal(refund, 0))
+    return status, stands, after, refund, not_paid
+
+
+def _who(c: list[Any], h: Layout, n: int, owner: Owner, need: Any) -> dict[str, Any]:
+    """Who sold and bought each row, and what: account (checked against other enterprises'
+    streamers), shop, buyer, note, title, product, live room, affiliate."""
+    account: Any = pa.nulls(n, pa.string())
+    if h.streamer is not None:
+        account = pc.utf8_slice_codeunits(clean(c[h.streamer]), 0, 128)
+        if owner.foreign_accounts:
+            need(pc.invert(pc.is_in(account, value_set=pa.array(list(owner.foreign_accounts)))))
+    if h.shop is not None and owner.foreign_shops:
+        shop = clean(c[h.shop])
+        need(pc.invert(pc.is_in(shop, value_set=pa.array(list(owner.foreign_shops)))))
+    buyer: Any = pa.nulls(n, pa.string())
+    if h.buyer is not None:
+        buyer = pc.utf8_slice_codeunits(clean(c[h.buyer]), 0, 128)
+        buyer = _none_if_empty(buyer)
+    note: Any = pa.nulls(n, pa.string())
+    if h.note is not None:
+        note = clean(c[h.note])
+        note = _none_if_empty(note)
+    title: Any = pa.nulls(n, pa.string())
+    if h.product_title is not None:
+        title = pc.utf8_slice_codeunits(clean(c[h.product_title]), 0, 200)
+        title = _none_if_empty(title)
+    product: Any = pa.nulls(n, pa.string())
+    if h.product_id is not None:
+        product = pc.utf8_slice_codeunits(clean(c[h.product_id]), 0, 128)
+        product = _none_if_empty(product)
+    product = pc.coalesce(product, pc.utf8_slice_codeunits(title, 0, 128))
+    live_room: Any = pa.nulls(n, pa.bool_())
+    if h.live_room is not None:
+        live = clean(c[h.live_room])
+        live_room = pc.if_else(
+            pc.is_in(live, value_set=_EMPTY),
+            pa.scalar(None, pa.bool_()),
+            pc.is_in(pc.utf8_lower(live), value_set=_LIVE_YES),
+        )
+    affiliate: Any = pa.array(np.zeros(n, dtype=bool))
+    if h.channel is not None:
+        affiliate = pc.match_substring_regex(c[h.channel], _AFFILIATE_RE)
+    if h.streamer is not None and header_key(h.name(h.streamer)).startswith("cps"):
+        named = pc.greater(pc.utf8_length(account), 0)
+        affiliate = pc.or_(affiliate, named)
+        account = pc.if_else(named, account, pa.scalar(None, pa.string()))
+    return {
+        "account": account,
+        "buyer": buyer,
+        "note": note,
+        "title": title,
+        "product": product,
+        "live_room": live_room,
+        "affiliate": affiliate,
+    }
+
+
+def _slow(
+    block: Block, layout: Layout, tz: tzinfo, owner: Owner, fast: Any
+) -> tuple[list[Line], list[Refused]]:
+    """The rows the bulk reading left: read the reference way, one at a time."""
+    slow = np.flatnonzero(pc.invert(fast).to_numpy(zero_copy_only=False))
+    refused: list[Refused] = []
+    lines: list[Line] = []
+    for i in slow:
+        got = parse_row(
+            block.cells(int(i)), int(block.numbers[i]), layout, tz, owner, block.extras.get(int(i))
+        )
+        if isinstance(got, Line):
+            lines.append(got)
+        elif got is not None:
+            refused.append(got)
+    return lines, refused
+
+
 def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parsed:
     """Every row of the block: a parsed line, a refused row with its reason, or (a row of
     blanks) nothing."""
@@ -152,56 +277,18 @@ def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parse
     quantity = pc.cast(pc.if_else(qty_ok, qty_text, "1"), pa.int64())
     paid_at, unpaid, time_ok = _local_times(clean(c[h.paid]), getattr(tz, "key", str(tz)))
     need(time_ok)
-    status = _known_or_clean(c[h.status], _STATUSES)
-    standing = pc.is_in(status, value_set=_STANDING)
-    need(pc.or_(standing, pc.is_in(status, value_set=_NOT_STANDING)))
-    stands = standing
-    after: Any = pa.nulls(n, pa.string())
-    if h.after is not None:
-        raw = c[h.after]
-        after = _known_or_clean(raw, _AFTER_SALES)
-        after = pc.if_else(pc.equal(raw, "-"), raw, after)
-        stands = pc.and_(stands, pc.invert(pc.is_in(after, value_set=_REFUNDED)))
-        after = _none_if_empty(pc.utf8_slice_codeunits(after, 0, 32))
-    refund: Any = pa.array(np.zeros(n, dtype=np.int64))
-    if h.refund is not None:
-        text = clean(c[h.refund])
-        blank = pc.is_in(text, value_set=_EMPTY)
-        value, refund_ok = _money(text)
-        need(pc.or_(blank, pc.and_(refund_ok, pc.less_equal(value, MAX_LINE_FEN))))
-        refund = pc.if_else(blank, 0, value)
-        stands = pc.and_(stands, pc.equal(refund, 0))
+    status, stands, after, refund, not_paid = _standing(c, h, n, need)
+    unpaid = pc.or_(unpaid, not_paid)
     need(pc.or_(pc.invert(unpaid), pc.invert(stands)))
     line_id: Any = pa.array([""] * n, pa.string())
     if h.line is not None:
         line_id = clean(c[h.line])
         size = pc.utf8_length(line_id)
         need(pc.and_(pc.greater(size, 0), pc.less_equal(size, 64)))
-    account: Any = pa.nulls(n, pa.string())
-    if h.streamer is not None:
-        account = pc.utf8_slice_codeunits(clean(c[h.streamer]), 0, 128)
-        if owner.foreign_accounts:
-            need(pc.invert(pc.is_in(account, value_set=pa.array(list(owner.foreign_accounts)))))
-    if h.shop is not None and owner.foreign_shops:
-        shop = clean(c[h.shop])
-        need(pc.invert(pc.is_in(shop, value_set=pa.array(list(owner.foreign_shops)))))
-    buyer: Any = pa.nulls(n, pa.string())
-    if h.buyer is not None:
-        buyer = pc.utf8_slice_codeunits(clean(c[h.buyer]), 0, 128)
-        buyer = _none_if_empty(buyer)
-    note: Any = pa.nulls(n, pa.string())
-    if h.note is not None:
-        note = clean(c[h.note])
-        note = _none_if_empty(note)
-    title: Any = pa.nulls(n, pa.string())
-    if h.product_title is not None:
-        title = pc.utf8_slice_codeunits(clean(c[h.product_title]), 0, 200)
-        title = _none_if_empty(title)
-    product: Any = pa.nulls(n, pa.string())
-    if h.product_id is not None:
-        product = pc.utf8_slice_codeunits(clean(c[h.product_id]), 0, 128)
-        product = _none_if_empty(product)
-    product = pc.coalesce(product, pc.utf8_slice_codeunits(title, 0, 128))
+    w = _who(c, h, n, owner, need)
+    account, buyer, note, title, product = (
+        w["account"], w["buyer"], w["note"], w["title"], w["product"]
+    )  # fmt: skip
     if h.line is None:  # as rows.line_key: the product keys the line
         line_id = pc.utf8_slice_codeunits(pc.fill_null(product, ""), 0, LINE_KEY_LENGTH)
     refund_fen = pc.if_else(
@@ -230,22 +317,16 @@ def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parse
             note,
             product,
             title,
+            w["live_room"],
+            w["affiliate"],
         ],
         schema=LINE_SCHEMA,
     ).filter(fast)
-    slow = np.flatnonzero(pc.invert(fast).to_numpy(zero_copy_only=False))
-    refused: list[Refused] = []
-    lines: list[Line] = []
-    for i in slow:
-        got = parse_row(
-            block.cells(int(i)), int(block.numbers[i]), layout, tz, owner, block.extras.get(int(i))
-        )
-        if isinstance(got, Line):
-            lines.append(got)
-        elif got is not None:
-            refused.append(got)
+    lines, refused = _slow(block, layout, tz, owner, fast)
     if lines:
         table = pa.concat_tables([table, lines_table(lines)]).sort_by("row_number")
+    if h.columns.per_order and table.num_rows:
+        table = per_order_split(table, weights_of(block, h), block.numbers)
     return Parsed(table, refused)
 
 

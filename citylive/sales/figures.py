@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from citylive.errors import Invalid
-from citylive.sales._tables import SESSION_FIGURES
+from citylive.sales._tables import ORDER_LINE, SESSION_FIGURES
 from citylive.sales.cache import cached
 from citylive.sales.frame import (
     Frame,
@@ -212,12 +212,33 @@ def _summary(
     if by != "hour" and not f.day and f.window in (None, "festival"):
         add_viewer_figures(conn, festival_id, by, town, f, rows)
     out = [_finish(r) for r in rows.values()]
+    if by == "enterprise" and not f.day and f.window is None:
+        add_affiliate_gmv(conn, festival_id, f.platform, out)
     label_rows(conn, festival_id, by, out)
     if by == "hour":
         out.sort(key=lambda r: r["key"])
     else:
         out.sort(key=lambda r: (-r["gmv_fen"], r["key"] is None, str(r["key"])))
     return out
+
+
+def add_affiliate_gmv(
+    conn: Any, festival_id: str, platform: str | None, out: list[dict[str, Any]]
+) -> None:
+    """Per enterprise: GMV of its lines that an affiliate sold (精选联盟, 分销, another
+    account than its session streamers'): the affiliate's sales, not any session's."""
+    line = ORDER_LINE.c
+    q = (
+        sa.select(line.enterprise_id, sa.func.sum(line.amount_fen))
+        .where(line.festival_id == festival_id, line.affiliate, line.paid_at.is_not(None))
+        .group_by(line.enterprise_id)
+    )
+    if platform:
+        q = q.where(line.platform == platform)
+    fen = {str(e): int(v or 0) for e, v in conn.execute(q).all()}
+    for r in out:
+        if r["key"] is not None:
+            r["affiliate_gmv"] = yuan(fen.get(str(r["key"]), 0))
 
 
 def hour_text(local_us_value: int) -> str:

@@ -28,7 +28,7 @@ from citylive.errors import Invalid
 from citylive.festival import Festival
 from citylive.festival.storage import load_stored_festival
 from citylive.sales import writers
-from citylive.sales.attribution import KeyWindows, SessionWindows
+from citylive.sales.attribution import KeyWindows, SessionWindows, account_names
 from citylive.sales.cache import ensure_current
 from citylive.sales.columnar import LINE_SCHEMA, parse_block
 from citylive.sales.platforms import normalise_platform
@@ -134,6 +134,24 @@ def enterprise_for_file(path: Path, festival: Festival, given: str | None) -> st
     return max(found)[1]
 
 
+def check_sells_on(path: Path, festival: Festival, enterprise_id: str, platform: str) -> None:
+    """Refuse a file for a platform the enterprise does not sell on (per the festival file)."""
+    listed = festival.enterprise[enterprise_id].platforms
+    known = set()
+    for p in listed:
+        try:
+            known.add(normalise_platform(p))
+        except Invalid:
+            continue
+    if platform not in known:
+        raise IngestError(
+            f"{path.name}: a {platform} export, but enterprise {enterprise_id!r} sells on "
+            f"{', '.join(listed)} only (the festival file's platforms for it); add {platform} "
+            "there, or give the export of the right enterprise",
+            field="files",
+        )
+
+
 def owner_of(festival: Festival, enterprise_id: str, platform: str) -> Owner:
     """What in a row would show the file is another enterprise's export."""
 
@@ -155,8 +173,9 @@ def owner_of(festival: Festival, enterprise_id: str, platform: str) -> Owner:
         account: s.employer
         for s in festival.streamers
         if s.employer and s.employer != enterprise_id
-        for p, account in s.accounts.items()
+        for p, names in s.accounts.items()
         if same(p)
+        for account in account_names(names)
     }
     return Owner(enterprise_id, shops, accounts, get_settings().sales_cell_max_chars)
 
@@ -229,7 +248,13 @@ def _parse_into(
         for block in export.blocks():
             got = parse_block(block, layout, festival.tz, owner)
             lines = got.lines
-            sessions = windows.match_columns(lines["paid_at"], lines["streamer_account"])
+            if layout.streamer is not None:
+                i = lines.schema.get_field_index("affiliate")
+                others = windows.others(lines["streamer_account"])
+                lines = lines.set_column(i, "affiliate", pc.or_(lines["affiliate"], others))
+            sessions = windows.match_columns(
+                lines["paid_at"], lines["streamer_account"], lines["live_room"], lines["affiliate"]
+            )
             spill.write_table(lines.append_column("session_id", sessions))
             for r in got.refused:
                 refused.write(
@@ -278,7 +303,9 @@ def ingest_files(
         path = Path(p)
         try:
             export = open_export(path, platform=platform, max_cell=settings.sales_cell_max_chars)
-            plan.append((path, export.platform, enterprise_for_file(path, festival, enterprise_id)))
+            enterprise = enterprise_for_file(path, festival, enterprise_id)
+            check_sells_on(path, festival, enterprise, export.platform)
+            plan.append((path, export.platform, enterprise))
         except OSError as exc:
             problems.append(f"{path.name}: {exc.strerror or exc}")
         except (ValueError, UnicodeDecodeError) as exc:

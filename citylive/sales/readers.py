@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,10 +26,12 @@ import pyarrow.csv as pacsv
 from citylive.config import get_settings
 from citylive.errors import Invalid
 from citylive.sales.platforms import (
-    PLATFORMS,
+    LAYOUTS,
     PlatformColumns,
-    detect_platform,
-    expected_headers_message,
+    detect_layout,
+    find,
+    header_key,
+    known_layouts,
     normalise_platform,
 )
 from citylive.sales.rows import Layout
@@ -115,6 +118,31 @@ class ExportFile:
         """Every row after the header, in blocks, in file order.  Ragged when a CSV turns
         out to need reading row by row: start again with `row_by_row` set."""
         self.position.done = 0
+        if self.columns.per_order:
+            yield from self._whole()
+        else:
+            yield from self._read_blocks()
+
+    def _whole(self) -> Iterator[Block]:
+        """A per-order layout in one block: an order's item rows (and the split of its
+        amount over them) never straddle two blocks; merged cells filled down."""
+        from citylive.sales.split import fill_down
+
+        parts = list(self._read_blocks())
+        if not parts:
+            return
+        extras: dict[int, str] = {}
+        at = 0
+        for p in parts:
+            extras.update({at + i: v for i, v in p.extras.items()})
+            at += p.size
+        columns = [
+            pa.concat_arrays([p.columns[k] for p in parts]) for k in range(len(parts[0].columns))
+        ]
+        whole = Block(columns, np.concatenate([p.numbers for p in parts]), extras)
+        yield fill_down(whole, self.layout)
+
+    def _read_blocks(self) -> Iterator[Block]:
         if self.encoding == "xlsx":
             yield from self._blocks_of_rows(self._xlsx_rows())
         elif self.row_by_row:
@@ -303,26 +331,52 @@ def open_export(
     seen: list[list[str]] = []
     for number, raw in enumerate(_first_rows(path, encoding), 1):
         headers = [normalise_header(h) for h in raw]
-        found = detect_platform(headers)
-        if wanted and all(h in headers for h in PLATFORMS[wanted].required):
-            found = wanted
-        if found and (wanted is None or found == wanted):
+        found = detect_layout(headers, wanted)
+        if found:
             if len(headers) > 1000:
                 raise Invalid(f"{path.name}: {len(headers)} columns in the header row")
-            return ExportFile(path, found, encoding, headers, PLATFORMS[found], number)
+            return ExportFile(path, found.platform, encoding, headers, found, number)
         seen.append(headers)
-    first = next((h for h in seen if any(h)), [])
-    shown = ", ".join(h for h in first if h)[:300] or "(empty file)"
-    if wanted:
-        cols = PLATFORMS[wanted]
-        raise UnknownExport(
-            f"{path.name}: not a {wanted} order export: its header row needs "
-            f"{', '.join(cols.required)}; found {shown}. Export the order list from the "
-            f"{wanted} merchant back end, or give the right --platform.",
-            field="files",
+    raise UnknownExport(unknown_layout_message(path.name, seen, wanted), field="files")
+
+
+def unknown_layout_message(name: str, seen: list[list[str]], wanted: str | None) -> str:
+    """Why no layout fits: for the closest layout, each missing column with the nearest header
+    the file has; then the layouts known."""
+    rows = [h for h in seen if any(h)]
+    if not rows:
+        return f"{name}: an empty file (no header row)"
+    candidates = [c for c in LAYOUTS if wanted is None or c.platform == wanted]
+
+    def fit(row: list[str], c: PlatformColumns) -> int:
+        keys = [header_key(h) for h in row]
+        return sum(find(keys, names) is not None for names in c.required)
+
+    row, cols = max(((r, c) for r in rows for c in candidates), key=lambda rc: fit(rc[0], rc[1]))
+    keys = [header_key(h) for h in row]
+    by_key = {header_key(h): h for h in row if h}
+    missing = []
+    for names in cols.required:
+        if find(keys, names) is not None:
+            continue
+        near = difflib.get_close_matches(header_key(names[0]), list(by_key), n=1, cutoff=0.3)
+        also = f" (or {' / '.join(names[1:])})" if len(names) > 1 else ""
+        missing.append(
+            f"{names[0]}{also}: closest header found {by_key[near[0]]!r}"
+            if near
+            else f"{names[0]}{also}: no header like it"
         )
-    raise UnknownExport(
-        f"{path.name}: header row matches no platform's order export; found {shown}. "
-        f"Expected headers per platform — {expected_headers_message()}",
-        field="files",
+    what = (
+        f"not a {wanted} order export"
+        if wanted
+        else "header row matches no platform's order export"
+    )
+    return (
+        f"{name}: {what}. Nearest layout {cols.platform} {cols.layout} misses "
+        f"{len(missing)} column(s): "
+        + "; ".join(missing)
+        + ". Known layouts: "
+        + known_layouts()
+        + ". Export the order list from the merchant back end"
+        + (", or give the right --platform." if wanted else ".")
     )

@@ -40,7 +40,10 @@ def match_all(lines: pa.Table, windows: SessionWindows) -> pa.Array:
         take = pa.array(idx)
         pieces.append(
             windows.for_key(e, p).match_columns(
-                lines["paid_at"].take(take), lines["streamer_account"].take(take)
+                lines["paid_at"].take(take),
+                lines["streamer_account"].take(take),
+                lines["live_room"].take(take),
+                lines["affiliate"].take(take),
             )
         )
     matched = pa.concat_arrays([p.cast(pa.string()) for p in pieces])

@@ -45,6 +45,8 @@ LINE_FETCH = {
     "amount_fen": pa.int64(),
     "stands": pa.bool_(),
     "quantity": pa.int64(),
+    "live_room": pa.bool_(),
+    "affiliate": pa.bool_(),
 }
 
 
@@ -205,7 +207,8 @@ def fetch_lines(conn: Connection, festival_id: str) -> pa.Table:
         types = {**LINE_FETCH, "paid_us": pa.string()}
         names = [c for c in LINE_FETCH if c != "paid_us"] + ["paid_us"]
         columns = {n: [r[i] for r in rows] for i, n in enumerate(names)}
-        columns["stands"] = [None if v is None else bool(v) for v in columns["stands"]]
+        for name in ("stands", "live_room", "affiliate"):
+            columns[name] = [None if v is None else bool(v) for v in columns[name]]
         table = pa.table({n: pa.array(v, types[n]) for n, v in columns.items()})
         # SQLite keeps UTC text; arrow reads it as exactly as it was written
         text = table["paid_us"]

@@ -10,11 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
+from citylive.folding import fold
 from citylive.sales.platforms import (
-    AFTER_SALE_REFUNDED,
-    STATUS_NOT_STANDING,
-    STATUS_STANDING,
+    AFTER_SALE_REFUNDED_KEYS,
+    NO_REFUND,
     PlatformColumns,
+    find,
+    header_key,
+    is_affiliate_channel,
+    live_room_of,
+    status_kind,
 )
 from citylive.sales.values import (
     CONTROL,
@@ -55,6 +60,8 @@ class Line:
     note: str | None
     product: str | None = None  # the product id, else its title
     product_title: str | None = None
+    live_room: bool | None = None  # None: the file does not say
+    affiliate: bool = False  # the file says an affiliate sold it (精选联盟, 分销, CPS达人ID)
 
 
 @dataclass
@@ -63,13 +70,6 @@ class Refused:
     reason: str
     raw: dict[str, str]
     clash_with: str | None = None
-
-
-def _index(headers: list[str], names: tuple[str, ...]) -> int | None:
-    for name in names:
-        if name in headers:
-            return headers.index(name)
-    return None
 
 
 @dataclass(frozen=True)
@@ -92,26 +92,42 @@ class Layout:
     product_id: int | None
     product_title: int | None
     shop: int | None
+    unit_price: int | None = None
+    line_price: int | None = None
+    live_room: int | None = None
+    channel: int | None = None
 
     @classmethod
     def of(cls, headers: list[str], cols: PlatformColumns) -> Layout:
+        keys = [header_key(h) for h in headers]
+
+        def need(names: tuple[str, ...]) -> int:
+            i = find(keys, names)
+            if i is None:
+                raise ValueError(f"no {names[0]} in the header row")
+            return i
+
         return cls(
             headers,
             cols,
-            headers.index(cols.order_id),
-            headers.index(cols.paid_at),
-            headers.index(cols.amount),
-            headers.index(cols.quantity),
-            headers.index(cols.status),
-            _index(headers, cols.line_id),
-            _index(headers, cols.after_sale),
-            _index(headers, cols.refund),
-            _index(headers, cols.streamer),
-            _index(headers, cols.buyer),
-            _index(headers, cols.note),
-            _index(headers, cols.product_id),
-            _index(headers, cols.product_title),
-            _index(headers, cols.shop),
+            need(cols.order_id),
+            need(cols.paid_at),
+            need(cols.amount),
+            need(cols.quantity),
+            need(cols.status),
+            find(keys, cols.line_id),
+            find(keys, cols.after_sale),
+            find(keys, cols.refund),
+            find(keys, cols.streamer),
+            find(keys, cols.buyer),
+            find(keys, cols.note),
+            find(keys, cols.product_id),
+            find(keys, cols.product_title),
+            find(keys, cols.shop),
+            find(keys, cols.unit_price),
+            find(keys, cols.line_price),
+            find(keys, cols.live_room),
+            find(keys, cols.channel),
         )
 
     @property
@@ -149,6 +165,12 @@ def raw_of(layout: Layout, cells: list[str], extra: str | None = None) -> dict[s
     return out
 
 
+class _Refuse(Exception):
+    def __init__(self, reason: str, clash_with: str | None = None):
+        self.reason = reason
+        self.clash_with = clash_with
+
+
 def parse_row(
     cells: list[str],
     number: int,
@@ -160,80 +182,115 @@ def parse_row(
     """A row of text cells (as wide as the header) -> a Line, a Refused with its reason, or
     None for a row of blanks (not a row)."""
     h = layout
-    cols = h.columns
-
-    def refuse(reason: str, clash_with: str | None = None) -> Refused:
-        return Refused(number, reason, raw_of(h, cells, extra), clash_with)
-
     if not any(c.strip() for c in cells):
         return None
-    for k, c in enumerate(cells):
-        if len(c) > owner.max_cell:
-            return refuse(
-                f"cell longer than {owner.max_cell:,} characters in {h.headers[k] or f'column {k + 1}'}"
-            )
-    order_id = clean_text(cells[h.order])
-    if not order_id:
-        return refuse(f"missing order id ({cols.order_id})")
-    if len(order_id) > 64:
-        return refuse(f"order id longer than 64 characters ({cols.order_id})")
-    if CONTROL.search(order_id):
-        return refuse(f"control character in order id ({cols.order_id})")
     try:
-        amount = parse_money_fen(cells[h.amount])
+        for k, c in enumerate(cells):
+            if len(c) > owner.max_cell:
+                where = h.headers[k] or f"column {k + 1}"
+                raise _Refuse(f"cell longer than {owner.max_cell:,} characters in {where}")
+        order_id = _id(cells[h.order], h.name(h.order), "order id")
+        money = _money_of(cells, h, tz)
+        line_id = _id(cells[h.line], h.name(h.line), "line id") if h.line is not None else ""
+        return _line(cells, number, h, owner, order_id, line_id, money)
+    except _Refuse as r:
+        return Refused(number, r.reason, raw_of(h, cells, extra), r.clash_with)
+
+
+def _id(cell: str, name: str, what: str) -> str:
+    text = clean_text(cell)
+    if not text:
+        raise _Refuse(f"missing {what} ({name})")
+    if len(text) > 64:
+        raise _Refuse(f"{what} longer than 64 characters ({name})")
+    if CONTROL.search(text):
+        raise _Refuse(f"control character in {what} ({name})")
+    return text
+
+
+@dataclass
+class _Money:
+    paid_at: datetime | None
+    amount: int
+    refund: int
+    quantity: int
+    status: str
+    after_sale: str | None
+    stands: bool
+
+
+def _fen(cell: str, name: str) -> int:
+    try:
+        fen = parse_money_fen(cell)
     except ValueError as exc:
-        return refuse(f"bad money in {cols.amount}: {exc}")
-    if amount > MAX_LINE_FEN:
-        return refuse(f"bad money in {cols.amount}: more than one line can hold")
+        raise _Refuse(f"bad money in {name}: {exc}") from exc
+    if fen > MAX_LINE_FEN:
+        raise _Refuse(f"bad money in {name}: more than one line can hold")
+    return fen
+
+
+def _money_of(cells: list[str], h: Layout, tz: tzinfo) -> _Money:
+    """Amount, quantity, paid time, status, after-sale and refund of a row, checked."""
+    name = h.name
+    amount = _fen(cells[h.amount], name(h.amount))
     try:
         quantity = parse_quantity(cells[h.quantity])
     except ValueError as exc:
-        return refuse(f"bad quantity in {cols.quantity}: {exc}")
+        raise _Refuse(f"bad quantity in {name(h.quantity)}: {exc}") from exc
     try:
         paid_at = parse_local_time(cells[h.paid], tz)
     except ValueError as exc:
-        return refuse(f"bad time in {cols.paid_at}: {exc}")
+        raise _Refuse(f"bad time in {name(h.paid)}: {exc}") from exc
     status = CONTROL.sub("", clean_text(cells[h.status]))
-    if status in STATUS_STANDING:
-        stands = True
-    elif status in STATUS_NOT_STANDING:
-        stands = False
-    else:
-        return refuse(f"unknown status in {cols.status}: {status[:40]!r}")
+    kind = status_kind(status)
+    if kind is None:
+        raise _Refuse(f"unknown status in {name(h.status)}: {status[:40]!r}")
+    stands = kind == "stands"
+    if kind == "unpaid":
+        paid_at = None  # not a sale: stored, counted in no figure
     after_sale = None
     if h.after is not None:
         after_sale = cells[h.after]
         if after_sale != "-":
             after_sale = CONTROL.sub("", clean_text(after_sale))
-    if after_sale in AFTER_SALE_REFUNDED:
+    if after_sale and fold(after_sale) in AFTER_SALE_REFUNDED_KEYS:
         stands = False
     refund = 0
-    if h.refund is not None and clean_text(cells[h.refund]) not in ("", "-"):
-        try:
-            refund = parse_money_fen(cells[h.refund])
-        except ValueError as exc:
-            return refuse(f"bad money in {h.name(h.refund)}: {exc}")
-        if refund > MAX_LINE_FEN:
-            return refuse(f"bad money in {h.name(h.refund)}: more than one line can hold")
+    refund_text = clean_text(cells[h.refund]) if h.refund is not None else ""
+    if refund_text not in NO_REFUND:
+        refund = _fen(refund_text, name(h.refund))
         if refund > 0:
             stands = False
     if paid_at is None and stands:
-        return refuse(f"missing paid time ({cols.paid_at}) on a standing order")
-    line_id = ""
-    if h.line is not None:
-        line_id = clean_text(cells[h.line])
-        if not line_id:
-            return refuse(f"missing line id ({h.name(h.line)})")
-        if len(line_id) > 64:
-            return refuse(f"line id longer than 64 characters ({h.name(h.line)})")
-        if CONTROL.search(line_id):
-            return refuse(f"control character in line id ({h.name(h.line)})")
+        raise _Refuse(f"missing paid time ({name(h.paid)}) on a standing order")
+    after = (after_sale[:32] or None) if after_sale else None
+    return _Money(paid_at, amount, refund, quantity, status, after, stands)
+
+
+def _text(cells: list[str], i: int | None, size: int) -> str | None:
+    if i is None:
+        return None
+    return CONTROL.sub("", clean_text(cells[i]))[:size] or None
+
+
+def _line(
+    cells: list[str],
+    number: int,
+    h: Layout,
+    owner: Owner,
+    order_id: str,
+    line_id: str,
+    m: _Money,
+) -> Line:
+    """Who sold the row and what: account, shop, buyer, note, product, live room."""
     account = None
+    cps = h.streamer is not None and header_key(h.name(h.streamer)).startswith("cps")
     if h.streamer is not None:
-        account = CONTROL.sub("", clean_text(cells[h.streamer]))[:128]
+        # a blank CPS达人ID: no affiliate, and no account named either
+        account = CONTROL.sub("", clean_text(cells[h.streamer]))[:128] or (None if cps else "")
         other = owner.foreign_accounts.get(account) if account else None
         if other is not None:
-            return refuse(
+            raise _Refuse(
                 f"streamer {account!r} in {h.name(h.streamer)} streams for enterprise {other!r} "
                 f"only, not for {owner.enterprise!r}: is this {other}'s export?",
                 clash_with=other,
@@ -242,40 +299,39 @@ def parse_row(
         shop = clean_text(cells[h.shop])
         other = owner.foreign_shops.get(shop)
         if other is not None:
-            return refuse(
+            raise _Refuse(
                 f"shop {shop!r} in {h.name(h.shop)} belongs to enterprise {other!r}, not to "
                 f"{owner.enterprise!r}: is this {other}'s export?",
                 clash_with=other,
             )
-    buyer = (
-        CONTROL.sub("", clean_text(cells[h.buyer]))[:128] or None if h.buyer is not None else None
-    )
     note = (
         CONTROL_IN_TEXT.sub("", clean_text(cells[h.note])) or None if h.note is not None else None
     )
-    title = None
-    if h.product_title is not None:
-        title = CONTROL.sub("", clean_text(cells[h.product_title]))[:200] or None
-    product = None
-    if h.product_id is not None:
-        product = CONTROL.sub("", clean_text(cells[h.product_id]))[:128] or None
-    product = product or (title[:128] if title else None)
+    title = _text(cells, h.product_title, 200)
+    product = _text(cells, h.product_id, 128) or (title[:128] if title else None)
     if h.line is None:
         line_id = line_key(product)
+    live_room = live_room_of(cells[h.live_room]) if h.live_room is not None else None
+    affiliate = h.channel is not None and is_affiliate_channel(clean_text(cells[h.channel]))
+    if cps and account:
+        affiliate = True  # a CPS account is an affiliate's by definition
+    refund = m.refund if m.refund else (m.amount if not m.stands and m.paid_at else 0)
     return Line(
         number,
         order_id,
         line_id,
-        paid_at,
-        amount,
-        refund if refund else (amount if not stands and paid_at else 0),
-        quantity,
-        status,
-        (after_sale[:32] or None) if after_sale else None,
-        stands,
+        m.paid_at,
+        m.amount,
+        refund,
+        m.quantity,
+        m.status,
+        m.after_sale,
+        m.stands,
         account,
-        buyer,
+        _text(cells, h.buyer, 128),
         note,
         product,
         title,
+        live_room,
+        affiliate,
     )

@@ -44,13 +44,16 @@ LINE_FIELDS: list[tuple[str, str]] = [
     ("note", "text"),
     ("product", "text"),
     ("product_title", "text"),
+    ("live_room", "bool"),
+    ("affiliate", "bool"),
     ("session_id", "text"),
 ]
 STAGE_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS _order_line_stage (order_id text, line_id text, "
     "paid_at {ts}, amount_fen integer, refund_fen integer, quantity integer, status text, "
     "after_sale text, stands boolean, streamer_account text, buyer text, note text, "
-    "product text, product_title text, session_id text, row_number bigint, local_hour {lh})"
+    "product text, product_title text, live_room boolean, affiliate boolean, session_id text, "
+    "row_number bigint, local_hour {lh})"
 )
 _COLS = ", ".join(n for n, _ in LINE_FIELDS)
 _ROLLUP_SET = (

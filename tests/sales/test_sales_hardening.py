@@ -101,15 +101,16 @@ def test_rows_naming_another_enterprises_shop_are_quarantined(
         [*douyin_row("9001", "9001-1", "2020-06-06 14:30:00"), "华艺灯饰旗舰店"],
         [*douyin_row("9002", "9002-1", "2020-06-06 14:40:00"), "钜豪照明店"],
     ]
-    body = write_csv(tmp_path / "juhao.csv", headers, rows).read_bytes()
-    r = upload(c, tok["guzhen"], "juhao.csv", body, "juhao").json()
+    # henglan-light sells on douyin (juhao, on pdd only, could not send a douyin export)
+    body = write_csv(tmp_path / "henglan.csv", headers, rows).read_bytes()
+    r = upload(c, tok["organiser"], "henglan.csv", body, "henglan-light").json()
     assert (r["stored"], r["quarantined"], r["files"][0]["clashes"]) == (1, 1, 0)
     reasons = c.get(f"{API}/flags?kind=clash", headers=tok["organiser"]).json()["data"]
     assert [(f["enterprise"], f["evidence"]["other_enterprise"]) for f in reasons] == [
-        ("juhao", "huayi")
+        ("henglan-light", "huayi")
     ]
     assert reasons[0]["evidence"]["example"] == (
-        "shop '华艺灯饰旗舰店' in 店铺名称 belongs to enterprise 'huayi', not to 'juhao': "
+        "shop '华艺灯饰旗舰店' in 店铺名称 belongs to enterprise 'huayi', not to 'henglan-light': "
         "is this huayi's export?"
     )
 

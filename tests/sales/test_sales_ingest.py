@@ -117,25 +117,27 @@ def test_item_lines_of_an_export_without_line_ids_are_kept_apart(
     engine: Engine, tmp_path: Path
 ) -> None:
     """An order's item lines in a taobao export (no line-id column) differ by product: each
-    is stored; the same row again is a duplicate, in the file and in a later export."""
+    is stored; the same row again is a duplicate, in the file and in a later export.  The
+    amount is the order's, written on each item row: split over the items (no price column:
+    by quantity), the repeated row taking no share."""
     small_festival_with_sessions(engine)
     rows = [
-        _taobao("7001", "吊灯", "300.00"),
-        _taobao("7001", "台灯", "80.00"),
-        _taobao("7001", "台灯", "80.00"),  # the same row twice in one file
+        _taobao("7001", "吊灯", "380.00"),
+        _taobao("7001", "台灯", "380.00"),
+        _taobao("7001", "台灯", "380.00"),  # the same row twice in one file
         _taobao("7002", "吊灯", "¥1,280.50", "2020-06-07 13:00:00"),
     ]
     first = write_csv(tmp_path / "huayi_taobao.csv", TAOBAO_HEADERS, rows)
     got = ingest_files(engine=engine, festival_id="small-2020", paths=[first])
     assert got.summary_line() == "read=4 stored=3 quarantined=0 duplicates=1"
     assert lines(engine) == [
-        ("7001", "台灯", 8000, S2),
-        ("7001", "吊灯", 30000, S2),
+        ("7001", "台灯", 19000, S2),
+        ("7001", "吊灯", 19000, S2),
         ("7002", "吊灯", 128050, None),
     ]
-    # exported again a day later, with one more item line of order 7002
+    # exported again a day later, with one more order
     again = write_csv(
-        tmp_path / "huayi_taobao_2.csv", TAOBAO_HEADERS, [*rows, _taobao("7002", "落地灯", "60.00")]
+        tmp_path / "huayi_taobao_2.csv", TAOBAO_HEADERS, [*rows, _taobao("7003", "落地灯", "60.00")]
     )
     got = ingest_files(engine=engine, festival_id="small-2020", paths=[again])
     assert got.summary_line() == "read=5 stored=1 quarantined=0 duplicates=4"
@@ -143,7 +145,7 @@ def test_item_lines_of_an_export_without_line_ids_are_kept_apart(
         orders, gmv = conn.execute(
             sa.text("SELECT count(DISTINCT order_id), sum(amount_fen) FROM order_line")
         ).one()
-    assert (orders, gmv) == (2, 30000 + 8000 + 128050 + 6000)
+    assert (orders, gmv) == (3, 19000 + 19000 + 128050 + 6000)
 
 
 @pytest.mark.parametrize(

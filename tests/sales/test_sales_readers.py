@@ -212,21 +212,33 @@ def test_kuaishou_xlsx_reads_streamer_account(tmp_path: Path) -> None:
     assert (line.order_id, line.amount_fen, line.streamer_account) == ("KS0001", 8800, "ks_renjing")
 
 
-def test_unknown_export_is_refused_listing_expected_headers(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "x.csv", ["订单", "金额", "时间"], [["1", "2", "3"]])
+def test_unknown_export_is_refused_naming_each_missing_column(tmp_path: Path) -> None:
+    # kuaishou's layout with two columns renamed: each missing one named, with the nearest
+    path = write_csv(
+        tmp_path / "x.csv",
+        ["订单号", "订单支付时刻", "实付金额", "成交数量", "订单状态", "售后状态"],
+        [["1", "2", "3", "1", "交易成功", "-"]],
+    )
     with pytest.raises(UnknownExport) as err:
         open_export(path)
     msg = str(err.value)
-    assert "found 订单, 金额, 时间" in msg
-    assert "douyin: 主订单编号, 支付完成时间, 订单应付金额, 商品数量, 订单状态" in msg
-    assert "pdd: 订单号, 订单成交时间, 用户实付金额(元), 商品数量(件), 订单状态" in msg
+    assert (
+        "x.csv: header row matches no platform's order export. Nearest layout kuaishou 快手小店 订单导出 misses 2 column(s)"
+        in msg
+    )
+    assert "订单支付时间 (or 支付时间): closest header found '订单支付时刻'" in msg
+    assert "实付款: closest header found '实付金额'" in msg
+    assert (
+        "douyin 抖店 订单导出 (主订单编号, 支付完成时间, 订单应付金额, 商品数量, 订单状态)" in msg
+    )
+    assert "pdd 拼多多 订单导出 (订单号, 支付时间, 用户实付金额(元), 商品数量(件), 订单状态)" in msg
 
 
 def test_platform_option_that_does_not_match_the_file_is_refused(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "a.csv", DOUYIN_HEADERS, [douyin_row("1", "1-1", "2020-06-06 19:30:00")]
     )
-    with pytest.raises(UnknownExport, match="not a pdd order export: its header row needs 订单号"):
+    with pytest.raises(UnknownExport, match="not a pdd order export. Nearest layout pdd"):
         open_export(path, platform="pdd")
     assert open_export(path, platform="抖音").platform == "douyin"
 
