@@ -86,8 +86,8 @@ class ShopBook:
                 "are split by product owner"
             )
             raise ForeignShop(
-                f"{filename}: the shop {shop!r} in column {header} is {kind} {other!r}'s, not "
-                f"{owner!r}'s; nothing of this file was stored; {hint}",
+                f"{filename}: the shop {shop!r} in column {header} is the shop of {kind} "
+                f"{other!r}, not of {owner!r}; nothing of this file was stored; {hint}",
                 field="files",
             )
 

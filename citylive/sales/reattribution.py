@@ -8,6 +8,9 @@ a re-plan.  Also after a file is removed: its lines go, and the rollup is rebuil
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -81,7 +84,7 @@ def rebuild_rollup(conn: Connection, festival_id: str, lines: pa.Table, tz: str)
 TOUCHED_DDL = "CREATE TEMP TABLE IF NOT EXISTS _touched_order (platform text, order_id text)"
 
 
-def touch_orders(conn: Connection, select_sql: str, params: dict[str, object]) -> int:
+def touch_orders(conn: Connection, select_sql: str, params: Mapping[str, Any]) -> int:
     """Note the orders (platform, order id) a SELECT names for `rebuild_orders`."""
     conn.exec_driver_sql(TOUCHED_DDL)
     conn.execute(sa.text(f"INSERT INTO _touched_order (platform, order_id) {select_sql}"), params)
