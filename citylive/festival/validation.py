@@ -322,7 +322,7 @@ class _Checker:
                     other = owner_of.setdefault(fold(pid), product.enterprise)
                     if other != product.enterprise:
                         self.add(
-                            f"{place}.ids[{k}]: product {pid!r} is already {other!r}'s in this store"
+                            f"{place}.ids[{k}]: product {pid!r} is already given to {other!r} in this store"
                         )
 
     def weights(self) -> None:

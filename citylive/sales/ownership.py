@@ -10,6 +10,7 @@ anything of it is stored; a collective store's file is split line by line by pro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -119,12 +120,15 @@ class ProductOwners:
     def owners(self, product: pa.Array, title: pa.Array) -> pa.Array:
         """The owning enterprise of each line (null: no known owner); each distinct product
         is looked at once."""
-        pairs = pa.StructArray.from_arrays([product, title], names=["product", "title"])
-        distinct = pc.unique(pairs)
-        found = pa.array(
-            [self._one(d["product"], d["title"]) for d in distinct.to_pylist()], pa.string()
+        keys = pc.binary_join_element_wise(
+            pc.fill_null(product, ""), pc.fill_null(title, ""), "\x1f"
         )
-        return pc.take(found, pc.index_in(pairs, value_set=distinct))
+        distinct = pc.unique(keys)
+        found = []
+        for key in distinct.to_pylist():
+            p, t = key.split("\x1f", 1)
+            found.append(self._one(p or None, t or None))
+        return pc.take(pa.array(found, pa.string()), pc.index_in(keys, value_set=distinct))
 
     def refusal(self, product: str | None, title: str | None) -> str:
         return (
@@ -132,6 +136,10 @@ class ProductOwners:
             f"{(product or '')[:60]!r}, title {(title or '')[:60]!r} match no product id or "
             "title prefix under collective_stores"
         )
+
+
+def _array(a: Any) -> pa.Array:
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
 
 
 def split_by_owner(
@@ -160,11 +168,11 @@ def split_by_owner(
     platform = store.platform
     sessions = pa.nulls(lines.num_rows, pa.string())
     for enterprise in pc.unique(lines["enterprise_id"]).to_pylist():
-        mine = pc.equal(lines["enterprise_id"], enterprise)
+        mine = _array(pc.equal(lines["enterprise_id"], enterprise))
         matched = windows.for_key(enterprise, platform).match_columns(
             lines["paid_at"].filter(mine), lines["streamer_account"].filter(mine)
         )
-        sessions = pc.replace_with_mask(sessions, mine, matched.cast(pa.string()))
+        sessions = pc.replace_with_mask(sessions, mine, _array(matched).cast(pa.string()))
     order = [f.name for f in lines.schema][:-1]
     return lines.select(order).append_column("session_id", sessions).append_column(
         "enterprise_id", lines["enterprise_id"]
