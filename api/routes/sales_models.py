@@ -100,7 +100,9 @@ class FileIngestPublic(BaseModel):
     quarantined: int
     duplicates: int
     attributed: int
-    clashes: int = Field(description="rows refused: the same order line is another enterprise's")
+    clashes: int = Field(
+        description="lines stored but disputed: another enterprise's file holds them too"
+    )
 
 
 class IngestPublic(BaseModel):
