@@ -12,6 +12,7 @@ Create Date: 2026-12-06 04:37:23
 - `sales_settlement`: who settled which dispute, when.
 - `sales_file.collective_store`: a collective store's file, split by product owner.
 Lines quarantined as clashes before this version stay in the quarantine, with their reason.
+Downgrading forgets the disputes and settlements: both copies of a disputed line count again.
 """
 from collections.abc import Sequence
 

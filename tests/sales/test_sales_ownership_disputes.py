@@ -315,3 +315,34 @@ def test_cli_lists_and_settles_disputes(data_dir: Path, tmp_path: Path) -> None:
         "error: no disputed order line between 'ruiang' and another enterprise in festival "
         "'small-2020'"
     )
+
+
+def test_migration_0005_goes_down_and_up_with_the_lines_kept(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from alembic import command
+
+    from citylive.db import alembic_config
+
+    small_festival_with_sessions(engine)
+    ingest(engine, huayi_export(tmp_path), "huayi")
+    ingest(engine, ruiang_export(tmp_path), "ruiang")
+
+    def migrate(down: bool) -> None:
+        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.downgrade if down else command.upgrade)(cfg, "0004" if down else "head")
+
+    def columns(table: str) -> set[str]:
+        return {c["name"] for c in sa.inspect(engine).get_columns(table)}
+
+    migrate(down=True)
+    assert "claim" not in columns("order_line")
+    assert not sa.inspect(engine).has_table("order_line_file")
+    migrate(down=False)
+    assert {"claim"} <= columns("order_line")
+    assert {"collective_store"} <= columns("sales_file")
+    with engine.connect() as conn:
+        n, claimed = conn.execute(sa.text("SELECT count(*), count(claim) FROM order_line")).one()
+    assert (n, claimed) == (6, 0)  # the disputes are forgotten with the column; lines stay
