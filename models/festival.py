@@ -97,7 +97,7 @@ class Enterprise(SQLModel, table=True):
     expected_gmv: int
     platforms: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     unavailable: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
-    shops: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    shops: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
 
 
 class Streamer(SQLModel, table=True):

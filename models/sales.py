@@ -25,8 +25,10 @@ class SalesFile(SQLModel, table=True):
     stored: int = 0
     quarantined: int = 0
     duplicates: int = 0
-    # lines refused because another enterprise's file already holds the same order line
+    # lines another enterprise's file also holds (disputed: they count for neither until settled)
     clashes: int = 0
+    # a collective store's file (split by product owner; `enterprise_id` is then empty)
+    collective_store: str | None = Field(default=None, max_length=64)
     ingested_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -37,6 +39,16 @@ class OrderLine(SQLModel, table=True):
     line id), so finding the same line under another enterprise is one index probe."""
 
     __tablename__ = "order_line"
+    __table_args__ = (
+        # the few lines in dispute, found without reading the festival's other lines
+        sa.Index(
+            "ix_order_line_claim",
+            "festival_id",
+            "claim",
+            postgresql_where=sa.text("claim IS NOT NULL"),
+            sqlite_where=sa.text("claim IS NOT NULL"),
+        ),
+    )
     # No foreign key: a per-row check doubled the server's work at a million lines.  The
     # festival's deletion still takes its lines with it (a trigger, migration 0002), and the
     # ingest holds the festival's sales lock (sales_state, which has the key) while it writes.
@@ -63,6 +75,45 @@ class OrderLine(SQLModel, table=True):
     live_room: bool | None = None  # made in a live room; None: the file does not say
     affiliate: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     session_id: str | None = Field(default=None, max_length=96)
+    # None: the line counts; 'disputed': another enterprise's file holds it too, so it counts
+    # for neither until an organiser settles it; 'lost': settled for another enterprise
+    claim: str | None = Field(default=None, max_length=16)
+
+
+class OrderLineFile(SQLModel, table=True):
+    """Another file of the same enterprise that holds an already stored line (an export sent
+    again, or one overlapping an earlier one): taking out the line's first file leaves the line
+    to this one."""
+
+    __tablename__ = "order_line_file"
+    festival_id: str = Field(
+        foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
+    platform: str = Field(primary_key=True, max_length=32)
+    order_id: str = Field(primary_key=True, max_length=64)
+    line_id: str = Field(default="", primary_key=True, max_length=64)
+    enterprise_id: str = Field(primary_key=True, max_length=64)
+    file_id: int = Field(primary_key=True)
+
+
+class SalesSettlement(SQLModel, table=True):
+    """An organiser's settlement of disputed order lines: who kept them, from whom, who
+    decided and when (the audit trail of `citylive sales settle`)."""
+
+    __tablename__ = "sales_settlement"
+    id: int | None = Field(default=None, primary_key=True)
+    festival_id: str = Field(
+        foreign_key="festival.id", max_length=64, index=True, ondelete="CASCADE"
+    )
+    keep: str = Field(max_length=64)
+    against: str | None = Field(default=None, max_length=64)
+    lines: int  # the keeper's lines that count again
+    lost: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    settled_by: str = Field(max_length=200)
+    reason: str | None = None
+    settled_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class OrderRollup(SQLModel, table=True):

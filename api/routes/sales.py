@@ -14,6 +14,7 @@ from api.routes.festivals import ERRORS
 from api.routes.sales_models import (
     DiscountRow,
     DiscountsPublic,
+    DisputesPublic,
     FiguresBody,
     FiguresStoredPublic,
     FileIngestPublic,
@@ -26,6 +27,8 @@ from api.routes.sales_models import (
     RemovedFilePublic,
     SalesFilePublic,
     SalesFilesPublic,
+    SettleBody,
+    SettlementPublic,
     SummaryPublic,
     SummaryRow,
 )
@@ -227,13 +230,41 @@ def sales_files(db: SessionDep, user: CurrentActor, fid: str) -> SalesFilesPubli
     "/sales/files/{file_id}",
     response_model=RemovedFilePublic,
     responses=ERRORS,
-    summary="Take an ingested file back out: its lines and quarantined rows (organisers)",
+    summary="Take an ingested file back out: its lines no other listed file holds, its quarantined rows (organisers)",
 )
 def remove_sales_file(
     db: SessionDep, user: CurrentActor, fid: str, file_id: int
 ) -> RemovedFilePublic:
     removed = actions.remove_sales_file(db=db, actor=user, festival_id=fid, file_id=file_id)
     return RemovedFilePublic(**removed.__dict__)
+
+
+@router.get(
+    "/sales/disputes",
+    response_model=DisputesPublic,
+    responses=ERRORS,
+    summary="Order lines two enterprises' files both hold, with the evidence",
+)
+def sales_disputes(db: SessionDep, user: CurrentActor, fid: str, town: Id = None) -> DisputesPublic:
+    """A coordinator sees the disputes of its own town's enterprises."""
+    out = actions.sales_disputes(db=db, actor=user, festival_id=fid, town=town)
+    return DisputesPublic.model_validate(out)
+
+
+@router.post(
+    "/sales/disputes/settle",
+    response_model=SettlementPublic,
+    responses=ERRORS,
+    summary="Settle disputed lines for one enterprise (organisers)",
+)
+def settle_disputes(
+    db: SessionDep, user: CurrentActor, fid: str, body: SettleBody
+) -> SettlementPublic:
+    """The lines `keep` and `against` (without it: anyone) both hold count for `keep`."""
+    out = actions.settle_disputes(
+        db=db, actor=user, festival_id=fid, keep=body.keep, against=body.against, reason=body.reason
+    )
+    return SettlementPublic.model_validate(out)
 
 
 @router.post(

@@ -100,7 +100,9 @@ class FileIngestPublic(BaseModel):
     quarantined: int
     duplicates: int
     attributed: int
-    clashes: int = Field(description="rows refused: the same order line is another enterprise's")
+    clashes: int = Field(
+        description="lines stored but disputed: another enterprise's file holds them too"
+    )
 
 
 class IngestPublic(BaseModel):
@@ -139,7 +141,8 @@ class SalesFilePublic(BaseModel):
     stored: int
     quarantined: int
     duplicates: int
-    clashes: int
+    clashes: int = Field(description="lines another enterprise's file also holds (disputed)")
+    collective_store: str | None = None
     ingested_at: datetime
 
 
@@ -152,9 +155,59 @@ class RemovedFilePublic(BaseModel):
     file_id: int
     filename: str
     enterprise: str | None
-    lines: int
+    lines: int = Field(description="lines that went")
     quarantined: int
+    kept: int = Field(0, description="lines of the file another listed file still holds")
 
 
 class ReattributedPublic(BaseModel):
     changed: int = Field(description="order lines whose session changed")
+
+
+class DisputeFile(BaseModel):
+    id: int | None
+    enterprise: str
+    filename: str | None
+    lines: int
+
+
+class DisputeLine(BaseModel):
+    platform: str
+    order_id: str
+    line_id: str
+    paid_at: datetime | None
+    product_title: str | None
+    status: str
+    amounts: dict[str, str] = Field(description="each enterprise's amount paid, yuan")
+    files: dict[str, dict[str, Any]] = Field(description="each enterprise's file (id, filename)")
+
+
+class DisputePublic(BaseModel):
+    enterprises: list[str]
+    towns: list[str | None]
+    lines: int
+    gmv: dict[str, str] = Field(description="each enterprise's GMV of the disputed lines, yuan")
+    files: list[DisputeFile]
+    evidence: list[DisputeLine] = Field(description="the first lines in dispute")
+
+
+class SettlementPublic(BaseModel):
+    id: int | None = None
+    keep: str
+    against: str | None
+    lines: int = Field(description="the keeper's lines that count again")
+    lost: dict[str, int] = Field(description="lines each other enterprise no longer holds")
+    settled_by: str | None = None
+    reason: str | None = None
+    settled_at: datetime
+
+
+class DisputesPublic(BaseModel):
+    data: list[DisputePublic]
+    settled: list[SettlementPublic]
+
+
+class SettleBody(BaseModel):
+    keep: str = Field(max_length=64)
+    against: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=2000)

@@ -14,6 +14,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from citylive.actions.sales_ownership import (  # noqa: F401 - the sales actions, in one place
+    require_file_owner,
+    sales_disputes,
+    settle_disputes,
+)
 from citylive.config import get_settings
 from citylive.errors import Invalid, NotFound
 from citylive.report import render_html, render_report
@@ -31,7 +36,6 @@ from citylive.sales.session_figures import parse_figures, read_figures_csv, stor
 from citylive.sales.state import current_basis, lock_state
 from citylive.scope import (
     Actor,
-    require_enterprise,
     require_festival,
     require_organiser,
     require_sessions,
@@ -72,7 +76,7 @@ def ingest_uploads(
     if not actor.is_organiser and not enterprise:
         raise Invalid("name the enterprise the files belong to", field="enterprise")
     if enterprise:
-        require_enterprise(db, actor, festival_id, enterprise)
+        require_file_owner(db, actor, festival_id, enterprise)
     db.commit()
     paths = save_uploads(festival_id, uploads)
     return ingest_files(
@@ -98,7 +102,7 @@ def ingest_paths(
     require_writer(actor)
     require_festival(db, actor, festival_id)
     if enterprise:
-        require_enterprise(db, actor, festival_id, enterprise)
+        require_file_owner(db, actor, festival_id, enterprise)
     elif not actor.is_organiser:
         raise Invalid("name the enterprise the files belong to", field="enterprise")
     db.commit()
@@ -276,8 +280,8 @@ def reattribute_festival(*, db: Session, actor: Actor, festival_id: str) -> int:
 
 
 def remove_sales_file(*, db: Session, actor: Actor, festival_id: str, file_id: int) -> RemovedFile:
-    """Take an ingested file back out: its lines, its quarantined rows, the file's record.
-    For the organisers, after a clash showed which export was not the enterprise's own."""
+    """Take an ingested file back out: its quarantined rows, the file's record, and its lines
+    but those another listed file still holds.  For the organisers."""
     require_writer(actor)
     require_organiser(actor, "remove an ingested file")
     require_festival(db, actor, festival_id)

@@ -285,14 +285,63 @@ def remove_file_cmd(
     file_id: int = typer.Argument(..., help="the file's id (`citylive sales files`)"),
     festival: str = typer.Option(..., "--festival", help="festival id"),
 ) -> None:
-    """Take an ingested file back out (its lines and quarantined rows), e.g. after a clash."""
+    """Take an ingested file back out (its quarantined rows, and its lines but those another
+    listed file still holds)."""
     from citylive.actions.sales import remove_sales_file
 
     with _db() as db:
         removed = remove_sales_file(db=db, actor=ACTOR, festival_id=festival, file_id=file_id)
     print(
-        f"removed file {removed.file_id} ({removed.filename}): lines={removed.lines} quarantined={removed.quarantined}"
+        f"removed file {removed.file_id} ({removed.filename}): lines={removed.lines} "
+        f"quarantined={removed.quarantined} kept={removed.kept}"
     )
+
+
+@sales_app.command("disputes")
+def disputes_cmd(festival: str = typer.Option(..., "--festival", help="festival id")) -> None:
+    """The order lines two enterprises' files both hold (they count for neither until settled),
+    per pair of enterprises, with the files and the lines as evidence."""
+    from citylive.actions.sales import sales_disputes
+
+    with _db() as db:
+        out = sales_disputes(db=db, actor=ACTOR, festival_id=festival)
+    for d in out["data"]:
+        one, other = d["enterprises"]
+        gmv = " ".join(f"{e}={v}" for e, v in d["gmv"].items())
+        print(
+            f"{one} <-> {other} ({d['towns'][0]} / {d['towns'][1]}): lines={d['lines']} gmv {gmv}"
+        )
+        for f in d["files"]:
+            print(f"  file {f['id']}\t{f['enterprise']}\t{f['filename']}\tlines={f['lines']}")
+        for x in d["evidence"]:
+            amounts = " ".join(f"{e}={v}" for e, v in x["amounts"].items())
+            print(f"  {x['platform']}\t{x['order_id']}\t{x['line_id']}\t{x['paid_at']}\t{amounts}")
+    for st in out["settled"]:
+        lost = ", ".join(f"{e}={n}" for e, n in st["lost"].items())
+        print(
+            f"settled {st['settled_at']}: {st['keep']} kept {st['lines']} ({lost}) by {st['settled_by']}"
+        )
+    print(f"disputes={len(out['data'])}")
+
+
+@sales_app.command("settle")
+def settle_cmd(
+    festival: str = typer.Option(..., "--festival", help="festival id"),
+    keep: str = typer.Option(..., "--keep", help="the enterprise the disputed lines count for"),
+    against: str | None = typer.Option(
+        None, "--against", help="the other enterprise (default: every dispute of --keep)"
+    ),
+    reason: str | None = typer.Option(None, "--reason", help="why (kept in the audit trail)"),
+) -> None:
+    """Settle disputed order lines for one enterprise; the figures move at once."""
+    from citylive.actions.sales import settle_disputes
+
+    with _db() as db:
+        out = settle_disputes(
+            db=db, actor=ACTOR, festival_id=festival, keep=keep, against=against, reason=reason
+        )
+    lost = " ".join(f"{e}={n}" for e, n in out["lost"].items())
+    print(f"kept={out['lines']} for {keep}; lost {lost}")
 
 
 @sales_app.command("reattribute")

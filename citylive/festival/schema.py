@@ -204,12 +204,30 @@ class Enterprise(_Entity):
     platforms: list[str] = Field(min_length=1, max_length=50)
     expected_gmv: int = Field(ge=0, le=MAX_GMV)
     unavailable: list[str] = Field(default_factory=list, max_length=MAX_MARKS)
-    shops: dict[str, str] = Field(default_factory=dict, max_length=50)
+    # per platform, the enterprise's shop name(s) or shop id(s): a name or a list
+    shops: dict[str, str | list[str]] = Field(default_factory=dict, max_length=50)
 
     @field_validator("shops", mode="before")
     @classmethod
     def _shops(cls, v: Any) -> Any:
-        return _str_keys(v)
+        v = _str_keys(v)
+        if isinstance(v, dict):  # shop ids come out of YAML as integers: they are names
+            return {
+                k: [as_str(x) for x in s] if isinstance(s, list) else as_str(s)
+                for k, s in v.items()
+            }
+        return v
+
+    @field_validator("shops")
+    @classmethod
+    def _shop_names(cls, v: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        for p, names in v.items():
+            for name in [names] if isinstance(names, str) else names:
+                if not name.strip() or len(name) > MAX_NAME:
+                    raise ValueError(f"{p}: a shop is a name or id of 1 to {MAX_NAME} characters")
+            if isinstance(names, list) and len(names) > 100:
+                raise ValueError(f"{p}: more than 100 shops")
+        return v
 
 
 class Streamer(_Entity):
@@ -262,6 +280,28 @@ class Theme(_Entity):
     studios: int = Field(ge=1, le=MAX_STUDIOS)
 
 
+class CollectiveProduct(_Strict):
+    """Which enterprise owns which of a collective store's products: by id or title prefix."""
+
+    enterprise: str = Field(max_length=MAX_ID)
+    ids: list[str] = Field(default_factory=list, max_length=100_000)
+    title_prefix: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
+
+    @field_validator("ids", mode="before")
+    @classmethod
+    def _ids(cls, v: Any) -> Any:
+        return [as_str(x) for x in v] if isinstance(v, list) else v
+
+
+class CollectiveStore(_Strict):
+    """One shop selling several enterprises' goods; its exports are split by product owner."""
+
+    id: str = Field(max_length=MAX_ID)
+    platform: str = Field(max_length=32)
+    shop: str = Field(min_length=1, max_length=MAX_NAME)
+    products: list[CollectiveProduct] = Field(min_length=1, max_length=MAX_ENTERPRISES)
+
+
 class Fairness(_Strict):
     min_share: float | None = Field(default=None, ge=0, le=1)
 
@@ -284,6 +324,7 @@ class FestivalDocument(_Strict):
     fairness: Fairness = Field(default_factory=Fairness)
     themes: list[Theme] = Field(default_factory=list, max_length=1_000)
     sales_windows: SalesWindows = Field(default_factory=SalesWindows)
+    collective_stores: list[CollectiveStore] = Field(default_factory=list, max_length=10_000)
 
     @field_validator("format")
     @classmethod

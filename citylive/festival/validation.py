@@ -20,6 +20,7 @@ from citylive.festival.schema import (
     SLOT_REF_RE,
     FestivalDocument,
 )
+from citylive.folding import fold
 
 
 def place(loc: tuple[Any, ...]) -> str:
@@ -60,7 +61,7 @@ def schema_errors(exc: ValidationError) -> list[str]:
 ITEM_LISTS = ("towns", "industries", "venues", "enterprises", "streamers", "themes")
 LATER = "(the cross-references are checked once these are fixed: more errors may follow)"
 GRID = ("days", "slots", "prime_slots")  # what the checks read of the festival section
-SETTINGS = ("weights", "fairness", "sales_windows")  # no check needs them set
+SETTINGS = ("weights", "fairness", "sales_windows", "collective_stores")  # no check needs them set
 _ITEM_PLACE = re.compile(r"\b(" + "|".join(ITEM_LISTS) + r")\[(\d+)\]")
 
 
@@ -129,6 +130,8 @@ def check_document(doc: FestivalDocument) -> list[str]:
     checker.streamers()
     checker.weights()
     checker.themes()
+    checker.shops()
+    checker.collective_stores()
     return checker.errors
 
 
@@ -275,6 +278,52 @@ class _Checker:
             if st.employer is not None:
                 self.known(f"{where}.employer", "enterprise", st.employer, self.enterprise_ids)
             self.marks(f"{where}.unavailable", st.unavailable)
+
+    def shops(self) -> None:
+        """A shop (folded: full-width, case and invisible characters aside) has one owner."""
+        seen: dict[tuple[str, str], str] = {}
+        for i, e in enumerate(self.doc.enterprises):
+            for p, names in e.shops.items():
+                for j, name in enumerate([names] if isinstance(names, str) else names):
+                    where = f"enterprises[{i}].shops.{p}" + (
+                        "" if isinstance(names, str) else f"[{j}]"
+                    )
+                    other = seen.setdefault((p, fold(name)), where)
+                    if other != where:
+                        self.add(
+                            f"{where}: shop {name!r} is already bound at {other}; a shop has one owner"
+                        )
+        for i, store in enumerate(self.doc.collective_stores):
+            bound = seen.get((store.platform, fold(store.shop)))
+            if bound is not None:
+                self.add(
+                    f"collective_stores[{i}].shop: shop {store.shop!r} is bound to an enterprise at "
+                    f"{bound}; a collective store's shop is the store's alone"
+                )
+
+    def collective_stores(self) -> None:
+        ids: dict[str, int] = {}
+        for i, store in enumerate(self.doc.collective_stores):
+            where = f"collective_stores[{i}]"
+            if store.id in ids or store.id in self.enterprise_ids:
+                what = f"collective_stores[{ids[store.id]}]" if store.id in ids else "an enterprise"
+                self.add(f"{where}.id: {store.id!r} is already the id of {what}")
+            ids.setdefault(store.id, i)
+            self.known(f"{where}.platform", "platform", store.platform, self.platforms)
+            owner_of: dict[str, str] = {}
+            for j, product in enumerate(store.products):
+                place = f"{where}.products[{j}]"
+                self.known(
+                    f"{place}.enterprise", "enterprise", product.enterprise, self.enterprise_ids
+                )
+                if not product.ids and not product.title_prefix:
+                    self.add(f"{place}: give the products' ids or a title_prefix (or both)")
+                for k, pid in enumerate(product.ids):
+                    other = owner_of.setdefault(fold(pid), product.enterprise)
+                    if other != product.enterprise:
+                        self.add(
+                            f"{place}.ids[{k}]: product {pid!r} is already given to {other!r} in this store"
+                        )
 
     def weights(self) -> None:
         for k, w in self.doc.weights.items():

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import models
-from models.sales import OrderRollup, SalesCache, SalesState
+from models.sales import OrderLineFile, OrderRollup, SalesCache, SalesSettlement, SalesState
 
 
 def table_of(model: Any) -> sa.Table:
@@ -17,6 +17,8 @@ def table_of(model: Any) -> sa.Table:
 
 ORDER_LINE = table_of(models.OrderLine)
 ORDER_ROLLUP = table_of(OrderRollup)
+ORDER_LINE_FILE = table_of(OrderLineFile)
+SALES_SETTLEMENT = table_of(SalesSettlement)
 QUARANTINED_ROW = table_of(models.QuarantinedRow)
 SALES_FILE = table_of(models.SalesFile)
 SALES_STATE = table_of(SalesState)

@@ -180,3 +180,17 @@ class KeyWindows:
             back += 1
         chosen = np.where(on_air >= 0, on_air, in_grace)
         return pc.take(self.ids, pa.array(chosen, mask=chosen < 0))
+
+
+def attribute(lines: pa.Table, key: KeyWindows, streamer_column: bool) -> tuple[pa.Table, pa.Array]:
+    """The lines of one enterprise on one platform with their affiliate mark completed (a
+    line sold by an account none of the key's sessions streams from is an affiliate's), and
+    the session each line counts for (null: off-session)."""
+    if streamer_column:
+        i = lines.schema.get_field_index("affiliate")
+        others = key.others(lines["streamer_account"])
+        lines = lines.set_column(i, "affiliate", pc.or_(lines["affiliate"], others))
+    sessions = key.match_columns(
+        lines["paid_at"], lines["streamer_account"], lines["live_room"], lines["affiliate"]
+    )
+    return lines, sessions

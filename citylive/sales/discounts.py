@@ -73,6 +73,7 @@ def medians_before(conn: Connection, festival_id: str) -> dict[Product, Fraction
             ol.c.product.is_not(None),
             ol.c.paid_at >= lo,
             ol.c.paid_at < hi,
+            ol.c.claim.is_(None),
         )
         .group_by(ol.c.enterprise_id, ol.c.platform, ol.c.product, ol.c.amount_fen, ol.c.quantity)
     )
@@ -159,7 +160,10 @@ def _priced_lines(festival_id: str, town: str | None) -> sa.Select:
             ol.join(e, sa.and_(e.c.festival_id == ol.c.festival_id, e.c.id == ol.c.enterprise_id))
         )
         .where(
-            ol.c.festival_id == festival_id, ol.c.session_id.is_not(None), ol.c.paid_at.is_not(None)
+            ol.c.festival_id == festival_id,
+            ol.c.session_id.is_not(None),
+            ol.c.paid_at.is_not(None),
+            ol.c.claim.is_(None),  # a disputed line counts for no one
         )
         .group_by(
             ol.c.session_id,

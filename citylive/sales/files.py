@@ -1,8 +1,8 @@
 """Export files: kept under the data folder when uploaded, listed, and taken back out.
 
-Removing a file takes its lines and quarantined rows with it and rebuilds the rollup from
-what stays; it is how the organisers settle a clash (two enterprises' exports holding the
-same order line) once they know which export was not the enterprise's own.
+Removing a file takes its quarantined rows and the lines no other listed file holds, and
+rebuilds the rollup from what stays: a line the enterprise sent again in a later file stays
+(now that file's), and a line another enterprise's file also holds is no longer disputed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from sqlalchemy.engine import Connection
 
 from citylive.config import get_settings
 from citylive.errors import Invalid, NotFound, TooLarge
-from citylive.sales._tables import ORDER_LINE, QUARANTINED_ROW, SALES_FILE
+from citylive.sales._tables import ORDER_LINE, ORDER_LINE_FILE, QUARANTINED_ROW, SALES_FILE
+from citylive.sales.disputes import undispute_orphans
 from citylive.sales.reattribution import rebuild_from_stored
 from citylive.sales.state import bump, lock_state
 
@@ -36,8 +37,9 @@ class RemovedFile:
     file_id: int
     filename: str
     enterprise: str | None
-    lines: int
+    lines: int  # lines that went
     quarantined: int
+    kept: int = 0  # lines of the file another listed file still holds: they stay
 
 
 def save_uploads(festival_id: str, uploads: list[Upload]) -> list[Path]:
@@ -77,16 +79,51 @@ def remove_file(conn: Connection, festival_id: str, file_id: int) -> RemovedFile
     if row is None:
         raise NotFound(f"no ingested file {file_id} in festival {festival_id!r}", field="file_id")
     ol, q = ORDER_LINE, QUARANTINED_ROW
+    kept = _hand_over(conn, festival_id, file_id)
     lines = conn.execute(
         sa.delete(ol).where(ol.c.festival_id == festival_id, ol.c.file_id == file_id)
     ).rowcount
     quarantined = conn.execute(sa.delete(q).where(q.c.file_id == file_id)).rowcount
     conn.execute(sa.delete(f).where(f.c.id == file_id))
+    undispute_orphans(conn, festival_id)
     rebuild_from_stored(conn, festival_id)
     bump(conn, festival_id)
     return RemovedFile(
-        file_id, row.filename, row.enterprise_id, int(lines or 0), int(quarantined or 0)
+        file_id, row.filename, row.enterprise_id, int(lines or 0), int(quarantined or 0), kept
     )
+
+
+_HOLDER = (
+    "h.festival_id = order_line.festival_id AND h.platform = order_line.platform "
+    "AND h.order_id = order_line.order_id AND h.line_id = order_line.line_id "
+    "AND h.enterprise_id = order_line.enterprise_id AND h.file_id <> :file"
+)
+
+
+def _hand_over(conn: Connection, festival_id: str, file_id: int) -> int:
+    """The file's lines another file of the same enterprise also holds become that file's
+    (the earliest); the notes naming the file, or now naming a line's own file, go."""
+    p = {"f": festival_id, "file": file_id}
+    kept = conn.execute(
+        sa.text(
+            "UPDATE order_line SET file_id = (SELECT min(h.file_id) FROM order_line_file h "
+            f"WHERE {_HOLDER}) WHERE festival_id = :f AND file_id = :file AND EXISTS "
+            f"(SELECT 1 FROM order_line_file h WHERE {_HOLDER})"
+        ),
+        p,
+    ).rowcount
+    conn.execute(
+        sa.text(
+            "DELETE FROM order_line_file WHERE festival_id = :f AND (file_id = :file OR EXISTS "
+            "(SELECT 1 FROM order_line o WHERE o.festival_id = order_line_file.festival_id "
+            "AND o.platform = order_line_file.platform AND o.order_id = order_line_file.order_id "
+            "AND o.line_id = order_line_file.line_id "
+            "AND o.enterprise_id = order_line_file.enterprise_id "
+            "AND o.file_id = order_line_file.file_id))"
+        ),
+        p,
+    )
+    return int(kept or 0)
 
 
 def list_files(conn: Connection, festival_id: str) -> list[dict[str, Any]]:
@@ -101,6 +138,7 @@ def list_files(conn: Connection, festival_id: str) -> list[dict[str, Any]]:
         f.c.quarantined,
         f.c.duplicates,
         f.c.clashes,
+        f.c.collective_store,
         f.c.ingested_at,
     ]
     query = sa.select(*cols).where(f.c.festival_id == festival_id).order_by(f.c.id)
@@ -117,12 +155,19 @@ def remove_enterprises(conn: Connection, festival_id: str, enterprise_ids: list[
         f.c.festival_id == festival_id, f.c.enterprise_id.in_(enterprise_ids)
     )
     conn.execute(sa.delete(q).where(q.c.file_id.in_(files)))
+    conn.execute(
+        sa.delete(ORDER_LINE_FILE).where(
+            ORDER_LINE_FILE.c.festival_id == festival_id,
+            ORDER_LINE_FILE.c.enterprise_id.in_(enterprise_ids),
+        )
+    )
     lines = conn.execute(
         sa.delete(ol).where(ol.c.festival_id == festival_id, ol.c.enterprise_id.in_(enterprise_ids))
     ).rowcount
     conn.execute(
         sa.delete(f).where(f.c.festival_id == festival_id, f.c.enterprise_id.in_(enterprise_ids))
     )
+    undispute_orphans(conn, festival_id)
     rebuild_from_stored(conn, festival_id)
     bump(conn, festival_id)
     return int(lines or 0)

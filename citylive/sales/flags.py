@@ -243,7 +243,7 @@ def _brushing(
         .select_from(
             ol.join(e, sa.and_(e.c.festival_id == ol.c.festival_id, e.c.id == ol.c.enterprise_id))
         )
-        .where(ol.c.festival_id == festival_id, cond)
+        .where(ol.c.festival_id == festival_id, cond, ol.c.claim.is_(None))
         .order_by(ol.c.session_id, ol.c.order_id)
     )
     if town:

@@ -3,8 +3,11 @@
 Each file is read first, with no transaction open (columnar.py: pyarrow, in blocks), its
 lines attributed to their sessions and spilled to a temporary arrow file; only then is it
 stored, in one transaction (writers.py).  The key of a line is (festival, platform, order id,
-line id) within its enterprise: the same line again is a duplicate, and the same key under
-another enterprise is a clash, refused into the quarantine with the other enterprise named.
+line id) within its enterprise: the same line again is a duplicate (its file noted as holding
+it too), and the same key under another enterprise is stored and disputed: it counts for
+neither until an organiser settles it (disputes.py).  Whose file it is comes first
+(ownership.py): a file whose shop column names another enterprise's shop is refused whole
+before anything is stored, and a collective store's file is split by product owner.
 read = stored + quarantined + duplicates, for every file.
 """
 
@@ -14,6 +17,7 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,9 +32,18 @@ from citylive.errors import Invalid
 from citylive.festival import Festival
 from citylive.festival.storage import load_stored_festival
 from citylive.sales import writers
-from citylive.sales.attribution import KeyWindows, SessionWindows, account_names
+from citylive.sales.attribution import SessionWindows, account_names, attribute
 from citylive.sales.cache import ensure_current
 from citylive.sales.columnar import LINE_SCHEMA, parse_block
+from citylive.sales.ownership import (
+    ForeignShop,
+    ProductOwners,
+    ShopBook,
+    collective_stores,
+    same_platform,
+    shop_names,
+    split_by_owner,
+)
 from citylive.sales.platforms import normalise_platform
 from citylive.sales.readers import ExportFile, Ragged, open_export
 from citylive.sales.rows import Owner
@@ -38,6 +51,7 @@ from citylive.sales.state import bump, current_basis, lock_state
 
 ANALYZE_AFTER = 10_000
 SPILL_SCHEMA = LINE_SCHEMA.append(pa.field("session_id", pa.string()))
+STORE_SPILL_SCHEMA = SPILL_SCHEMA.append(pa.field("enterprise_id", pa.string()))
 WRITE_BATCH = 100_000
 
 
@@ -57,7 +71,7 @@ class FileResult:
     quarantined: int = 0
     duplicates: int = 0
     attributed: int = 0  # stored lines that count for a session
-    clashes: int = 0  # quarantined because another enterprise holds the same line
+    clashes: int = 0  # stored but disputed: another enterprise's file holds the same line
 
 
 @dataclass
@@ -110,9 +124,11 @@ def _names(stem: str, name: str) -> bool:
 
 
 def enterprise_for_file(path: Path, festival: Festival, given: str | None) -> str:
-    """The enterprise a file belongs to: given, or named in the file name (id, name or shop)."""
+    """The enterprise (or collective store) a file belongs to: given, or named in the file
+    name (id, name or shop)."""
+    stores = collective_stores(festival)
     if given:
-        if given not in festival.enterprise:
+        if given not in festival.enterprise and given not in stores:
             raise IngestError(
                 f"unknown enterprise {given!r} for festival {festival.id!r}; "
                 f"known: {', '.join(sorted(festival.enterprise)[:20])}",
@@ -122,9 +138,13 @@ def enterprise_for_file(path: Path, festival: Festival, given: str | None) -> st
     stem = path.stem
     found: list[tuple[int, str]] = []
     for e in festival.enterprises:
-        for name in [e.id, e.name, *e.shops.values()]:
+        for name in [e.id, e.name, *(n for v in e.shops.values() for n in shop_names(v))]:
             if name and _names(stem, name):
                 found.append((len(name), e.id))
+    for store in stores.values():
+        for name in (store.id, store.shop):
+            if _names(stem, name):
+                found.append((len(name), store.id))
     if not found:
         raise IngestError(
             f"{path.name}: which enterprise's export is this? Give --enterprise ID, or put the "
@@ -153,31 +173,21 @@ def check_sells_on(path: Path, festival: Festival, enterprise_id: str, platform:
 
 
 def owner_of(festival: Festival, enterprise_id: str, platform: str) -> Owner:
-    """What in a row would show the file is another enterprise's export."""
-
-    def same(p: str) -> bool:
-        try:
-            return normalise_platform(p) == platform
-        except Invalid:
-            return False
-
-    own = {shop for p, shop in festival.enterprise[enterprise_id].shops.items() if same(p)}
-    shops = {
-        shop: e.id
-        for e in festival.enterprises
-        if e.id != enterprise_id
-        for p, shop in e.shops.items()
-        if same(p) and shop not in own
-    }
+    """What in a row would show the file is another enterprise's: the account of another
+    enterprise's in-house streamer.  (A shop is checked for the whole file: ownership.py.)"""
+    members = {enterprise_id}
+    store = collective_stores(festival).get(enterprise_id)
+    if store is not None:
+        members = {p.enterprise for p in store.products}
     accounts = {
         account: s.employer
         for s in festival.streamers
-        if s.employer and s.employer != enterprise_id
+        if s.employer and s.employer not in members
         for p, names in s.accounts.items()
-        if same(p)
+        if same_platform(p, platform)
         for account in account_names(names)
     }
-    return Owner(enterprise_id, shops, accounts, get_settings().sales_cell_max_chars)
+    return Owner(enterprise_id, {}, accounts, get_settings().sales_cell_max_chars)
 
 
 def _sha256(path: Path) -> str:
@@ -191,27 +201,38 @@ def _sha256(path: Path) -> str:
 @dataclass
 class ParsedFile:
     export: ExportFile
-    enterprise_id: str
-    lines: Path  # arrow IPC file of SPILL_SCHEMA
+    enterprise_id: str  # or a collective store's id
+    lines: Path  # arrow IPC file of SPILL_SCHEMA (STORE_SPILL_SCHEMA for a collective store)
     refused: Path  # JSONL of refused rows
     read: int = 0
     refused_count: int = 0
     keep: pa.Array | None = None  # row numbers to store (None: all; the rest repeat a line)
+    store: ProductOwners | None = None  # a collective store's file: split by product owner
 
 
 def parse_file(
     export: ExportFile,
     festival: Festival,
     owner: Owner,
-    windows: KeyWindows,
+    windows: SessionWindows,
     spill: Path,
     progress: ProgressCallback | None = None,
 ) -> ParsedFile:
-    """Read the whole file, attribute its lines, spill them; no database involved."""
+    """Read the whole file, attribute its lines, spill them; no database involved.  A file
+    whose shop is another's is refused (ForeignShop) before anything is stored."""
+    store = collective_stores(festival).get(owner.enterprise)
     while True:
         parsed = ParsedFile(
             export, owner.enterprise, spill / "lines.arrow", spill / "refused.jsonl"
         )
+        if store is not None:
+            if not same_platform(store.platform, export.platform):
+                raise IngestError(
+                    f"{export.path.name}: a {export.platform} export, but collective store "
+                    f"{store.id!r} sells on {store.platform}",
+                    field="platform",
+                )
+            parsed.store = ProductOwners.of(store, export.platform)
         try:
             _parse_into(parsed, festival, owner, windows, progress)
             break
@@ -235,27 +256,39 @@ def _parse_into(
     parsed: ParsedFile,
     festival: Festival,
     owner: Owner,
-    windows: KeyWindows,
+    windows: SessionWindows,
     progress: ProgressCallback | None,
 ) -> None:
     export = parsed.export
     layout = export.layout
+    shops = ShopBook.of(festival, export.platform)
+    schema = STORE_SPILL_SCHEMA if parsed.store else SPILL_SCHEMA
     with (
         pa.OSFile(str(parsed.lines), "wb") as sink,
-        ipc.new_file(sink, SPILL_SCHEMA) as spill,
+        ipc.new_file(sink, schema) as spill,
         parsed.refused.open("w", encoding="utf-8") as refused,
     ):
         for block in export.blocks():
+            if layout.shop is not None:
+                shops.check(
+                    block.columns[layout.shop],
+                    layout.name(layout.shop),
+                    owner.enterprise,
+                    export.path.name,
+                )
             got = parse_block(block, layout, festival.tz, owner)
             lines = got.lines
-            if layout.streamer is not None:
-                i = lines.schema.get_field_index("affiliate")
-                others = windows.others(lines["streamer_account"])
-                lines = lines.set_column(i, "affiliate", pc.or_(lines["affiliate"], others))
-            sessions = windows.match_columns(
-                lines["paid_at"], lines["streamer_account"], lines["live_room"], lines["affiliate"]
-            )
-            spill.write_table(lines.append_column("session_id", sessions))
+            streamer_column = layout.streamer is not None
+            if parsed.store is not None:
+                lines, unowned = split_by_owner(
+                    lines, block, layout, parsed.store, windows, streamer_column
+                )
+                got.refused.extend(unowned)
+            else:
+                key = windows.for_key(owner.enterprise, export.platform)
+                lines, sessions = attribute(lines, key, streamer_column)
+                lines = lines.append_column("session_id", sessions)
+            spill.write_table(lines)
             for r in got.refused:
                 refused.write(
                     json.dumps(
@@ -314,26 +347,28 @@ def ingest_files(
         sep = "\n" if len(problems) > 1 else " "
         raise IngestError("nothing was stored:" + sep + "\n".join(problems), field="files")
     result = IngestResult()
-    for path, plat, enterprise in plan:
-        export = open_export(path, platform=plat, max_cell=settings.sales_cell_max_chars)
-        owner = owner_of(festival, enterprise, export.platform)
-        with tempfile.TemporaryDirectory(prefix="citylive-ingest-") as tmp:
-            parsed = parse_file(
-                export,
-                festival,
-                owner,
-                windows.for_key(enterprise, export.platform),
-                Path(tmp),
-                progress,
-            )
+    with ExitStack() as stack:
+        parsed_files = []
+        for path, plat, enterprise in plan:  # every file read (and its shop checked) first
+            export = open_export(path, platform=plat, max_cell=settings.sales_cell_max_chars)
+            owner = owner_of(festival, enterprise, export.platform)
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="citylive-ingest-"))
+            try:
+                parsed_files.append(
+                    parse_file(export, festival, owner, windows, Path(tmp), progress)
+                )
+            except ForeignShop as exc:
+                raise IngestError(str(exc), field="files") from None
+        for parsed in parsed_files:
             fr = store_parsed(engine, festival, parsed, basis)
-        if progress:
-            progress(Progress(path, export.position.total, export.position.total, fr.read))
-        result.files.append(fr)
-        result.read += fr.read
-        result.stored += fr.stored
-        result.quarantined += fr.quarantined
-        result.duplicates += fr.duplicates
+            total = parsed.export.position.total
+            if progress:
+                progress(Progress(parsed.export.path, total, total, fr.read))
+            result.files.append(fr)
+            result.read += fr.read
+            result.stored += fr.stored
+            result.quarantined += fr.quarantined
+            result.duplicates += fr.duplicates
     if result.stored >= ANALYZE_AFTER and engine.dialect.name == "postgresql":
         # fresh statistics, so the summaries' GROUP BY plans for the rows just stored
         with engine.begin() as conn:
@@ -349,37 +384,51 @@ def _batches(parsed: ParsedFile) -> list[pa.Table]:
     return [pa.Table.from_batches([b]) for b in table.to_batches(max_chunksize=WRITE_BATCH)]
 
 
+def _groups(parsed: ParsedFile) -> list[tuple[str, list[pa.Table]]]:
+    """The file's lines per enterprise: one group, or a collective store's owners."""
+    batches = _batches(parsed)
+    if parsed.store is None:
+        return [(parsed.enterprise_id, batches)]
+    if not batches:
+        return []
+    table = pa.Table.from_batches([b for t in batches for b in t.to_batches()])
+    groups = []
+    for e in sorted(pc.unique(table["enterprise_id"]).to_pylist()):
+        mine = table.filter(pc.equal(table["enterprise_id"], e)).drop_columns(["enterprise_id"])
+        groups.append((e, [pa.Table.from_batches([b]) for b in mine.to_batches(WRITE_BATCH)]))
+    return groups
+
+
 def store_parsed(engine: Engine, festival: Festival, parsed: ParsedFile, basis: str) -> FileResult:
     """One transaction: the file's row, its lines and rollup, its quarantine, a new version."""
     export = parsed.export
     fr = FileResult(export.path, 0, export.platform, parsed.enterprise_id, export.encoding)
     fr.read = parsed.read
     sha = _sha256(export.path)
+    store = parsed.store.store if parsed.store else None
     with engine.begin() as conn:
         lock_state(conn, festival.id)
         t = writers.Target(
             festival.id, export.platform, parsed.enterprise_id, 0, festival.tz.key, export.headers
         )
-        t.file_id = writers.new_file(conn, t, export.path.name, sha)
+        t.file_id = writers.new_file(conn, t, export.path.name, sha, store)
         fr.file_id = t.file_id
-        batches = _batches(parsed)
-        clashes: list = []
-        if conn.dialect.name == "postgresql" and not writers.festival_has_platform(
-            conn, festival.id, export.platform
-        ):
-            written = writers.copy_fresh(conn, t, batches)
-        else:
-            w = writers.StagedWriter(conn, t, writers.others_on_platform(conn, t))
-            for b in batches:
-                w.add(b)
-            written = w.out
-            clashes = written.clashes or []
-        fr.stored = written.stored
-        fr.attributed = written.attributed
-        fr.clashes = len(clashes)
-        fr.quarantined = writers.write_quarantine(
-            conn, festival.id, t.file_id, parsed.refused, clashes
-        )
+        for enterprise, batches in _groups(parsed):
+            t.enterprise_id = enterprise
+            if conn.dialect.name == "postgresql" and not writers.festival_has_platform(
+                conn, festival.id, export.platform
+            ):
+                written = writers.copy_fresh(conn, t, batches)
+            else:
+                w = writers.StagedWriter(conn, t, writers.others_on_platform(conn, t))
+                for b in batches:
+                    w.add(b)
+                written = w.out
+                written.disputed = w.finish()
+            fr.stored += written.stored
+            fr.attributed += written.attributed
+            fr.clashes += written.disputed
+        fr.quarantined = writers.write_quarantine(conn, festival.id, t.file_id, parsed.refused, [])
         fr.duplicates = fr.read - fr.stored - fr.quarantined
         conn.execute(
             writers.SALES_FILE.update()

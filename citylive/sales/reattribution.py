@@ -8,6 +8,9 @@ a re-plan.  Also after a file is removed: its lines go, and the rollup is rebuil
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,7 +22,7 @@ from citylive.festival.storage import load_stored_festival
 from citylive.sales import copybin
 from citylive.sales._tables import FESTIVAL, ORDER_ROLLUP
 from citylive.sales.attribution import SessionWindows
-from citylive.sales.rollup import copy_parts, fetch_lines, parts_of
+from citylive.sales.rollup import TOUCHED, copy_parts, fetch_lines, parts_of
 from citylive.sales.state import bump
 
 
@@ -71,9 +74,44 @@ def reattribute_locked(conn: Connection, festival_id: str, basis: str | None) ->
     return moved.num_rows
 
 
+def counted(lines: pa.Table) -> pa.Table:
+    """The lines that count (not disputed between two enterprises, not settled for another)."""
+    return lines.filter(pc.is_null(lines["claim"]))
+
+
 def rebuild_rollup(conn: Connection, festival_id: str, lines: pa.Table, tz: str) -> None:
     conn.execute(sa.delete(ORDER_ROLLUP).where(ORDER_ROLLUP.c.festival_id == festival_id))
-    copy_parts(conn, festival_id, parts_of(lines, tz))
+    copy_parts(conn, festival_id, parts_of(counted(lines), tz))
+
+
+TOUCHED_DDL = "CREATE TEMP TABLE IF NOT EXISTS _touched_order (platform text, order_id text)"
+
+
+def touch_orders(conn: Connection, select_sql: str, params: Mapping[str, Any]) -> int:
+    """Note the orders (platform, order id) a SELECT names for `rebuild_orders`."""
+    conn.exec_driver_sql(TOUCHED_DDL)
+    conn.execute(sa.text(f"INSERT INTO _touched_order (platform, order_id) {select_sql}"), params)
+    return int(conn.exec_driver_sql("SELECT count(*) FROM _touched_order").scalar_one())
+
+
+def rebuild_orders(conn: Connection, festival_id: str) -> None:
+    """The rollup of the orders in `_touched_order` (see touch_orders), afresh from their lines
+    that count; the rest of the rollup is left as it is.  Empties `_touched_order`."""
+    conn.exec_driver_sql(TOUCHED_DDL)
+    tz: str = conn.execute(
+        sa.select(FESTIVAL.c.timezone).where(FESTIVAL.c.id == festival_id)
+    ).scalar_one()
+    conn.execute(
+        sa.text(
+            "DELETE FROM order_rollup WHERE festival_id = :f AND EXISTS (SELECT 1 FROM "
+            "_touched_order t WHERE t.platform = order_rollup.platform "
+            "AND t.order_id = order_rollup.order_id)"
+        ),
+        {"f": festival_id},
+    )
+    lines = fetch_lines(conn, festival_id, TOUCHED)
+    copy_parts(conn, festival_id, parts_of(counted(lines), tz))
+    conn.exec_driver_sql("DELETE FROM _touched_order")
 
 
 def rebuild_from_stored(conn: Connection, festival_id: str) -> None:

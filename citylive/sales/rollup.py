@@ -47,7 +47,13 @@ LINE_FETCH = {
     "quantity": pa.int64(),
     "live_room": pa.bool_(),
     "affiliate": pa.bool_(),
+    "claim": pa.string(),
 }
+# the lines of the orders listed in `_touched_order` (reattribution.rebuild_orders)
+TOUCHED = (
+    " AND EXISTS (SELECT 1 FROM _touched_order t WHERE t.platform = order_line.platform "
+    "AND t.order_id = order_line.order_id)"
+)
 
 
 def local_hours(paid_at: Any, tz: str) -> Any:
@@ -174,13 +180,14 @@ def _sqlite_rows(table: pa.Table, names: list[str]) -> list[tuple[Any, ...]]:
     return list(zip(*cols, strict=True))
 
 
-def fetch_lines(conn: Connection, festival_id: str) -> pa.Table:
-    """Every stored line of the festival with what attribution and the rollup need."""
+def fetch_lines(conn: Connection, festival_id: str, where: str = "") -> pa.Table:
+    """Every stored line of the festival with what attribution and the rollup need (`where`:
+    a further condition of this module's, such as TOUCHED)."""
     cols = ", ".join(c for c in LINE_FETCH if c != "paid_us")
     if conn.dialect.name == "postgresql":
         sql = (
             f"COPY (SELECT {cols}, (extract(epoch FROM paid_at) * 1000000)::bigint AS paid_us "
-            f"FROM order_line WHERE festival_id = %s) TO STDOUT (FORMAT CSV, HEADER)"
+            f"FROM order_line WHERE festival_id = %s{where}) TO STDOUT (FORMAT CSV, HEADER)"
         )
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         buf = io.BytesIO()
@@ -201,7 +208,9 @@ def fetch_lines(conn: Connection, festival_id: str) -> pa.Table:
         # COPY writes NULL as an empty unquoted field and '' as a quoted one
     else:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cur.execute(f"SELECT {cols}, paid_at FROM order_line WHERE festival_id = ?", (festival_id,))
+        cur.execute(
+            f"SELECT {cols}, paid_at FROM order_line WHERE festival_id = ?{where}", (festival_id,)
+        )
         rows = cur.fetchall()
         cur.close()
         types = {**LINE_FETCH, "paid_us": pa.string()}

@@ -3,10 +3,13 @@
 PostgreSQL, a platform's first lines in the festival: the lines go in by one binary COPY
 straight into `order_line` (nothing stored can clash with them, and duplicates inside the
 file were already dropped), the rollup by another.  Otherwise, batch by batch: binary COPY
-into a staging table; lines clashing with another enterprise's are taken out and refused;
-then one statement inserts the rest (`ON CONFLICT DO NOTHING`: re-sent lines are
-duplicates) and adds exactly the inserted ones to the rollup.  SQLite takes the second way
-with `executemany`.  The festival's sales lock (state.lock_state) is held throughout.
+into a staging table; one statement inserts its lines (`ON CONFLICT DO NOTHING`: re-sent
+lines are duplicates, and the file is noted as holding them too, `order_line_file`) and adds
+exactly the inserted ones to the rollup.  Lines another enterprise's file also holds are
+noted set-wise by a join of the staging table; once the file is in, they and the other
+enterprise's same lines are marked disputed (they count for neither until an organiser
+settles, sales/disputes.py) and their orders' rollup is made afresh.  SQLite takes the second
+way with `executemany`.  The festival's sales lock (state.lock_state) is held throughout.
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from citylive.sales import copybin
 from citylive.sales._tables import QUARANTINED_ROW, SALES_FILE
+from citylive.sales.reattribution import rebuild_orders, touch_orders
 from citylive.sales.rollup import copy_parts, in_key_order, local_hours, parts_of, sqlite_time
 from citylive.sales.rows import Refused
 from models._types import utcnow
@@ -55,6 +58,7 @@ STAGE_DDL = (
     "product text, product_title text, live_room boolean, affiliate boolean, session_id text, "
     "row_number bigint, local_hour {lh})"
 )
+DISPUTE_DDL = "CREATE TEMP TABLE IF NOT EXISTS _dispute_key (order_id text, line_id text)"
 _COLS = ", ".join(n for n, _ in LINE_FIELDS)
 _ROLLUP_SET = (
     "paid_at = {least}(order_rollup.paid_at, excluded.paid_at), "
@@ -88,7 +92,7 @@ class Target:
 class Written:
     stored: int = 0
     attributed: int = 0
-    clashes: list[Refused] | None = None
+    disputed: int = 0  # of the file's lines, those another enterprise's file also holds
 
 
 def festival_has_platform(conn: Connection, festival_id: str, platform: str) -> bool:
@@ -166,16 +170,21 @@ class StagedWriter:
             )
         )
         self.cur.execute("DELETE FROM _order_line_stage")
-        self.out = Written(clashes=[])
+        self.cur.execute(DISPUTE_DDL)
+        self.cur.execute("DELETE FROM _dispute_key")
+        self.out = Written()
 
     def add(self, batch: pa.Table) -> None:
         self._stage(batch)
-        if self.check_clashes:
-            self._refuse_clashes(batch)
+        before = self.out.stored
         if self.pg:
             self._insert_pg()
         else:
             self._insert_sqlite()
+        if self.out.stored - before < batch.num_rows:
+            self._note_holders()
+        if self.check_clashes:
+            self._note_disputes()
         self.cur.execute("DELETE FROM _order_line_stage")
 
     def _stage(self, batch: pa.Table) -> None:
@@ -217,44 +226,58 @@ class StagedWriter:
             "tz": t.tz,
         }
 
-    def _refuse_clashes(self, batch: pa.Table) -> None:
-        found = self.conn.execute(
+    def _note_disputes(self) -> None:
+        """The staged lines another enterprise's file also holds (neither side settled away):
+        noted set-wise in `_dispute_key`, marked once the whole file is in (finish)."""
+        self.conn.execute(
             sa.text(
-                "SELECT s.row_number, s.order_id, s.line_id, o.enterprise_id, o.file_id "
-                "FROM _order_line_stage s JOIN order_line o ON o.festival_id = :f "
+                "INSERT INTO _dispute_key (order_id, line_id) SELECT DISTINCT s.order_id, "
+                "s.line_id FROM _order_line_stage s JOIN order_line m ON m.festival_id = :f "
+                "AND m.platform = :p AND m.order_id = s.order_id AND m.line_id = s.line_id "
+                "AND m.enterprise_id = :e JOIN order_line o ON o.festival_id = :f "
                 "AND o.platform = :p AND o.order_id = s.order_id AND o.line_id = s.line_id "
-                "AND o.enterprise_id <> :e ORDER BY s.row_number"
+                "AND o.enterprise_id <> :e WHERE (m.claim IS NULL OR m.claim <> 'lost') "
+                "AND (o.claim IS NULL OR o.claim <> 'lost')"
             ),
             self._params(),
-        ).all()
-        if not found:
-            return
-        numbers = sorted({int(r.row_number) for r in found})
-        rows = batch.filter(pc.is_in(batch["row_number"], value_set=pa.array(numbers)))
-        by_number = {r["row_number"]: r for r in rows.to_pylist()}
-        seen: set[int] = set()
-        for r in found:
-            n = int(r.row_number)
-            if n in seen:
-                continue
-            seen.add(n)
-            line = by_number[n]
-            key = f"{r.order_id}/{r.line_id}" if r.line_id else str(r.order_id)
-            assert self.out.clashes is not None
-            self.out.clashes.append(
-                Refused(
-                    n,
-                    f"order line {key} is already stored for enterprise {r.enterprise_id!r} "
-                    f"(file {r.file_id}): one order line belongs to one enterprise; the "
-                    "organisers decide which export is right",
-                    {k: "" if v is None else str(v) for k, v in line.items()},
-                    clash_with=str(r.enterprise_id),
-                )
-            )
-        for i in range(0, len(numbers), 1000):
-            chunk = numbers[i : i + 1000]
-            marks = ", ".join(str(int(x)) for x in chunk)
-            self.cur.execute(f"DELETE FROM _order_line_stage WHERE row_number IN ({marks})")
+        )
+
+    def _note_holders(self) -> None:
+        """Staged lines the enterprise already had from another file (an export sent again):
+        that file is noted as holding them too (files.remove_file)."""
+        self.conn.execute(
+            sa.text(
+                "INSERT INTO order_line_file (festival_id, platform, order_id, line_id, "
+                "enterprise_id, file_id) SELECT :f, :p, s.order_id, s.line_id, :e, :file "
+                "FROM _order_line_stage s JOIN order_line o ON o.festival_id = :f "
+                "AND o.platform = :p AND o.order_id = s.order_id AND o.line_id = s.line_id "
+                "AND o.enterprise_id = :e WHERE o.file_id <> :file ON CONFLICT DO NOTHING"
+            ),
+            self._params(),
+        )
+
+    def finish(self) -> int:
+        """Mark the file's disputed lines, and the other enterprises' same lines, as disputed
+        (they count for neither until settled); their orders' rollup is made afresh.  Returns
+        how many of the file's lines are disputed."""
+        if not self.check_clashes:
+            return 0
+        n = int(self.conn.exec_driver_sql("SELECT count(*) FROM _dispute_key").scalar_one())
+        if n == 0:
+            return 0
+        params = self._params()
+        self.conn.execute(
+            sa.text(
+                "UPDATE order_line SET claim = 'disputed' WHERE festival_id = :f "
+                "AND platform = :p AND claim IS NULL AND EXISTS (SELECT 1 FROM _dispute_key k "
+                "WHERE k.order_id = order_line.order_id AND k.line_id = order_line.line_id)"
+            ),
+            params,
+        )
+        touch_orders(self.conn, "SELECT DISTINCT :p, order_id FROM _dispute_key", params)
+        rebuild_orders(self.conn, self.t.festival_id)
+        self.conn.exec_driver_sql("DELETE FROM _dispute_key")
+        return n
 
     def _insert_pg(self) -> None:
         either = "order_rollup.refunded OR excluded.refunded"
@@ -317,12 +340,16 @@ class StagedWriter:
         self.out.attributed += int(cur.fetchone()[0])
 
 
-def new_file(conn: Connection, t: Target, filename: str, sha256: str) -> int:
+def new_file(
+    conn: Connection, t: Target, filename: str, sha256: str, store: str | None = None
+) -> int:
+    """The file's row (a collective store's file names its store, not one enterprise)."""
     return int(
         conn.execute(
             sa.insert(SALES_FILE).values(
                 festival_id=t.festival_id,
-                enterprise_id=t.enterprise_id,
+                enterprise_id=None if store else t.enterprise_id,
+                collective_store=store,
                 platform=t.platform,
                 filename=filename[:200],
                 sha256=sha256,

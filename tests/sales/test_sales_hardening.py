@@ -3,6 +3,7 @@ a clear 4xx (never a 500), the figures stay consistent when an enterprise goes."
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from collections.abc import Iterator
@@ -58,7 +59,7 @@ def _ruiang_export(tmp_path: Path) -> bytes:
     return write_csv(tmp_path / "export.csv", DOUYIN_HEADERS, rows, encoding="gbk").read_bytes()
 
 
-def test_another_enterprises_order_lines_are_refused_reported_and_can_be_undone(
+def test_another_enterprises_order_lines_are_disputed_for_neither_and_can_be_undone(
     client: tuple[TestClient, dict], tmp_path: Path
 ) -> None:
     c, tok = client
@@ -66,33 +67,27 @@ def test_another_enterprises_order_lines_are_refused_reported_and_can_be_undone(
     # guzhen's coordinator sends shaxi's export as one of guzhen's own enterprises
     rogue = upload(c, tok["guzhen"], "export.csv", body, "huayi").json()
     assert (rogue["stored"], rogue["duplicates"]) == (3, 0)
-    # the real owner's upload is not silently "duplicates": each line is refused as a clash
+    # the real owner's upload is stored too; the lines count for neither until settled
     real = upload(c, tok["shaxi"], "export.csv", body, "ruiang").json()
-    assert (real["read"], real["stored"], real["quarantined"], real["duplicates"]) == (3, 0, 3, 0)
+    assert (real["read"], real["stored"], real["quarantined"], real["duplicates"]) == (3, 3, 0, 0)
     assert real["files"][0]["clashes"] == 3
-    flags = c.get(f"{API}/flags?kind=clash", headers=tok["organiser"]).json()["data"]
-    assert [
-        (f["enterprise"], f["town"], f["evidence"]["other_enterprise"], f["evidence"]["rows"])
-        for f in flags
-    ] == [("ruiang", "shaxi", "huayi", 3)]
-    assert (
-        "order line 880/880-1 is already stored for enterprise 'huayi'"
-        in flags[0]["evidence"]["example"]
-    )
-    assert c.get(f"{API}/flags?kind=clash", headers=tok["shaxi"]).json()["data"] == []
-    # the organisers take the wrong file out; the real one then goes in whole
+    assert c.get(f"{API}/summary?by=enterprise", headers=tok["organiser"]).json()["data"] == []
+    disputes = c.get(f"{API}/sales/disputes", headers=tok["shaxi"]).json()["data"]
+    assert [(d["enterprises"], d["towns"], d["lines"]) for d in disputes] == [
+        (["huayi", "ruiang"], ["guzhen", "shaxi"], 3)
+    ]
+    # the organisers take the wrong file out; the real one's lines then count
     files = c.get(f"{API}/sales/files", headers=tok["organiser"]).json()["data"]
     wrong = next(f["id"] for f in files if f["enterprise_id"] == "huayi")
     assert c.get(f"{API}/sales/files", headers=tok["guzhen"]).status_code == 403
     removed = c.delete(f"{API}/sales/files/{wrong}", headers=tok["organiser"]).json()
-    assert (removed["enterprise"], removed["lines"]) == ("huayi", 3)
-    again = upload(c, tok["shaxi"], "export.csv", body, "ruiang").json()
-    assert (again["stored"], again["quarantined"]) == (3, 0)
+    assert (removed["enterprise"], removed["lines"], removed["kept"]) == ("huayi", 3, 0)
+    assert c.get(f"{API}/sales/disputes", headers=tok["shaxi"]).json()["data"] == []
     by = c.get(f"{API}/summary?by=enterprise", headers=tok["organiser"]).json()["data"]
     assert [(r["key"], r["gmv"]) for r in by] == [("ruiang", "300.00")]
 
 
-def test_rows_naming_another_enterprises_shop_are_quarantined(
+def test_a_file_naming_another_enterprises_shop_is_refused_whole(
     client: tuple[TestClient, dict], tmp_path: Path
 ) -> None:
     c, tok = client
@@ -103,16 +98,16 @@ def test_rows_naming_another_enterprises_shop_are_quarantined(
     ]
     # henglan-light sells on douyin (juhao, on pdd only, could not send a douyin export)
     body = write_csv(tmp_path / "henglan.csv", headers, rows).read_bytes()
-    r = upload(c, tok["organiser"], "henglan.csv", body, "henglan-light").json()
-    assert (r["stored"], r["quarantined"], r["files"][0]["clashes"]) == (1, 1, 0)
-    reasons = c.get(f"{API}/flags?kind=clash", headers=tok["organiser"]).json()["data"]
-    assert [(f["enterprise"], f["evidence"]["other_enterprise"]) for f in reasons] == [
-        ("henglan-light", "huayi")
-    ]
-    assert reasons[0]["evidence"]["example"] == (
-        "shop '华艺灯饰旗舰店' in 店铺名称 belongs to enterprise 'huayi', not to 'henglan-light': "
-        "is this huayi's export?"
+    r = upload(c, tok["organiser"], "henglan.csv", body, "henglan-light")
+    assert r.status_code == 422
+    saved = f"{hashlib.sha256(body).hexdigest()[:12]}_henglan.csv"
+    assert r.json()["message"] == (
+        f"{saved}: the shop '华艺灯饰旗舰店' in column 店铺名称 is the shop of enterprise "
+        "'huayi', not of 'henglan-light'; nothing of this file was stored; ingest it as "
+        "huayi's export (--enterprise huayi)"
     )
+    files = c.get(f"{API}/sales/files", headers=tok["organiser"]).json()["data"]
+    assert files == []
 
 
 def test_uploads_name_an_enterprise_of_the_coordinators_own_town(
