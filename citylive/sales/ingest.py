@@ -155,7 +155,10 @@ def enterprise_for_file(path: Path, festival: Festival, given: str | None) -> st
 
 
 def check_sells_on(path: Path, festival: Festival, enterprise_id: str, platform: str) -> None:
-    """Refuse a file for a platform the enterprise does not sell on (per the festival file)."""
+    """Refuse a file for a platform the enterprise does not sell on (per the festival file).
+    A collective store's file is checked against the store's platform when it is parsed."""
+    if enterprise_id not in festival.enterprise:
+        return
     listed = festival.enterprise[enterprise_id].platforms
     known = set()
     for p in listed:
