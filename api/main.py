@@ -14,6 +14,7 @@ from api.middleware import LimitsAndHeaders
 from api.routes import exports, festivals, sessions, tokens
 from api.routes import notifications as notification_routes
 from api.routes import sales as sales_routes
+from api.web import portal
 
 API_PREFIX = "/api/v1"
 
@@ -67,3 +68,4 @@ app.include_router(tokens.router, prefix=API_PREFIX)
 app.include_router(sales_routes.router, prefix=API_PREFIX)
 app.include_router(notification_routes.router, prefix=API_PREFIX)
 app.include_router(web.router)
+app.add_exception_handler(portal.SignInFirst, portal.sign_in_first)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import COOKIE, DecideDep, SessionDep, portal_actor
@@ -15,10 +15,30 @@ from citylive.actions import pages
 from citylive.actions.tokens import sign_in
 from citylive.config import get_settings
 from citylive.errors import Invalid, NotFound
+from citylive.scope import Actor
 from models.enums import Role
 
 router = APIRouter(include_in_schema=False)
 OUTCOMES = ("applied", "unchanged", "conflict", "refused", "not_found", "invalid")
+
+
+class SignInFirst(Exception):
+    """A portal page asked for with no valid token in the cookie."""
+
+
+def signed_in(request: Request, db: SessionDep) -> Actor:
+    """The portal's guard: who is signed in, or the sign-in form instead of the page."""
+    actor = portal_actor(request, db)
+    if actor is None:
+        raise SignInFirst
+    return actor
+
+
+def sign_in_first(request: Request, exc: Exception) -> Response:
+    return render(request, "signin.html", lang_of(request), 401, error=None)
+
+
+SignedIn = Annotated[Actor, Depends(signed_in)]
 
 
 def _same_origin(request: Request) -> bool:
@@ -56,7 +76,7 @@ def signin(
 
 
 def _flash(
-    request: Request, db: SessionDep, lang: str, done: str | None, sid: str | None
+    db: SessionDep, actor: Actor, lang: str, done: str | None, sid: str | None
 ) -> str | None:
     """The message after a decision, written by the server from the outcome's code and the
     session's own state: a link cannot put words on the page."""
@@ -65,8 +85,7 @@ def _flash(
     t = texts(lang)
     if done in ("not_found", "invalid", "refused"):
         return t[done]
-    actor = portal_actor(request, db)
-    status = pages.session_status(db=db, actor=actor, session_id=sid) if actor else None
+    status = pages.session_status(db=db, actor=actor, session_id=sid)
     if status is None:
         return None
     return t[done].format(sid=sid, status=t[status])
@@ -76,14 +95,12 @@ def _flash(
 def portal(
     request: Request,
     db: SessionDep,
+    actor: SignedIn,
     festival: Annotated[str | None, Query(max_length=64)] = None,
     done: Annotated[str | None, Query(max_length=16)] = None,
     sid: Annotated[str | None, Query(max_length=96)] = None,
 ) -> Response:
     lang = lang_of(request)
-    actor = portal_actor(request, db)
-    if actor is None:
-        return render(request, "signin.html", lang, 401, error=None)
     if actor.role == Role.organiser:
         return RedirectResponse(url("/portal/overview", lang, festival=festival), status_code=303)
     try:
@@ -102,14 +119,14 @@ def portal(
         counts=shown.counts,
         deadline=shown.deadline,
         deadline_passed=shown.deadline_passed,
-        flash=_flash(request, db, lang, done, sid) if sid in shown.session_ids else None,
+        flash=_flash(db, actor, lang, done, sid) if sid in shown.session_ids else None,
     )
 
 
 @router.post("/portal/sessions/{sid}/{action}")
 def portal_decide(
     request: Request,
-    db: SessionDep,
+    actor: SignedIn,
     decide: DecideDep,
     sid: str,
     action: str,
@@ -117,9 +134,6 @@ def portal_decide(
     festival: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
     lang = lang_of(request)
-    actor = portal_actor(request, db)
-    if actor is None:
-        return render(request, "signin.html", lang, 401, error=None)
     if not _same_origin(request) or action not in ("confirm", "decline"):
         return render(request, "missing.html", lang, 403, what=sid)
     try:
@@ -137,12 +151,10 @@ def portal_decide(
 def overview(
     request: Request,
     db: SessionDep,
+    actor: SignedIn,
     festival: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     lang = lang_of(request)
-    actor = portal_actor(request, db)
-    if actor is None:
-        return render(request, "signin.html", lang, 401, error=None)
     if actor.role != Role.organiser:
         return RedirectResponse(url("/portal", lang), status_code=303)
     try:

@@ -1,6 +1,7 @@
 """The `citylive` command.  Each feature keeps its commands in a module of its own here;
 packages that add commands (the demo) register them through the `citylive.commands` entry
-point group."""
+point group.  A command imports what it runs inside its own function, so `citylive --help`
+and a quick command load neither the solver nor the sales engine."""
 
 from importlib.metadata import entry_points
 
