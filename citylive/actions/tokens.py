@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 import models
 from citylive.scope import Actor, require_organiser
-from citylive.tokens import create_token, feed_token_for, list_tokens, revoke_token
+from citylive.tokens import create_token, feed_token_for, list_tokens, revoke_token, token_tree
 
 
 @dataclass
@@ -46,12 +46,14 @@ def make_feed_token(*, db: Session, actor: Actor) -> MadeToken:
 
 
 def revoke(*, db: Session, actor: Actor, token_id: int) -> models.ApiToken:
+    """Revoke a token and every token it made.  Committed."""
     require_organiser(actor, "revoke tokens")
     row = revoke_token(db=db, token_id=token_id)
     db.commit()
     return row
 
 
-def tokens(*, db: Session, actor: Actor) -> list[models.ApiToken]:
+def tokens(*, db: Session, actor: Actor) -> list[tuple[int, models.ApiToken]]:
+    """Every token as a tree: each maker, then the tokens it made (with their depth)."""
     require_organiser(actor, "list tokens")
-    return list_tokens(db=db)
+    return token_tree(list_tokens(db=db))

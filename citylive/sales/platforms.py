@@ -205,5 +205,32 @@ def detect_platform(headers: list[str]) -> str | None:
     return max(matches, key=score)
 
 
+def known_headers() -> frozenset[str]:
+    """Every header name some platform's export has, required or optional."""
+    names: set[str] = set()
+    for cols in PLATFORMS.values():
+        names.update(cols.required)
+        for field in ("line_id", "after_sale", "refund", "streamer", "buyer", "note"):
+            names.update(getattr(cols, field))
+        names.update(cols.product_id + cols.product_title + cols.shop)
+    return frozenset(names)
+
+
+def found_headers_message(headers: list[str]) -> str:
+    """What a refused file's header row held, in words that quote no content: the names
+    that are some platform's columns, and how many other cells there were.  A file that is
+    not an export at all (a password file, a token) is never quoted."""
+    cells = [h for h in headers if h]
+    if not cells:
+        return "an empty first row"
+    known = known_headers()
+    named = [h for h in cells if h in known]
+    others = len(cells) - len(named)
+    if not named:
+        return f"{len(cells)} column{'s' if len(cells) != 1 else ''}, none a known export column"
+    rest = f" and {others} other column{'s' if others != 1 else ''}" if others else ""
+    return ", ".join(named) + rest
+
+
 def expected_headers_message() -> str:
     return "; ".join(f"{p}: {', '.join(cols.required)}" for p, cols in PLATFORMS.items())

@@ -28,6 +28,7 @@ from citylive.sales.platforms import (
     PlatformColumns,
     detect_platform,
     expected_headers_message,
+    found_headers_message,
     normalise_platform,
 )
 from citylive.sales.rows import Layout
@@ -313,7 +314,7 @@ def open_export(
             return ExportFile(path, found, encoding, headers, PLATFORMS[found], number)
         seen.append(headers)
     first = next((h for h in seen if any(h)), [])
-    shown = ", ".join(h for h in first if h)[:300] or "(empty file)"
+    shown = found_headers_message(first) if seen else "an empty file"
     if wanted:
         cols = PLATFORMS[wanted]
         raise UnknownExport(

@@ -217,7 +217,7 @@ def test_unknown_export_is_refused_listing_expected_headers(tmp_path: Path) -> N
     with pytest.raises(UnknownExport) as err:
         open_export(path)
     msg = str(err.value)
-    assert "found 订单, 金额, 时间" in msg
+    assert "found 3 columns, none a known export column" in msg  # the cells are not quoted
     assert "douyin: 主订单编号, 支付完成时间, 订单应付金额, 商品数量, 订单状态" in msg
     assert "pdd: 订单号, 订单成交时间, 用户实付金额(元), 商品数量(件), 订单状态" in msg
 
