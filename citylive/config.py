@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     # Where coordinators open their portal; links in messages point here.
     public_url: str = "http://127.0.0.1:8000"
     locale: str = "zh-CN"
+    # Folders besides data_dir whose files flows may read and write (citylive/paths.py),
+    # separated by os.pathsep.
+    allowed_paths: str = ""
 
     # Sales: thresholds for the signs of inflated figures (see docs/sales.md).
     flag_refund_rate_factor: float = Field(

@@ -10,7 +10,9 @@ Kinds (docs/security.md):
 - `feed`: calendar feeds only (`?token=` in the feed URL, since calendar apps cannot send
   headers); it reads the same sessions its maker could, and changes nothing.
 Every token expires (`token_days`, `feed_token_days`) and can be revoked.  A coordinator's
-token names its festival and its town.
+token names its festival and its town.  A feed token made with another token belongs to it
+(`parent_id`): it expires no later than its maker and dies when its maker is revoked or
+expires, checked up the chain on every use.
 """
 
 from __future__ import annotations
@@ -84,9 +86,10 @@ def create_token(
     festival_id: str | None = None,
     kind: str = TokenKind.api,
     days: int | None = None,
+    parent: models.ApiToken | None = None,
 ) -> tuple[models.ApiToken, str]:
-    """Make a token; returns the stored row and the token itself (never stored).  Does not
-    commit."""
+    """Make a token; returns the stored row and the token itself (never stored).  A token
+    made by another (`parent`) expires no later than it.  Does not commit."""
     try:
         role_ = Role(role)
     except ValueError:
@@ -113,6 +116,9 @@ def create_token(
     prefix = FEED_PREFIX if kind_ == TokenKind.feed else TOKEN_PREFIX
     token = prefix + secrets.token_urlsafe(32)
     label = f"{role_.value}:{town}" if town else role_.value
+    expires_at = utcnow() + timedelta(days=days)
+    if parent is not None and parent.expires_at is not None:
+        expires_at = min(expires_at, _aware(parent.expires_at))
     row = models.ApiToken(
         name=name or (f"{label} feed" if kind_ == TokenKind.feed else label),
         role=role_.value,
@@ -121,7 +127,8 @@ def create_token(
         token_hash=hash_token(token),
         prefix=token[: len(prefix) + 6],
         kind=kind_.value,
-        expires_at=utcnow() + timedelta(days=days),
+        expires_at=expires_at,
+        parent_id=parent.id if parent is not None else None,
     )
     db.add(row)
     db.flush()
@@ -134,6 +141,9 @@ def feed_token_for(*, db: Session, actor: Actor) -> tuple[models.ApiToken, str]:
         raise TokenError("a feed token cannot make tokens; sign in with your own token")
     if actor.kind == "system":
         raise TokenError("make feed tokens with `citylive token create --kind feed`")
+    maker = db.get(models.ApiToken, actor.token_id) if actor.token_id is not None else None
+    if maker is None or maker.revoked_at is not None:
+        raise TokenError("the token making this one is unknown or revoked")
     return create_token(
         db=db,
         role=actor.role,
@@ -141,6 +151,7 @@ def feed_token_for(*, db: Session, actor: Actor) -> tuple[models.ApiToken, str]:
         festival_id=actor.festival_id,
         kind=TokenKind.feed,
         name=f"{actor.name} feed"[:128],
+        parent=maker,
     )
 
 
@@ -156,7 +167,12 @@ _BY_HASH = sa.select(
     col(_T.revoked_at),
     col(_T.expires_at),
     col(_T.last_used_at),
+    col(_T.parent_id),
 ).where(col(_T.token_hash) == sa.bindparam("p_hash"))
+_MAKER = sa.select(col(_T.revoked_at), col(_T.expires_at), col(_T.parent_id)).where(
+    col(_T.id) == sa.bindparam("p_id")
+)
+MAX_CHAIN = 8  # tokens made by tokens: a feed token's maker is an API token, so 1 in practice
 _USED = (
     sa.update(_T)
     .where(col(_T.id) == sa.bindparam("p_id"))
@@ -180,6 +196,8 @@ def verify_token(
         return None
     if row.role == Role.coordinator and row.festival_id is None:
         return None  # made before tokens named their festival: it would open every festival
+    if row.parent_id is not None and not _makers_alive(db, row.parent_id, now):
+        return None  # its maker was revoked or has expired
     if row.last_used_at is None or now - _aware(row.last_used_at) > LAST_USED_RESOLUTION:
         db.connection().execute(_USED, {"p_id": row.id, "p_now": now})  # with the next commit
     return Actor(
@@ -190,6 +208,21 @@ def verify_token(
         festival_id=row.festival_id,
         kind="feed" if row.kind == TokenKind.feed else "api",
     )
+
+
+def _makers_alive(db: Session, parent_id: int, now: datetime) -> bool:
+    """Every token up the chain from `parent_id` exists, is not revoked and has not expired."""
+    next_id: int | None = parent_id
+    for _ in range(MAX_CHAIN):
+        if next_id is None:
+            return True
+        maker = db.connection().execute(_MAKER, {"p_id": next_id}).first()
+        if maker is None or maker.revoked_at is not None:
+            return False
+        if maker.expires_at is not None and _aware(maker.expires_at) <= now:
+            return False
+        next_id = maker.parent_id
+    return False  # deeper than any token CityLive makes
 
 
 def _aware(value: datetime) -> datetime:
@@ -204,15 +237,45 @@ def revoke_token(*, db: Session, token_id: int) -> models.ApiToken:
     row = db.get(models.ApiToken, token_id)
     if row is None:
         raise TokenNotFound(token_id)
+    now = utcnow()
     if row.revoked_at is None:
-        row.revoked_at = utcnow()
+        row.revoked_at = now
         db.add(row)
-        db.flush()
+    # the tokens it made die with it (verify_token checks the chain too; this shows it)
+    makers = [row.id]
+    for _ in range(MAX_CHAIN):
+        made = list(db.exec(select(_T).where(col(_T.parent_id).in_(makers))))
+        for child in made:
+            if child.revoked_at is None:
+                child.revoked_at = now
+                db.add(child)
+        makers = [child.id for child in made]
+        if not makers:
+            break
+    db.flush()
     return row
 
 
 def list_tokens(*, db: Session) -> list[models.ApiToken]:
     return list(db.exec(select(models.ApiToken).order_by(col(models.ApiToken.id))))
+
+
+def token_tree(rows: list[models.ApiToken]) -> list[tuple[int, models.ApiToken]]:
+    """The tokens as a tree: each maker followed by the tokens it made, with their depth."""
+    children: dict[int | None, list[models.ApiToken]] = {}
+    ids = {r.id for r in rows}
+    for r in rows:
+        children.setdefault(r.parent_id if r.parent_id in ids else None, []).append(r)
+    out: list[tuple[int, models.ApiToken]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for r in children.get(parent, []):
+            out.append((depth, r))
+            if depth < MAX_CHAIN:
+                walk(r.id, depth + 1)
+
+    walk(None, 0)
+    return out
 
 
 class RedactTokens(logging.Filter):

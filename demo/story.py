@@ -212,6 +212,22 @@ def _exports_writer() -> Callable[..., list[Path]]:
     return write_exports
 
 
+def _within_reach(festival_file: Path, data_dir: Path) -> Path:
+    """The festival file where the flow may read it: as it is, or copied into the data
+    folder (flows read only inside their own folders, citylive/paths.py)."""
+    import shutil
+
+    from citylive.paths import PathRefused, confined
+
+    try:
+        return confined(festival_file, what="festival_file")
+    except PathRefused:
+        copy = data_dir / "festivals" / Path(festival_file).name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(festival_file, copy)
+        return copy
+
+
 def run(
     *, festival_file: Path = EXAMPLE, time_limit: float = 8.0, say: Callable[[str], None] = print
 ) -> dict[str, Any]:
@@ -225,6 +241,7 @@ def run(
     started = time.monotonic()
     settings = get_settings()
     festival = load_festival(festival_file)
+    festival_file = _within_reach(festival_file, settings.data_dir)
     sinks = Sinks().start()
     sinks.write_config(settings.data_dir / "notify.yaml")
     story = Story(say=say)

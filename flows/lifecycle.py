@@ -18,6 +18,7 @@ from prefect import flow, task
 
 from citylive.actions.festivals import confirmations
 from citylive.db import session_scope
+from citylive.paths import confined
 from citylive.scope import SYSTEM
 from flows._common import run_logger
 from flows.collect_sales import collect_sales, waiting_files
@@ -88,6 +89,9 @@ def festival_lifecycle(
     locale: str = "zh-CN",
 ) -> dict[str, Any]:
     """Run a festival from its file to its report; returns what happened at each step."""
+    confined(festival_file, what="festival_file")  # both refused before the festival starts
+    if report_out is not None:
+        confined(report_out, what="report_out", writing=True)
     logger = run_logger()
     planned = plan_festival(festival_file=festival_file, time_limit=time_limit)
     fid = planned["festival_id"]

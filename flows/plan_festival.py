@@ -20,6 +20,7 @@ from citylive.actions.plan_jobs import run_plan_job
 from citylive.actions.planning import StaleSchedule, planning_state, release_version, solve_stored
 from citylive.db import get_engine, init_db, session_scope
 from citylive.festival import FestivalFileError, load_festival
+from citylive.paths import confined
 from citylive.schedule import ScheduleDocument
 from citylive.scope import SYSTEM
 from flows._common import publish_schedule_artifacts, read_version, run_logger
@@ -38,8 +39,9 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
 
 @task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_transient)
 def import_festival_from_file(path: str) -> str:
-    """Read, validate and store (or update in place) the festival; returns its id."""
-    festival = load_festival(Path(path))
+    """Read, validate and store (or update in place) the festival; returns its id.  The file
+    must lie inside the folders flows may read (citylive/paths.py)."""
+    festival = load_festival(confined(Path(path), what="festival_file"))
     with session_scope() as db:
         result = import_festival_file(db=db, actor=SYSTEM, festival=festival).result
     run_logger().info(

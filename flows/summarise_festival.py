@@ -12,6 +12,7 @@ from citylive.actions import notifications
 from citylive.actions import sales as actions
 from citylive.config import get_settings
 from citylive.db import session_scope
+from citylive.paths import confined
 from citylive.scope import Actor
 from flows._common import artifact_key, run_logger
 from flows.dispatch_notifications import dispatch_notifications
@@ -27,7 +28,12 @@ def festival_figures(festival_id: str) -> dict[str, Any]:
 
 @task(retries=1, retry_delay_seconds=[2])
 def write_report(festival_id: str, out: str | None, locale: str) -> str:
-    path = Path(out) if out else get_settings().reports_dir / festival_id / "report.html"
+    """Write the HTML report; `out` must lie inside the folders flows may write."""
+    path = (
+        confined(out, what="out", writing=True)
+        if out
+        else get_settings().reports_dir / festival_id / "report.html"
+    )
     with session_scope() as db:
         return str(
             actions.write_report(
@@ -54,6 +60,8 @@ def summarise_festival(
     festival_id: str, out: str | None = None, locale: str = "zh-CN", send: bool = True
 ) -> dict[str, Any]:
     """Compute the figures, write the report, publish them, and send the summaries."""
+    if out is not None:
+        out = str(confined(out, what="out", writing=True))  # refused before any work
     figures = festival_figures(festival_id)
     report = write_report(festival_id, out, locale)
     create_table_artifact(

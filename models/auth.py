@@ -18,6 +18,8 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=128, unique=True)
     prefix: str = Field(max_length=16)  # first characters, to tell tokens apart in lists
     kind: str = Field(default="api", max_length=8, sa_column_kwargs={"server_default": "api"})
+    # The token that made this one (a feed token's maker): it dies with its maker.
+    parent_id: int | None = Field(default=None, foreign_key="api_token.id", index=True)
     expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)

@@ -16,7 +16,8 @@ router = APIRouter(prefix="/tokens", tags=["tokens"])
 @router.post("/feed", response_model=FeedTokenPublic, responses=ERRORS, status_code=201)
 def create_feed_token(db: SessionDep, actor: CurrentActor) -> FeedTokenPublic:
     """A read-only token for calendar apps, with your own scope (town, festival); shown once.
-    It opens the calendar feeds and nothing else."""
+    It opens the calendar feeds and the schedule workbook, read-only; it expires no later
+    than the token that made it and dies when that token is revoked."""
     made = make_feed_token(db=db, actor=actor)
     base = get_settings().public_url.rstrip("/")
     festival = made.row.festival_id or "<festival>"

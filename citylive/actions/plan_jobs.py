@@ -7,6 +7,10 @@ job (a thread of the API server on the embedded default, or a `plan-festival` fl
 Prefect worker) calls `run_plan_job`, which beats a heartbeat while the solver works; a job
 whose heartbeat stopped (its server or worker died) is reported as abandoned, and the
 festival can be planned again.
+
+The command line plans in its own process but takes the same lock (`plan_lock`): its plan is
+a job of runner `cli`, so an API request while it works answers 409 naming it, and the
+command refuses to start while another job holds the festival.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -24,6 +31,7 @@ from sqlmodel import Session, col, select
 import models
 from citylive.actions.planning import plan_and_release
 from citylive.errors import CityLiveError, Conflict, Invalid, NotFound
+from citylive.festival.storage import FestivalNotFound
 from citylive.scope import Actor, require_festival, require_organiser, require_writer
 from models._types import utcnow
 from models.enums import PlanJobState
@@ -185,6 +193,66 @@ def run_plan_job(*, engine: Engine, job_id: str, workers: int = 2) -> models.Pla
         db.commit()
         db.refresh(job)
         return job
+
+
+@dataclass
+class HeldLock:
+    """The job holding a festival's planning lock for this process; set `version` when a
+    version was released."""
+
+    job: models.PlanJob
+    version: int | None = None
+
+
+@contextmanager
+def plan_lock(
+    *, engine: Engine, actor: Actor, festival_id: str, time_limit: float, runner: str = "cli"
+) -> Iterator[HeldLock]:
+    """Hold the festival's planning lock (a running job with a heartbeat) while planning in
+    this process; PlanJobRunning naming the job that holds it already.  The job ends
+    completed with the version set on the yielded lock, or failed with the error."""
+    J = models.PlanJob
+    with Session(engine, expire_on_commit=False) as db:
+        if db.get(models.Festival, festival_id) is None:
+            raise FestivalNotFound(festival_id)
+        job = request_plan(
+            db=db,
+            actor=actor,
+            festival_id=festival_id,
+            time_limit=min(time_limit, MAX_TIME_LIMIT),
+            runner=runner,
+        )
+        now = utcnow()
+        db.execute(
+            sa.update(J)
+            .where(col(J.id) == job.id)
+            .values(state=PlanJobState.running.value, started_at=now, heartbeat_at=now)
+        )
+        db.commit()
+    held = HeldLock(job)
+    stop = threading.Event()
+    beat = threading.Thread(target=_beat, args=(engine, job.id, stop), daemon=True)
+    beat.start()
+    values: dict[str, object] = {"state": PlanJobState.failed.value}
+    try:
+        yield held
+        values = {
+            "state": PlanJobState.completed.value,
+            "version": held.version,
+            "message": f"stored schedule version {held.version}"
+            if held.version is not None
+            else "released no version",
+        }
+    except BaseException as exc:
+        values["message"] = (str(exc) or exc.__class__.__name__)[:500]
+        raise
+    finally:
+        stop.set()
+        beat.join(timeout=10)
+        with engine.begin() as conn:
+            conn.execute(
+                sa.update(J).where(col(J.id) == job.id).values(finished_at=utcnow(), **values)
+            )
 
 
 def _beat(engine: Engine, job_id: str, stop: threading.Event) -> None:

@@ -125,7 +125,8 @@ def collect_inbox(
     move: bool = True,
 ) -> inbox_files.InboxResult:
     """Ingest exports from the festival's inbox (all waiting, or the given ones), then the
-    viewer figures in its figures/ folder (all waiting, or the given ones)."""
+    viewer figures in its figures/ folder (all waiting, or the given ones).  A path outside
+    the folders flows may read (citylive/paths.py) is refused by name, never read."""
     require_festival(db, Actor.system("inbox"), festival_id)
     db.commit()
     if files is None:
@@ -133,15 +134,12 @@ def collect_inbox(
     if figures is None:
         figures = inbox_files.waiting_figures(festival_id)
     result = inbox_files.InboxResult()
-    if files:
-        result.files = inbox_files.ingest_inbox_files(
-            _engine(db),
-            festival_id,
-            [Path(p) for p in files],
-            move,  # type: ignore[arg-type]
-        )
-    for f in figures or []:
-        result.figures.append(inbox_files.store_inbox_figures(db, festival_id, Path(f), move))
+    readable, result.files = inbox_files.within_reach(files, move)
+    if readable:
+        result.files += inbox_files.ingest_inbox_files(_engine(db), festival_id, readable, move)
+    readable, result.figures = inbox_files.within_reach(figures, move)
+    for f in readable:
+        result.figures.append(inbox_files.store_inbox_figures(db, festival_id, f, move))
     db.commit()
     return result
 

@@ -14,6 +14,7 @@ from citylive.token_store import (
     feed_token_for,
     list_tokens,
     revoke_token,
+    token_tree,
     verify_token,
 )
 from models.enums import TokenKind
@@ -65,12 +66,14 @@ def make_feed_token(*, db: Session, actor: Actor) -> MadeToken:
 
 
 def revoke(*, db: Session, actor: Actor, token_id: int) -> models.ApiToken:
+    """Revoke a token and every token it made.  Committed."""
     require_organiser(actor, "revoke tokens")
     row = revoke_token(db=db, token_id=token_id)
     db.commit()
     return row
 
 
-def tokens(*, db: Session, actor: Actor) -> list[models.ApiToken]:
+def tokens(*, db: Session, actor: Actor) -> list[tuple[int, models.ApiToken]]:
+    """Every token as a tree: each maker, then the tokens it made (with their depth)."""
     require_organiser(actor, "list tokens")
-    return list_tokens(db=db)
+    return token_tree(list_tokens(db=db))

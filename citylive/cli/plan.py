@@ -135,19 +135,30 @@ def plan(
             _summary(doc)
             console.print(f"wrote {out} (version {doc.version})", highlight=False)
             return
-        from citylive.db import session_scope
+        from citylive.actions.plan_jobs import plan_lock
+        from citylive.db import get_engine, init_db, session_scope
+        from citylive.scope import Actor
 
         assert festival_id is not None
-        with session_scope() as db, _progress_line(time_limit) as progress:
-            release = plan_and_release(
-                db=db,
-                festival_id=festival_id,
-                time_limit=time_limit,
-                workers=workers,
-                previous=prev_doc,
-                reason="citylive plan",
-                progress=progress,
-            )
+        engine = init_db(get_engine())
+        # the same lock as the API's planning jobs: one planner per festival at a time
+        with plan_lock(
+            engine=engine,
+            actor=Actor.system("citylive plan"),
+            festival_id=festival_id,
+            time_limit=time_limit,
+        ) as lock:
+            with session_scope(engine) as db, _progress_line(time_limit) as progress:
+                release = plan_and_release(
+                    db=db,
+                    festival_id=festival_id,
+                    time_limit=time_limit,
+                    workers=workers,
+                    previous=prev_doc,
+                    reason="citylive plan",
+                    progress=progress,
+                )
+            lock.version = release.version
     except CityLiveError as exc:
         fail(str(exc))
     write_schedule(out, release.document)

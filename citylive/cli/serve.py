@@ -44,6 +44,9 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        # A worker busy starting on a loaded machine answers the supervisor's ping late;
+        # uvicorn's 5 s would kill and restart it over and over, and the server never serves.
+        timeout_worker_healthcheck=60,
         log_level="info",
         log_config=log_config(),
     )

@@ -54,7 +54,7 @@ def token_create(
 def token_revoke(
     token_id: int = typer.Argument(..., min=1, max=2**31 - 1, help="the id from `token list`"),
 ) -> None:
-    """Revoke a token: requests with it answer 401 from now on."""
+    """Revoke a token and the tokens it made: requests with them answer 401 from now on."""
     with session_scope() as db:
         row = revoke(db=db, actor=SYSTEM, token_id=token_id)
         when = row.revoked_at
@@ -65,12 +65,14 @@ def token_revoke(
 
 @token_app.command("list")
 def token_list() -> None:
-    """The tokens made so far (never the tokens themselves)."""
+    """The tokens made so far as a tree, each maker above the tokens it made (never the
+    tokens themselves)."""
     with session_scope() as db:
         rows = tokens(db=db, actor=SYSTEM)
     table = Table(show_edge=False, pad_edge=False)
     for column in (
         "id",
+        "made by",
         "kind",
         "name",
         "role",
@@ -81,11 +83,12 @@ def token_list() -> None:
         "revoked",
     ):
         table.add_column(column)
-    for r in rows:
+    for depth, r in rows:
         table.add_row(
             str(r.id),
+            str(r.parent_id or ""),
             r.kind,
-            r.name,
+            "  " * depth + ("└ " if depth else "") + r.name,
             r.role,
             r.town or "",
             r.festival_id or "",

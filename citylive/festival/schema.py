@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from citylive.folding import hidden_characters
+
 FORMAT = "citylive/festival@1"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
@@ -171,6 +173,11 @@ class _Entity(_Strict):
         v = as_str(v)
         if isinstance(v, str) and not v.strip():
             raise ValueError("must not be empty")
+        if isinstance(v, str) and (hidden := hidden_characters(v)):
+            raise ValueError(
+                f"{v!r} holds invisible or control characters ({', '.join(hidden)}); "
+                "type the id again without them"
+            )
         return v
 
 

@@ -183,10 +183,15 @@ class _Checker:
         ):
             seen: dict[str, int] = {}
             for i, x in enumerate(ids):
-                if x in seen:
-                    self.add(f"{kind}[{i}].id: duplicate id {x!r} (first at {kind}[{seen[x]}])")
-                else:
-                    seen[x] = i
+                j = seen.setdefault(fold(x), i)  # guzhen, GuZhen, ｇｕｚｈｅｎ: one id
+                if j != i and ids[j] == x:
+                    self.add(f"{kind}[{i}].id: duplicate id {x!r} (first at {kind}[{j}])")
+                elif j != i:
+                    self.add(
+                        f"{kind}[{i}].id: {x!r} is the same id as {ids[j]!r} at {kind}[{j}] "
+                        "once case, width and invisible characters are set aside; give them "
+                        "ids that differ in letters"
+                    )
         seen_p: set[str] = set()
         for i, p in enumerate(doc.platforms):
             if p in seen_p:

@@ -8,6 +8,12 @@ Every value put into a body is made safe for that body, so a decline reason or a
 as the literal text it is, never as formatting, a link or a table cell of its own:
 - all bodies: control and direction-changing characters become spaces (no fake lines, no
   reversed text);
+- text (what chat bots post as it is): vendor mention syntax is neutralised (Feishu
+  `<at user_id="all">`, `<@id>` and `<!here>` forms, `@所有人` / `@all`: the `<` and `@`
+  become their full-width forms, so the words show and nobody is called), and links are
+  defanged (`https://evil.example` -> `hxxps://evil[.]example`, `www.a.cn` -> `www[.]a[.]cn`), so a
+  decline reason cannot put a live link in a group chat; the festival's own links (the
+  portal, the report) are the only live ones (`Link`);
 - markdown: the characters that start markup are backslash-escaped (`md_escape`), and link
   targets are URL-quoted (`md_url`);
 - html: autoescaped.
@@ -42,6 +48,7 @@ __all__ = [
     "normal_locale",
     "plain",
     "render",
+    "text_safe",
     "text_table",
 ]
 
@@ -56,6 +63,14 @@ class Rendered:
 
 class Formatted(str):
     """Text already written for its body (a table, a quoted URL): put in as it is."""
+
+
+class Link(str):
+    """A link CityLive itself gives (the portal, the report): left live in text bodies."""
+
+
+# The context values that are CityLive's own links.
+OWN_LINKS = ("portal_url", "report_link")
 
 
 # C0 and C1 controls, zero-width and bidirectional formatting characters.
@@ -75,6 +90,35 @@ def plain(value: Any) -> str:
     s = str(value)
     # Most values are printable as they are; the check runs at C speed (a message has many).
     return (s if s.isprintable() else _UNSAFE.sub(" ", s)).strip()
+
+
+# `<at user_id="all">` (Feishu), `<@userid>` (WeCom markdown, Slack), `<!here>` (Slack).
+_MENTION_TAG = re.compile(r"<(?=\s*/?\s*(?:at\b|@|!))", re.IGNORECASE)
+# `@所有人` / `@all` (DingTalk, WeCom), and the other words for everyone.
+_MENTION_ALL = re.compile(
+    r"@(?=\s*(?:所有人|全体成员|全体|all\b|everyone\b|here\b|channel\b))", re.IGNORECASE
+)
+_URL = re.compile(r"\b(?:(h)(?:tt|xx)p(s?)|(ftp)|file)://([^\s/?#]*)", re.IGNORECASE)
+_WWW = re.compile(r"\bwww\.[^\s/?#]+", re.IGNORECASE)
+
+
+def _defang(m: re.Match[str]) -> str:
+    scheme = f"hxxp{m.group(2)}" if m.group(1) else ("fxp" if m.group(3) else "fxle")
+    return f"{scheme}://{m.group(4).replace('.', '[.]')}"
+
+
+def text_safe(value: Any) -> str:
+    """`value` for a plain-text body: one line (`plain`), no vendor mention, no live link."""
+    s = plain(value)
+    if "<" in s:
+        s = _MENTION_TAG.sub("\uff1c", s)
+    if "@" in s:
+        s = _MENTION_ALL.sub("\uff20", s)
+    if ":" in s:
+        s = _URL.sub(_defang, s)
+    if "." in s:
+        s = _WWW.sub(lambda m: m.group(0).replace(".", "[.]"), s)
+    return s
 
 
 def md_escape(value: Any) -> str:
@@ -104,7 +148,7 @@ def _width(s: str) -> int:
 
 
 def text_table(headers: list[Any], rows: list[list[Any]]) -> Formatted:
-    cells = [[plain(c) for c in headers]] + [[plain(c) for c in r] for r in rows]
+    cells = [[text_safe(c) for c in headers]] + [[text_safe(c) for c in r] for r in rows]
     widths = [max(_width(r[i]) for r in cells) for i in range(len(headers))]
 
     def line(r: list[str]) -> str:
@@ -148,7 +192,9 @@ class _PackageLoader(BaseLoader):
 
 
 def _text_value(value: Any) -> Any:
-    return value if isinstance(value, Formatted) else plain(value)
+    if isinstance(value, Formatted):
+        return value
+    return plain(value) if isinstance(value, Link) else text_safe(value)
 
 
 def _markdown_value(value: Any) -> Any:
@@ -196,6 +242,9 @@ def render(event: MessageEvent, context: dict[str, Any], locale: str | None = "z
     loc = normal_locale(locale)
     name = f"{loc}/{event.value}.j2"
     ctx = {**_labels(loc), **context}
+    for key in OWN_LINKS:
+        if isinstance(ctx.get(key), str):
+            ctx[key] = Link(ctx[key])
 
     def block(body: str, block_name: str) -> str:
         template = environment(body).get_template(name)

@@ -25,6 +25,7 @@ from apprise import Apprise, AppriseAsset, AppriseConfig
 
 from citylive.config import get_settings
 from citylive.errors import Invalid
+from citylive.folding import fold
 from citylive.notify import vendors
 from citylive.notify.recipients import Recipient, RecipientKind
 from citylive.notify.settings import NotifySettings, get_notify_settings
@@ -171,10 +172,12 @@ class Routes:
     by_name: dict[str, Target]
 
     def candidates(self, recipient: Recipient, town: str | None) -> list[str]:
-        """The tags tried, in order: the recipient's own, its town's default, `default`."""
-        tags = [recipient.tag.lower()]
+        """The tags tried, in order: the recipient's own, its town's default, `default`.
+        Tags compare folded (citylive.folding: case, width, invisible characters), as ids do
+        in a festival file, which refuses two ids that fold alike: one town, one key."""
+        tags = [fold(recipient.tag)]
         if town and recipient.kind != RecipientKind.organiser:
-            tags.append(f"town:{town}".lower())
+            tags.append(fold(f"town:{town}"))
         tags.append("default")
         return tags
 
@@ -255,7 +258,7 @@ def _build(text: str, source: str, settings: NotifySettings) -> Routes:
     for service in services:
         full_url = service.url(privacy=False)
         scheme = full_url.split("://", 1)[0].lower()
-        tags = frozenset(str(t).lower() for t in service.tags)
+        tags = frozenset(fold(str(t)) for t in service.tags)
         base = SECRETS.redact(service.url(privacy=True).split("?", 1)[0])
         name = base
         n = 1

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from citylive.config import get_settings
 from citylive.errors import CityLiveError
+from citylive.paths import PathRefused, confined
 from citylive.sales.ingest import ingest_files
 from citylive.sales.session_figures import read_figures_csv, store_figures
 
@@ -97,6 +98,24 @@ def _refuse(path: Path, why: str, move: bool) -> None:
     if move and path.exists():
         moved = _move(path, "refused")
         moved.with_name(moved.name + ".why.txt").write_text(f"{why}\n", encoding="utf-8")
+
+
+def within_reach(paths: list[str], move: bool) -> tuple[list[Path], list[InboxFile]]:
+    """The paths that resolve inside the folders flows may read, and a refusal naming each
+    other one (a path elsewhere, a symlink out of the inbox); nothing of those is read."""
+    ok: list[Path] = []
+    refused: list[InboxFile] = []
+    for given in paths:
+        try:
+            confined(given, what="file")
+        except PathRefused as exc:
+            log.warning("%s", exc)
+            if move and Path(given).is_symlink():
+                _refuse(Path(given), str(exc), move)
+            refused.append(InboxFile(given, refused=str(exc)))
+            continue
+        ok.append(Path(given))
+    return ok, refused
 
 
 def ingest_inbox_files(

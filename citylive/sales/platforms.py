@@ -375,16 +375,7 @@ def detect_layout(headers: list[str], platform: str | None = None) -> PlatformCo
     return max(matches, key=score)  # max keeps the first of equals: the table's order
 
 
-def detect_platform(headers: list[str]) -> str | None:
-    found = detect_layout(headers)
-    return found.platform if found else None
-
-
 def known_layouts() -> str:
     return "; ".join(
         f"{c.platform} {c.layout} ({', '.join(n[0] for n in c.required)})" for c in LAYOUTS
     )
-
-
-def expected_headers_message() -> str:
-    return known_layouts()

@@ -47,6 +47,7 @@ def _variant(tmp_path: Path, **festival: object) -> Path:
     """examples/small.yaml with some festival settings changed."""
     doc = yaml.safe_load(SMALL.read_text(encoding="utf-8"))
     doc["festival"].update(festival)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     out = tmp_path / "small-variant.yaml"
     out.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     return out
@@ -218,7 +219,8 @@ def test_replan_at_deadline_silence_decline_declines_unanswered(city: Path, tmp_
     from flows.plan_festival import plan_festival
     from flows.replan_festival import replan_festival
 
-    plan_festival(festival_file=str(_variant(tmp_path, silence="decline")), time_limit=3)
+    # flows read festival files inside their data folder only (citylive/paths.py)
+    plan_festival(festival_file=str(_variant(city, silence="decline")), time_limit=3)
     s = _sessions("small-2020")
     _decide(s[0].id, "confirm", s[0].town)
     result = replan_festival("small-2020", at_deadline=True, time_limit=3)

@@ -6,6 +6,11 @@ the API's event fires the debounced trigger and replan-festival runs on a worker
 asks the API for a plan, and the API starts the deployment and follows its job.  Everything
 started here is stopped here, and the two databases it created are dropped.
 
+It runs as README "Running for a whole city" says: the server with
+PREFECT_SERVER_API_AUTH_STRING, every client (workers, the API, the CLI) with the same
+PREFECT_API_AUTH_STRING, and the pool made from prefect-work-pool.json.  An anonymous call
+answers 401, and a run cannot replace the workers' command or environment.
+
 Run alone with `pytest -m scaleout` (a few minutes: the server migrates a fresh database).
 """
 
@@ -26,6 +31,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SMALL = ROOT / "examples" / "small.yaml"
+AUTH = ("citylive", "a-long-random-secret")
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.postgres, pytest.mark.xdist_group("scaleout")]
 
@@ -106,9 +112,13 @@ def test_scaleout_decline_through_api_triggers_replan_on_a_worker(
         "DO_NOT_TRACK": "1",
         "PREFECT_UI_ENABLED": "false",
     }
-    server_env = base | {"PREFECT_API_DATABASE_CONNECTION_URL": prefect_db}
+    server_env = base | {
+        "PREFECT_API_DATABASE_CONNECTION_URL": prefect_db,
+        "PREFECT_SERVER_API_AUTH_STRING": ":".join(AUTH),
+    }
     city_env = base | {
         "PREFECT_API_URL": api_url,
+        "PREFECT_API_AUTH_STRING": ":".join(AUTH),
         "CITYLIVE_DATABASE_URL": citylive_db,
         "CITYLIVE_DATA_DIR": str(tmp_path / "data"),
     }
@@ -132,7 +142,15 @@ def test_scaleout_decline_through_api_triggers_replan_on_a_worker(
             text=True,
             timeout=300,
         )
-        made = run("work-pool", "create", "citylive", "--type", "process")
+        made = run(
+            "work-pool",
+            "create",
+            "citylive",
+            "--type",
+            "process",
+            "--base-job-template",
+            str(ROOT / "prefect-work-pool.json"),
+        )
         assert made.returncode == 0, made.stdout + made.stderr
         deployed = run("deploy", "--all")
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
@@ -142,8 +160,27 @@ def test_scaleout_decline_through_api_triggers_replan_on_a_worker(
                 [str(BIN / "prefect"), "worker", "start", "--pool", "citylive", "--name", f"w{n}"],
                 city_env,
             )
-        client = httpx.Client(base_url=api_url, timeout=30)
+        client = httpx.Client(base_url=api_url, timeout=30, auth=AUTH)
         plan = client.get("/deployments/name/plan-festival/citylive").json()
+
+        # nobody without the auth string reads or starts anything; nobody with it replaces
+        # the command or the environment a worker starts a flow run with
+        anonymous = httpx.Client(base_url=api_url, timeout=30)
+        command = {"job_variables": {"command": "sh -c 'id > /tmp/owned'"}}
+        assert anonymous.get("/deployments/name/plan-festival/citylive").status_code == 401
+        assert (
+            anonymous.post(f"/deployments/{plan['id']}/create_flow_run", json=command).status_code
+            == 401
+        )
+        assert anonymous.post("/flow_runs/filter", json={}).status_code == 401
+        wrong = httpx.post(f"{api_url}/flow_runs/filter", json={}, auth=("citylive", "guess"))
+        assert wrong.status_code == 401
+        for job_variables in ({"command": "id"}, {"env": {"PATH": "/tmp"}}, {"env.PATH": "/tmp"}):
+            refused = client.post(
+                f"/deployments/{plan['id']}/create_flow_run",
+                json={"job_variables": job_variables},
+            )
+            assert refused.status_code == 422, refused.text
         flow_run = client.post(
             f"/deployments/{plan['id']}/create_flow_run",
             json={"parameters": {"festival_file": str(SMALL), "time_limit": 3}},
@@ -180,7 +217,7 @@ def test_scaleout_decline_through_api_triggers_replan_on_a_worker(
             lambda: httpx.get(
                 f"{web}/festivals/small-2020/sessions", headers=bearer, timeout=5
             ).json()["data"],
-            60,
+            180,  # two workers importing the app on a busy machine
         )
         declined = httpx.post(
             f"{web}/sessions/{sessions[0]['id']}/decline",

@@ -317,7 +317,8 @@ def test_decline_reason_and_names_in_a_receipt_render_as_literal_markdown(db: Se
     assert "<p>沙溪 _协调员_ 于 " in html
     assert 'evil.example"' not in html and "<em>" not in html
     assert html.count("<strong>") == 2  # the template's own: the name and the action
-    assert f"原因：{reason}" in row.body_text
+    # the text body defangs the link a decline reason carries (hxxp, [.])
+    assert "原因：**x** [link](hxxp://evil[.]example) | a\n" in row.body_text
     assert "锐昂|照明 **旗舰**" in row.body_html and "<td>锐昂|照明 **旗舰**</td>" in row.body_html
 
 

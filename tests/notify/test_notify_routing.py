@@ -164,3 +164,26 @@ def test_text_table_aligns_chinese_by_display_width() -> None:
         "主会场  1",
         "ab      22",
     ]
+
+
+def test_routing_tags_fold_like_festival_ids() -> None:
+    from citylive.notify.recipients import Recipient
+
+    routes = load_routes_text(
+        "urls:\n"
+        "  - json://127.0.0.1:9/a:\n      tag: coordinator:ｇｕｚｈｅｎ\n"
+        "  - json://127.0.0.1:9/b:\n      tag: coordinator:guzhen2\n"
+        "  - json://127.0.0.1:9/c:\n      tag: Town:ShaXi\n"
+        "  - json://127.0.0.1:9/d:\n      tag: default\n"
+    )
+    named = {t.name.rsplit("/", 1)[-1]: t for t in routes.targets}
+    for tag in ("coordinator:guzhen", "coordinator:GuZhen", "coordinator:gu\u200dzhen"):
+        assert routes.resolve(Recipient.parse(tag)) == [named["a"]]
+    assert routes.resolve(Recipient.parse("coordinator:guzhen2")) == [named["b"]]
+    assert routes.resolve(Recipient.parse("coordinator:guzhen3")) == [named["d"]]
+    assert routes.resolve(Recipient.coordinator("xiaolan"), town="SHAXI") == [named["c"]]
+    assert routes.candidates(Recipient.parse("coordinator:GuZhen"), "Ｇuzhen") == [
+        "coordinator:guzhen",
+        "town:guzhen",
+        "default",
+    ]

@@ -302,3 +302,13 @@ def test_each_quarantine_reason_is_given_with_the_raw_row(tmp_path: Path) -> Non
     first = next(x for x in items if isinstance(x, Refused))
     assert first.raw["子订单编号"] == "\ta-1"
     assert first.raw["订单应付金额"] == "100.00"
+
+
+def test_unknown_export_never_quotes_a_file_that_is_no_export(tmp_path: Path) -> None:
+    path = tmp_path / "passwd.csv"
+    path.write_text("root:x:0:0:root:/root:/bin/bash\nsecret-token-line\n", encoding="utf-8")
+    with pytest.raises(UnknownExport) as err:
+        open_export(path)
+    msg = str(err.value)
+    assert "root" not in msg and "secret" not in msg
+    assert "主订单编号: no header like it" in msg
