@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from citylive.config import get_settings
 from citylive.errors import Invalid
 from citylive.festival.lookups import Festival
+from citylive.festival.places import line_map, with_ids_and_lines
 from citylive.festival.schema import FORMAT, FestivalDocument
 from citylive.festival.validation import check_document, checks_of_the_rest, schema_errors
 
@@ -234,6 +235,10 @@ def parse_text(text: str, source: str) -> Any:
 
 
 def read_document(path: str | Path) -> Any:
+    return parse_text(_read_text(path), str(path))
+
+
+def _read_text(path: str | Path) -> str:
     p = Path(path)
     limit = get_settings().festival_max_bytes
     try:
@@ -251,17 +256,29 @@ def read_document(path: str | Path) -> Any:
             str(path), [f"{path}: cannot read the file: {exc.strerror}"]
         ) from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FestivalFileError(
             str(path),
             [f"{path}: not UTF-8 text (byte {exc.start}); save the festival file as UTF-8"],
         ) from None
-    return parse_text(text, str(path))
 
 
-def parse_festival(data: Any, source: str = "<festival>") -> Festival:
-    """Validate already-parsed data (a dict from YAML or JSON) into a `Festival`."""
+def parse_festival(data: Any, source: str = "<festival>", text: str | None = None) -> Festival:
+    """Validate already-parsed data (a dict from YAML or JSON) into a `Festival`.  Given the
+    file's `text`, places in the errors carry the item's id and the file's line."""
+    try:
+        return _parse_festival(data, source)
+    except FestivalFileError as exc:
+        if not isinstance(data, dict) or text is None:
+            raise
+        lines = line_map(text)
+        raise FestivalFileError(
+            source, with_ids_and_lines(exc.errors, data, lines), exc.more
+        ) from None
+
+
+def _parse_festival(data: Any, source: str) -> Festival:
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "nothing"
         raise FestivalFileError(
@@ -284,8 +301,9 @@ def parse_festival(data: Any, source: str = "<festival>") -> Festival:
 
 def load_festival(path: str | Path) -> Festival:
     """Read and validate a festival file (YAML or JSON)."""
-    return parse_festival(read_document(path), str(path))
+    text = _read_text(path)
+    return parse_festival(parse_text(text, str(path)), str(path), text)
 
 
 def load_festival_text(text: str, source: str = "<upload>") -> Festival:
-    return parse_festival(parse_text(text, source), source)
+    return parse_festival(parse_text(text, source), source, text)

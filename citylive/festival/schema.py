@@ -91,8 +91,9 @@ Day = Annotated[date, AfterValidator(_in_years)]
 
 
 class _Strict(BaseModel):
-    # Ids like the platform `1688` come out of YAML as integers; they are names.
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+    # Ids like the platform `1688` come out of YAML as integers; they are names.  A key the
+    # format does not know is an error (a misspelt `silance:` must not pass as valid).
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
 class Slot(_Strict):
@@ -221,6 +222,7 @@ class Streamer(_Entity):
     unavailable: list[str] = Field(default_factory=list, max_length=MAX_MARKS)
     employer: str | None = Field(default=None, max_length=MAX_ID)
     accounts: dict[str, str] = Field(default_factory=dict, max_length=50)
+    role: str | None = Field(default=None, max_length=MAX_NAME)  # e.g. town-leader; shown
 
     @field_validator("accounts", mode="before")
     @classmethod
@@ -236,6 +238,13 @@ class Theme(_Entity):
     studios: int = Field(ge=1, le=MAX_STUDIOS)
 
 
+class District(_Entity):
+    """A level between the city and its towns (festival-file.md, "Venues"); accepted and
+    shown, the planner plans by town."""
+
+    towns: list[str] = Field(default_factory=list, max_length=MAX_TOWNS)
+
+
 class Fairness(_Strict):
     min_share: float | None = Field(default=None, ge=0, le=1)
 
@@ -249,6 +258,7 @@ class FestivalDocument(_Strict):
     format: str
     festival: FestivalInfo
     towns: list[Town] = Field(min_length=1, max_length=MAX_TOWNS)
+    districts: list[District] = Field(default_factory=list, max_length=MAX_TOWNS)
     industries: list[Industry] = Field(min_length=1, max_length=1_000)
     platforms: list[str] = Field(min_length=1, max_length=50)
     venues: list[Venue] = Field(min_length=1, max_length=MAX_TOWNS + 1)
