@@ -75,6 +75,7 @@ def solve_stored(
     previous: ScheduleDocument | None = None,
     reason: str | None = None,
     progress: ProgressCallback | None = None,
+    fast: bool = False,
 ) -> tuple[ScheduleDocument, int]:
     """Plan the stored festival (from its current schedule, or `previous`); returns the
     document and the version it was planned against.  Writes nothing, and ends the read
@@ -89,7 +90,7 @@ def solve_stored(
         current = current_document(db=db, festival_id=festival_id)
         previous = current if current.sessions else None
     db.rollback()
-    document = _solve(festival, previous, time_limit, workers, progress)
+    document = _solve(festival, previous, time_limit, workers, progress, fast)
     document.reason = reason
     document.source_sha256 = source_sha256
     return document, against
@@ -105,6 +106,7 @@ def plan_and_release(
     reason: str | None = None,
     progress: ProgressCallback | None = None,
     expected_version: int | None = None,
+    fast: bool = False,
 ) -> Release:
     """Plan the stored festival again from its current schedule and release the result.
     With `expected_version`, nothing is solved unless the festival is still at that version
@@ -128,6 +130,7 @@ def plan_and_release(
         previous=previous,
         reason=reason,
         progress=progress,
+        fast=fast,
     )
     return release_version(
         db=db, festival_id=festival_id, document=document, expected_version=against
@@ -141,9 +144,13 @@ def plan_file(
     time_limit: float = 30.0,
     workers: int = 2,
     progress: ProgressCallback | None = None,
+    fast: bool = False,
+    seed: int = 1,
 ) -> ScheduleDocument:
-    """Plan a festival file into a schedule document (nothing is stored)."""
-    return _solve(festival, previous, time_limit, workers, progress)
+    """Plan a festival file into a schedule document (nothing is stored).  The same file,
+    previous schedule and seed give the same sessions; `fast`: the fastest solve by the
+    clock, which may differ from run to run."""
+    return _solve(festival, previous, time_limit, workers, progress, fast, seed)
 
 
 def _solve(
@@ -152,10 +159,13 @@ def _solve(
     time_limit: float,
     workers: int,
     progress: ProgressCallback | None,
+    fast: bool = False,
+    seed: int = 1,
 ) -> ScheduleDocument:
     return plan(
-        festival, previous=previous, time_limit=time_limit, workers=workers, progress=progress
-    )
+        festival, previous=previous, time_limit=time_limit, workers=workers, progress=progress,
+        seed=seed, deterministic=not fast,
+    )  # fmt: skip
 
 
 @dataclass

@@ -104,6 +104,13 @@ def plan(
     festival_id: str | None = typer.Option(
         None, "--festival", help="plan a stored festival and release the version"
     ),
+    fast: bool = typer.Option(
+        False,
+        "--fast",
+        help="the fastest solve by the clock; two runs may give different plans "
+        "(without it the same file and seed give the same plan)",
+    ),
+    seed: int = typer.Option(1, "--seed", help="the solver's seed"),
 ) -> None:
     """Plan a festival into a `citylive/schedule@1` file (re-plan with --previous)."""
     from citylive.actions.planning import plan_and_release, plan_file
@@ -130,6 +137,8 @@ def plan(
                     time_limit=time_limit,
                     workers=workers,
                     progress=progress,
+                    fast=fast,
+                    seed=seed,
                 )
             write_schedule(out, doc)
             _summary(doc)
@@ -147,6 +156,7 @@ def plan(
                 previous=prev_doc,
                 reason="citylive plan",
                 progress=progress,
+                fast=fast,
             )
     except CityLiveError as exc:
         fail(str(exc))

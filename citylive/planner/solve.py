@@ -18,13 +18,18 @@ from citylive.planner.greedy import scorer_for
 from citylive.planner.ls import local_search
 from citylive.planner.model import Demand, ModelSpec, Spot, solve_spots
 from citylive.planner.objective import objective
-from citylive.planner.progress import Clock
+from citylive.planner.progress import GUARD, Clock
 from citylive.planner.settings import Fairness
 from citylive.planner.state import Placed, State
 
 FULL_MODEL = 40_000  # candidate spots up to which one model covers the whole festival
 PRE_SEARCH = 0.1  # of a small festival's improvement time, at most, for local search first
 DAY_MODEL = 20_000  # candidate spots of one day up to which CP-SAT follows the local search
+# a deterministic plan's local search stops after this many sweeps (or when one finds
+# nothing), instead of at a moment of the clock
+PRE_SWEEPS = 2
+LS_SWEEPS = 30
+DAYS_SHARE = 0.5  # of a large festival's improvement, for CP-SAT on days (deterministic)
 
 
 @dataclass
@@ -69,11 +74,17 @@ def improve(
     p = problem
     base = pinned()
     stays = {(o.enterprise, o.streamer, o.venue, o.g) for o in p.old if o.status == "proposed"}
+    det = clock.deterministic
     if full_size(p, base) <= FULL_MODEL:
         # a few local-search sweeps first: CP-SAT starts from a better schedule
         t_ls = time.monotonic()
-        local_search(warm, scorer_for(warm), deadline=t_ls + PRE_SEARCH * seconds)
-        seconds -= time.monotonic() - t_ls
+        share = PRE_SEARCH * seconds
+        local_search(
+            warm, scorer_for(warm), deadline=t_ls + (GUARD * max(1.0, share) if det else share),
+            max_sweeps=PRE_SWEEPS if det else None,
+        )  # fmt: skip
+        if not det:
+            seconds -= time.monotonic() - t_ls
         own = [pl for pl in warm.sessions if pl.status != "confirmed"]
         req = p.town_requests()
         spec = ModelSpec(
@@ -98,8 +109,9 @@ def improve(
             clock.report("cp-sat", fixed + value, objective, bound)
 
         res = solve_spots(
-            p, base, spec, time_limit=seconds, workers=workers, seed=seed, report=report
-        )
+            p, base, spec, time_limit=seconds, workers=workers, seed=seed, report=report,
+            deterministic=det,
+        )  # fmt: skip
         state = warm
         if res.status in ("OPTIMAL", "FEASIBLE"):
             trial = _apply(pinned(), res.spots)
@@ -117,11 +129,18 @@ def improve(
     def tell(moves: int) -> None:
         clock.report("local search", _value(warm), objective(warm), None)
 
-    moves, sweeps = local_search(warm, scorer, deadline=t0 + seconds, report=tell)
+    moves, sweeps = local_search(
+        warm, scorer, deadline=t0 + (GUARD * max(1.0, seconds) if det else seconds),
+        report=tell, max_sweeps=LS_SWEEPS if det else None,
+    )  # fmt: skip
     status = f"LOCAL SEARCH ({moves} moves, {sweeps} sweeps)"
     # time left once the search has converged: CP-SAT on each day where every session may
-    # take any fitting streamer, when such a day model stays small
-    state, days = _days_by_cpsat(p, pinned, warm, deadline=t0 + seconds, workers=workers, seed=seed)
+    # take any fitting streamer, when such a day model stays small (a deterministic plan
+    # gives the days the stage's whole share, in deterministic time)
+    state, days = _days_by_cpsat(
+        p, pinned, warm, deadline=t0 + seconds, workers=workers, seed=seed,
+        budget=DAYS_SHARE * seconds if det else None,
+    )  # fmt: skip
     if days:
         status += f", then CP-SAT on {days} day{'s' if days > 1 else ''}"
         clock.report("cp-sat", _value(state), objective(state), None)
@@ -145,6 +164,7 @@ def _days_by_cpsat(
     deadline: float,
     workers: int,
     seed: int,
+    budget: float | None = None,
 ) -> tuple[State, int]:
     """Each day's sessions (their number per enterprise kept) re-placed by CP-SAT over every
     fitting streamer, venue and slot of the day, the schedule so far as the hint; a day is
@@ -174,8 +194,12 @@ def _days_by_cpsat(
     improved = 0
     order = sorted(by_day)
     for i, d in enumerate(order):
-        budget = (deadline - time.monotonic()) / (len(order) - i)
-        if budget < 1.0:
+        share = (
+            budget / len(order)
+            if budget is not None
+            else (deadline - time.monotonic()) / (len(order) - i)
+        )
+        if share < 1.0:
             break
         base = pinned()
         for dd, spots in current.items():
@@ -190,7 +214,10 @@ def _days_by_cpsat(
             stays={x for x in stays if p.day_of(x[3]) == d},
             h8_towns={t for t, dd in h8_day.items() if dd == d},
         )
-        res = solve_spots(p, base, spec, time_limit=budget, workers=workers, seed=seed + i)
+        res = solve_spots(
+            p, base, spec, time_limit=share, workers=workers, seed=seed + i,
+            deterministic=budget is not None,
+        )  # fmt: skip
         if (
             res.status in ("OPTIMAL", "FEASIBLE")
             and res.objective is not None
