@@ -121,7 +121,23 @@ def improve(
             state, res.status, res.objective, res.bound, res.hint_objective, res.variables,
             res.seconds, 1, res.build_seconds,
         )  # fmt: skip
-    # a large festival: local search on the warm start (ls.py says why not CP-SAT)
+    return _improve_large(p, pinned, warm, seconds=seconds, workers=workers, seed=seed,
+                          clock=clock)  # fmt: skip
+
+
+def _improve_large(
+    p: Problem,
+    pinned: Callable[[], State],
+    warm: State,
+    *,
+    seconds: float,
+    workers: int,
+    seed: int,
+    clock: Clock,
+) -> Improved:
+    """A large festival: local search on the warm start (ls.py says why not CP-SAT), then
+    CP-SAT on days where a day model stays small."""
+    det = clock.deterministic
     t0 = time.monotonic()
     scorer = scorer_for(warm)
     before = objective(warm)
@@ -136,7 +152,7 @@ def improve(
     status = f"LOCAL SEARCH ({moves} moves, {sweeps} sweeps)"
     # time left once the search has converged: CP-SAT on each day where every session may
     # take any fitting streamer, when such a day model stays small (a deterministic plan
-    # gives the days the stage's whole share, in deterministic time)
+    # gives the days half the stage's share, in deterministic time)
     state, days = _days_by_cpsat(
         p, pinned, warm, deadline=t0 + seconds, workers=workers, seed=seed,
         budget=DAYS_SHARE * seconds if det else None,
