@@ -22,6 +22,7 @@ from citylive.festival import Festival
 from citylive.festival.storage import FestivalNotFound, load_stored_festival
 from citylive.planner import ProgressCallback, plan
 from citylive.schedule import ScheduleDocument, current_document, store_schedule
+from citylive.schedule.readout import Readout, readout
 from citylive.scope import Actor, require_festival, require_organiser
 
 
@@ -279,3 +280,13 @@ def released_schedule(
             f"festival {festival_id!r} has no schedule version {wanted}", field="version"
         )
     return ScheduleDocument.model_validate(stored)
+
+
+def plan_readout(
+    *, db: Session, actor: Actor, festival_id: str, version: int | None = None
+) -> Readout:
+    """A released version in words: each town's requested, placed, share and sessions at the
+    main venue; every unplaced request with what ran out and what would place it; the
+    solver's terms explained.  Organisers."""
+    document = released_schedule(db=db, actor=actor, festival_id=festival_id, version=version)
+    return readout(load_stored_festival(db, festival_id), document)
