@@ -118,10 +118,27 @@ def get_feed_actor(
     A full token is accepted only in the header, so it never lands in a URL or a log."""
     if creds:
         return _actor(request, db, creds.credentials, (TokenKind.api, TokenKind.feed))
+    if not token and request.cookies.get(COOKIE):
+        return _actor(request, db, request.cookies[COOKIE], (TokenKind.api,))
     return _actor(request, db, token, (TokenKind.feed,))
 
 
 FeedActor = Annotated[Actor, Depends(get_feed_actor)]
+
+
+def get_reader_actor(
+    request: Request,
+    db: SessionDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    """Downloads a browser opens from the portal (the report): the bearer token, or the
+    portal's signed-in cookie (an API token; a GET only reads, within the token's scope)."""
+    if creds:
+        return _actor(request, db, creds.credentials, (TokenKind.api,))
+    return _actor(request, db, request.cookies.get(COOKIE), (TokenKind.api,))
+
+
+ReaderActor = Annotated[Actor, Depends(get_reader_actor)]
 
 
 def portal_actor(request: Request, db: Session) -> Actor | None:

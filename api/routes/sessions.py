@@ -33,6 +33,7 @@ SESSION_LINKS = {
         ("ReadSession", "read_session"),
         ("Confirm", "confirm_session"),
         ("Decline", "decline_session"),
+        ("Withdraw", "withdraw_decision"),
         ("ReadDecisions", "read_session_decisions"),
     )
 }
@@ -104,9 +105,12 @@ def _decide(
     action: str,
     reason: str | None,
 ) -> Any:
-    result = decision_actions.decide(
-        db=db, actor=actor, session_id=sid, action=action, reason=reason
-    )
+    if action == "withdraw":
+        result = decision_actions.withdraw(db=db, actor=actor, session_id=sid, reason=reason)
+    else:
+        result = decision_actions.decide(
+            db=db, actor=actor, session_id=sid, action=action, reason=reason
+        )
     row = result.session
     public = session_public(row, ZoneInfo(result.timezone or "Asia/Shanghai"))
     if result.outcome in ("conflict", "refused"):
@@ -159,6 +163,26 @@ def decline_session(
     """Decline this session; the reason goes to the organisers, who re-plan.  Declining again
     answers 200 with `outcome: unchanged`; a confirmed session answers 409."""
     return _decide(background, db, actor, sid, "decline", body.reason)
+
+
+@router.post(
+    "/sessions/{sid}/withdraw",
+    response_model=DecisionOutcome,
+    responses=DECISION_ERRORS,
+    summary="Withdraw a confirm or decline before the deadline (audited)",
+    operation_id="withdraw_decision",
+)
+def withdraw_decision(
+    background: BackgroundTasks,
+    db: SessionDep,
+    actor: CurrentActor,
+    sid: str,
+    body: ConfirmBody | None = None,
+) -> Any:
+    """Take back the decision on this session: it is proposed again, and the withdrawal is in
+    its audit trail.  A session with no decision answers 200 with `outcome: unchanged`; after
+    the deadline, or when a re-plan has already answered a decline, 409."""
+    return _decide(background, db, actor, sid, "withdraw", body.note if body else None)
 
 
 @router.get(

@@ -19,7 +19,7 @@ from citylive.tokens import verify_token
 from models.enums import Role
 
 router = APIRouter(include_in_schema=False)
-OUTCOMES = ("applied", "unchanged", "conflict", "refused", "not_found", "invalid")
+OUTCOMES = ("applied", "unchanged", "conflict", "refused", "not_found", "invalid", "withdrawn")
 
 
 def _same_origin(request: Request) -> bool:
@@ -105,6 +105,7 @@ def portal(
         deadline=shown.deadline,
         deadline_passed=shown.deadline_passed,
         flash=_flash(request, db, lang, done, sid) if sid in shown.session_ids else None,
+        flash_sid=sid if sid in shown.session_ids else None,
     )
 
 
@@ -122,11 +123,17 @@ def portal_decide(
     actor = portal_actor(request, db)
     if actor is None:
         return render(request, "signin.html", lang, 401, error=None)
-    if not _same_origin(request) or action not in ("confirm", "decline"):
+    if not _same_origin(request) or action not in ("confirm", "decline", "withdraw"):
         return render(request, "missing.html", lang, 403, what=sid)
     try:
-        result = decisions.decide(db=db, actor=actor, session_id=sid, action=action, reason=reason)
-        done = result.outcome
+        if action == "withdraw":
+            result = decisions.withdraw(db=db, actor=actor, session_id=sid)
+            done = "withdrawn" if result.outcome == "applied" else result.outcome
+        else:
+            result = decisions.decide(
+                db=db, actor=actor, session_id=sid, action=action, reason=reason
+            )
+            done = result.outcome
         background.add_task(emit_decision, result)
     except NotFound:
         done = "not_found"
