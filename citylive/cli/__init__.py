@@ -12,6 +12,7 @@ from citylive.cli import (
     schedule,  # noqa: F401 - registers commands
     serve,  # noqa: F401 - registers commands
     tokens,  # noqa: F401 - registers commands
+    workbook,  # noqa: F401 - registers commands
 )
 from citylive.cli.app import app
 

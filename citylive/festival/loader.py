@@ -20,7 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from citylive.config import get_settings
-from citylive.errors import Invalid
+from citylive.errors import Invalid, TooLarge
 from citylive.festival.lookups import Festival
 from citylive.festival.places import line_map, with_ids_and_lines
 from citylive.festival.schema import FORMAT, FestivalDocument
@@ -264,15 +264,21 @@ def _read_text(path: str | Path) -> str:
         ) from None
 
 
-def parse_festival(data: Any, source: str = "<festival>", text: str | None = None) -> Festival:
+def parse_festival(
+    data: Any,
+    source: str = "<festival>",
+    text: str | None = None,
+    places: dict[Any, str] | None = None,
+) -> Festival:
     """Validate already-parsed data (a dict from YAML or JSON) into a `Festival`.  Given the
-    file's `text`, places in the errors carry the item's id and the file's line."""
+    file's `text` (or a workbook's cells, `places`), places in the errors carry the item's id
+    and the file's line (or cell)."""
     try:
         return _parse_festival(data, source)
     except FestivalFileError as exc:
-        if not isinstance(data, dict) or text is None:
+        if not isinstance(data, dict) or (text is None and places is None):
             raise
-        lines = line_map(text)
+        lines: dict[Any, Any] = dict(places) if places is not None else line_map(text or "")
         raise FestivalFileError(
             source, with_ids_and_lines(exc.errors, data, lines), exc.more
         ) from None
@@ -300,9 +306,33 @@ def _parse_festival(data: Any, source: str) -> Festival:
 
 
 def load_festival(path: str | Path) -> Festival:
-    """Read and validate a festival file (YAML or JSON)."""
+    """Read and validate a festival file (YAML or JSON, or a festival workbook .xlsx)."""
+    if str(path).lower().endswith(".xlsx"):
+        return _load_workbook(path)
     text = _read_text(path)
     return parse_festival(parse_text(text, str(path)), str(path), text)
+
+
+def _load_workbook(path: str | Path) -> Festival:
+    from citylive.festival.workbook import read_workbook
+    from citylive.sales.xlsx import check_workbook
+
+    limit = get_settings().festival_max_bytes
+    try:
+        # the archive checked before openpyxl opens it: no zip bomb, no entity expansion
+        check_workbook(Path(path), max_bytes=limit * 4, max_cell_chars=100_000)
+        data, places = read_workbook(path)
+    except TooLarge:
+        raise FestivalFileError(
+            str(path), [f"{path}: the workbook unpacks to more than the festival file limit "
+                        "(CITYLIVE_FESTIVAL_MAX_BYTES x 4); split the festival"]
+        ) from None  # fmt: skip
+    except Exception:  # noqa: BLE001 - openpyxl and the archive check raise many kinds
+        raise FestivalFileError(
+            str(path), [f"{path}: not a readable .xlsx workbook; save it from Excel as .xlsx "
+                        "(`citylive workbook new` writes one to fill in)"]
+        ) from None  # fmt: skip
+    return parse_festival(data, str(path), places=places)
 
 
 def load_festival_text(text: str, source: str = "<upload>") -> Festival:

@@ -56,10 +56,12 @@ def parse_place(place: str) -> Path:
     )
 
 
-def _line_of(path: Path, lines: dict[Path, int]) -> int | None:
+def _line_of(path: Path, lines: dict[Path, Any]) -> str | None:
+    """`line 412` in a text file, the cell (`企业!D38`) in a workbook."""
     for end in range(len(path), 0, -1):
         if path[:end] in lines:
-            return lines[path[:end]]
+            found = lines[path[:end]]
+            return f"line {found}" if isinstance(found, int) else str(found)
     return None
 
 
@@ -72,12 +74,13 @@ def _item_id(data: Any, path: Path) -> str | None:
     return None if value is None or isinstance(value, dict | list) else str(value)
 
 
-def with_ids_and_lines(errors: list[str], data: Any, lines: dict[Path, int]) -> list[str]:
-    """Every error whose place is a path of the file, with its item's id and its line."""
+def with_ids_and_lines(errors: list[str], data: Any, lines: dict[Path, Any]) -> list[str]:
+    """Every error whose place is a path of the file, with its item's id and its line (or,
+    for a workbook, its cell: `企业!D38`)."""
     return [_decorate(e, data, lines) for e in errors]
 
 
-def _decorate(error: str, data: Any, lines: dict[Path, int]) -> str:
+def _decorate(error: str, data: Any, lines: dict[Path, Any]) -> str:
     m = _PLACE.match(error)
     if not m:
         return error
@@ -93,13 +96,13 @@ def _decorate(error: str, data: Any, lines: dict[Path, int]) -> str:
         if item_id is not None:
             notes.append(f"id: {item_id}")
         if line is not None:
-            notes.append(f"line {line}")
+            notes.append(line)
         if not notes:
             return error
         return f"{head} ({', '.join(notes)}){place[len(head) :]}{error[len(place) :]}"
     if line is None:
         return error
-    return f"{place} (line {line}){error[len(place) :]}"
+    return f"{place} ({line}){error[len(place) :]}"
 
 
 # --------------------------------------------------------------------------- known keys
