@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from api.errors import ApiError
 from api.prefect_events import emit_decision
-from citylive.actions.decisions import decide
+from citylive.actions.decisions import decide, withdraw
 from citylive.actions.tokens import sign_in
 from citylive.db import get_engine, init_db, open_session
 from citylive.decision_rules import DecisionResult
@@ -121,10 +121,27 @@ def get_feed_actor(
     A full token is accepted only in the header, so it never lands in a URL or a log."""
     if creds:
         return _actor(request, db, creds.credentials, (TokenKind.api, TokenKind.feed))
+    if not token and request.cookies.get(COOKIE):
+        return _actor(request, db, request.cookies[COOKIE], (TokenKind.api,))
     return _actor(request, db, token, (TokenKind.feed,))
 
 
 FeedActor = Annotated[Actor, Depends(get_feed_actor)]
+
+
+def get_reader_actor(
+    request: Request,
+    db: SessionDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    """Downloads a browser opens from the portal (the report): the bearer token, or the
+    portal's signed-in cookie (an API token; a GET only reads, within the token's scope)."""
+    if creds:
+        return _actor(request, db, creds.credentials, (TokenKind.api,))
+    return _actor(request, db, request.cookies.get(COOKIE), (TokenKind.api,))
+
+
+ReaderActor = Annotated[Actor, Depends(get_reader_actor)]
 
 
 def portal_actor(request: Request, db: Session) -> Actor | None:
@@ -137,7 +154,7 @@ def portal_actor(request: Request, db: Session) -> Actor | None:
 
 
 class Decider:
-    """Confirm or decline a session (`citylive.actions.decisions.decide`, which commits);
+    """Confirm, decline or withdraw a decision (`citylive.actions.decisions`, which commits);
     once the answer is sent, an applied decision is told to Prefect as an event.  The API and
     the portal both decide through it."""
 
@@ -148,9 +165,12 @@ class Decider:
     def __call__(
         self, *, actor: Actor, session_id: str, action: str, reason: str | None = None
     ) -> DecisionResult:
-        result = decide(
-            db=self.db, actor=actor, session_id=session_id, action=action, reason=reason
-        )
+        if action == "withdraw":
+            result = withdraw(db=self.db, actor=actor, session_id=session_id, reason=reason)
+        else:
+            result = decide(
+                db=self.db, actor=actor, session_id=session_id, action=action, reason=reason
+            )
         self.background.add_task(emit_decision, result)
         return result
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from citylive.schedule.readout import Readout
 from models import FestivalPublic, SessionPublic
 
 
@@ -164,6 +165,12 @@ class PlanRunPublic(BaseModel):
     finished_at: datetime | None = None
     version: int | None = Field(default=None, description="the schedule version it stored")
     message: str | None = None
+    readout: Readout | None = Field(
+        default=None,
+        description="once completed: each town's requested and placed sessions (share, at the "
+        "main venue), every unplaced request with the resource that ran out and what would "
+        "place it, and the solver's terms (status, objective, bound) explained",
+    )
 
     @classmethod
     def of(cls, job: Any) -> PlanRunPublic:

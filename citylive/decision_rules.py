@@ -7,6 +7,8 @@
 - After the festival's confirmation deadline, changes are `refused`.
 - Every attempt, whatever its outcome, is written to the `decision` audit table in the same
   transaction as the change; applied ones also queue a receipt in the notification outbox.
+- A decision can be withdrawn until the deadline (the session is proposed again), except a
+  decline that a released re-plan has already answered.
 
 Nothing here commits: the use case (citylive/actions/decisions.py) owns the transaction.
 """
@@ -106,16 +108,7 @@ def apply_decision(
             raise SessionNotFound(session_id)
         outcome, message = _why_not(row, target, deadline, now)
 
-    decision = _audit(conn, row, actor, action, reason, outcome, now)
-    if outcome == "applied":
-        enqueue_receipt_for(db=db, decision=decision, session=row)
-    return DecisionResult(
-        session=row,
-        outcome=outcome,
-        message=message,
-        decision_id=decision.id,
-        timezone=timezone,
-    )
+    return _audited(db, actor, row, action, reason, outcome, message, now, timezone)
 
 
 def _checked(actor: Actor, action: str, reason: str | None) -> str | None:
@@ -244,6 +237,104 @@ def _judge_read(
     deadline = values.pop("confirmation_deadline")
     timezone = values.pop("timezone")
     return _session_object(db, values), deadline, timezone
+
+
+def withdraw_decision(
+    *,
+    db: Session,
+    actor: Actor,
+    session_id: str,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> DecisionResult:
+    """Take back a confirm or a decline: the session is proposed again, audited as
+    `withdraw`.  Refused after the deadline; a conflict when a re-plan released since the
+    decline has already answered it, or when another decision won the race.  Does not
+    commit."""
+    require_writer(actor)
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:
+        raise DecisionInvalid(f"the reason is longer than {MAX_REASON} characters", "reason")
+    now = now or utcnow()
+    row, deadline, timezone = _judge_read(db, session_id)
+    if (not actor.is_organiser and row.town != actor.town) or (
+        actor.festival_id is not None and row.festival_id != actor.festival_id
+    ):
+        raise SessionNotFound(session_id)
+    current = SessionStatus(row.status)
+    outcome: Outcome = "conflict"
+    if current == SessionStatus.proposed:
+        outcome, message = "unchanged", f"session {row.id} has no decision to withdraw"
+    elif deadline is not None and now > deadline:
+        outcome = "refused"
+        message = (
+            f"the confirmation deadline ({deadline.isoformat()}) has passed; "
+            "ask the organisers to change the session"
+        )
+    elif current == SessionStatus.declined and _replanned_since_decline(
+        db, row.id, row.festival_id
+    ):
+        message = (
+            f"session {row.id} was declined and a re-plan has already answered it; ask the "
+            "organisers to change the session"
+        )
+    elif current not in (SessionStatus.confirmed, SessionStatus.declined):
+        message = f"session {row.id} is {current.value}; there is no decision to withdraw"
+    else:
+        S = models.FestivalSession
+        changed = db.connection().execute(
+            sa.update(S)
+            .where(col(S.id) == row.id, col(S.row_version) == row.row_version,
+                   col(S.status) == current.value)
+            .values(status=SessionStatus.proposed.value, row_version=col(S.row_version) + 1,
+                    updated_at=now)
+            .returning(*_SESSION_COLUMNS)
+        ).first()  # fmt: skip
+        if changed is None:
+            message = f"session {row.id} is changing; try again"
+        else:
+            row = _session_object(db, dict(changed._mapping))
+            outcome = "applied"
+            message = f"the {current.value} decision on session {row.id} is withdrawn"
+    return _audited(db, actor, row, "withdraw", reason, outcome, message, now, timezone)
+
+
+def _replanned_since_decline(db: Session, session_id: str, festival_id: str) -> bool:
+    """A schedule version released after the session's last applied decline."""
+    D, V = models.Decision, models.ScheduleVersion
+    declined_at = db.exec(
+        select(sa.func.max(D.at)).where(
+            D.session_id == session_id,
+            D.outcome == "applied",
+            col(D.action).in_([DecisionAction.decline.value, DecisionAction.expire.value]),
+        )
+    ).one()
+    if declined_at is None:
+        return False
+    later = db.exec(
+        select(sa.func.count())
+        .select_from(V)
+        .where(V.festival_id == festival_id, col(V.created_at) > declined_at)
+    ).one()
+    return int(later) > 0
+
+
+def _audited(
+    db: Session,
+    actor: Actor,
+    row: models.FestivalSession,
+    action: str,
+    reason: str | None,
+    outcome: Outcome,
+    message: str,
+    now: datetime,
+    timezone: str | None,
+) -> DecisionResult:
+    """The attempt in the audit table, and an applied one's receipt."""
+    decision = _audit(db.connection(), row, actor, action, reason, outcome, now)
+    if outcome == "applied":
+        enqueue_receipt_for(db=db, decision=decision, session=row)
+    return DecisionResult(row, outcome, message, decision.id, timezone)
 
 
 def history(

@@ -31,6 +31,7 @@ class DecisionAction(StrEnum):
     confirm = "confirm"
     decline = "decline"
     expire = "expire"  # silence past the confirmation deadline
+    withdraw = "withdraw"  # a confirm or decline taken back before the deadline
 
 
 class NotificationStatus(StrEnum):

@@ -25,7 +25,7 @@ from api.schemas import (
 )
 from citylive.actions import festivals as actions
 from citylive.actions.plan_jobs import PlanJobRunning, plan_job, request_plan
-from citylive.actions.planning import released_schedule
+from citylive.actions.planning import plan_readout, released_schedule
 from citylive.config import get_settings
 from citylive.festival import FestivalFileError
 from citylive.schedule import ScheduleDocument
@@ -271,5 +271,9 @@ def read_schedule(
 
 @router.get("/{fid}/plan/{run_id}", response_model=PlanRunPublic, responses=ERRORS)
 def read_plan_run(db: SessionDep, actor: CurrentActor, fid: str, run_id: str) -> PlanRunPublic:
-    """How a planning job goes (it survives a restart of the server)."""
-    return PlanRunPublic.of(plan_job(db=db, actor=actor, festival_id=fid, job_id=run_id))
+    """How a planning job goes (it survives a restart of the server); once completed, the plan
+    in words (`readout`): each town's table, every unplaced request and why, the terms."""
+    job = PlanRunPublic.of(plan_job(db=db, actor=actor, festival_id=fid, job_id=run_id))
+    if job.status == "completed" and job.version:
+        job.readout = plan_readout(db=db, actor=actor, festival_id=fid, version=job.version)
+    return job

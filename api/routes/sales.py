@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse
 
-from api.deps import CurrentActor, SessionDep
+from api.deps import CurrentActor, ReaderActor, SessionDep
 from api.routes.festivals import ERRORS
 from api.routes.sales_models import (
     DiscountRow,
@@ -286,7 +286,7 @@ def reattribute(db: SessionDep, user: CurrentActor, fid: str) -> ReattributedPub
 )
 def sales_report(
     db: SessionDep,
-    user: CurrentActor,
+    user: ReaderActor,
     fid: str,
     lang: Literal["zh-CN", "en"] = "zh-CN",
     town: Id = None,

@@ -32,6 +32,7 @@ SESSION_LINKS = {
         ("ReadSession", "read_session"),
         ("Confirm", "confirm_session"),
         ("Decline", "decline_session"),
+        ("Withdraw", "withdraw_decision"),
         ("ReadDecisions", "read_session_decisions"),
     )
 }
@@ -146,6 +147,26 @@ def decline_session(
     """Decline this session; the reason goes to the organisers, who re-plan.  Declining again
     answers 200 with `outcome: unchanged`; a confirmed session answers 409."""
     return _answer(decide(actor=actor, session_id=sid, action="decline", reason=body.reason))
+
+
+@router.post(
+    "/sessions/{sid}/withdraw",
+    response_model=DecisionOutcome,
+    responses=DECISION_ERRORS,
+    summary="Withdraw a confirm or decline before the deadline (audited)",
+    operation_id="withdraw_decision",
+)
+def withdraw_decision(
+    decide: DecideDep,
+    actor: CurrentActor,
+    sid: str,
+    body: ConfirmBody | None = None,
+) -> Any:
+    """Take back the decision on this session: it is proposed again, and the withdrawal is in
+    its audit trail.  A session with no decision answers 200 with `outcome: unchanged`; after
+    the deadline, or when a re-plan has already answered a decline, 409."""
+    note = body.note if body else None
+    return _answer(decide(actor=actor, session_id=sid, action="withdraw", reason=note))
 
 
 @router.get(

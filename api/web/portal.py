@@ -19,7 +19,7 @@ from citylive.scope import Actor
 from models.enums import Role
 
 router = APIRouter(include_in_schema=False)
-OUTCOMES = ("applied", "unchanged", "conflict", "refused", "not_found", "invalid")
+OUTCOMES = ("applied", "unchanged", "conflict", "refused", "not_found", "invalid", "withdrawn")
 
 
 class SignInFirst(Exception):
@@ -120,6 +120,7 @@ def portal(
         deadline=shown.deadline,
         deadline_passed=shown.deadline_passed,
         flash=_flash(db, actor, lang, done, sid) if sid in shown.session_ids else None,
+        flash_sid=sid if sid in shown.session_ids else None,
     )
 
 
@@ -134,10 +135,12 @@ def portal_decide(
     festival: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
     lang = lang_of(request)
-    if not _same_origin(request) or action not in ("confirm", "decline"):
+    if not _same_origin(request) or action not in ("confirm", "decline", "withdraw"):
         return render(request, "missing.html", lang, 403, what=sid)
     try:
         done = decide(actor=actor, session_id=sid, action=action, reason=reason).outcome
+        if action == "withdraw" and done == "applied":
+            done = "withdrawn"
     except NotFound:
         done = "not_found"
     except Invalid:

@@ -54,6 +54,7 @@ def render(
         name,
         {
             "t": texts(lang),
+            "platforms": words(lang, "platforms"),
             "lang": lang,
             "html_lang": "en" if lang == "en" else "zh-CN",
             "url": lambda path, **p: url(path, lang, **p),

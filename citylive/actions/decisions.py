@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select
 
 import models
-from citylive.decision_rules import DecisionResult, apply_decision, history
+from citylive.decision_rules import DecisionResult, apply_decision, history, withdraw_decision
 from citylive.festival.storage import FestivalNotFound, load_stored_festival
 from citylive.scope import SYSTEM, Actor, require_festival, require_session, town_filter
 from models._types import utcnow
@@ -33,6 +33,21 @@ def decide(
     result = apply_decision(
         db=db, actor=actor, session_id=session_id, action=action, reason=reason, now=now
     )
+    db.commit()
+    return result
+
+
+def withdraw(
+    *,
+    db: Session,
+    actor: Actor,
+    session_id: str,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> DecisionResult:
+    """Take back a decision on a session in the actor's scope until the deadline (audited);
+    committed before it returns."""
+    result = withdraw_decision(db=db, actor=actor, session_id=session_id, reason=reason, now=now)
     db.commit()
     return result
 

@@ -22,6 +22,7 @@ from citylive.actions.sales import town_lifts
 from citylive.config import get_settings
 from citylive.errors import Forbidden, Invalid
 from citylive.i18n import words
+from citylive.money import money
 from citylive.notify.dispatch import DispatchResult, dispatch
 from citylive.notify.events import enqueue_daily_digest, enqueue_reminders, enqueue_summary
 from citylive.notify.listing import (
@@ -211,6 +212,29 @@ def queue_digest(
     return DigestQueued(festival_id=festival_id, day=day, queued=n)
 
 
+MONEY_FIGURES = ("gmv", "net_gmv", "session_gmv", "off_session_gmv", "aov")
+
+
+def readable_figures(figures: dict, locale: str) -> dict[str, str]:
+    """The festival's totals as a reader meets them: labels in the locale, money with
+    separators (and 万 in Chinese), counts with separators; the exact `*_fen` left out."""
+    t = words(locale, "report")
+    out: dict[str, str] = {}
+    for key, value in figures.items():
+        if key.endswith("_fen"):
+            continue
+        label = str(t.get(key, key))
+        if key in MONEY_FIGURES:
+            out[label] = money(value, locale)
+        elif key == "refund_rate" and isinstance(value, int | float):
+            out[label] = f"{value:.1%}"
+        elif isinstance(value, int) and not isinstance(value, bool):
+            out[label] = f"{value:,}"
+        else:
+            out[label] = str(value)
+    return out
+
+
 def queue_summaries(
     *,
     db: Session,
@@ -221,7 +245,8 @@ def queue_summaries(
 ) -> int:
     """The post-event summaries: the festival's figures to everyone, and to each town's
     coordinator its own town's sales before, during and after the festival.  Committed."""
-    t = words(locale or get_settings().locale, "report")
+    lang = locale or get_settings().locale
+    t = words(lang, "report")
     lifts = town_lifts(db=db, festival_id=festival_id)
 
     def share(value: float | None) -> str:
@@ -229,9 +254,9 @@ def queue_summaries(
 
     town_figures = {
         town: [
-            (t["before_daily"], row.get("before_daily") or "-"),
-            (t["festival_daily"], row.get("festival_daily") or "-"),
-            (t["after_daily"], row.get("after_daily") or "-"),
+            (t["before_daily"], money(row.get("before_daily"), lang)),
+            (t["festival_daily"], money(row.get("festival_daily"), lang)),
+            (t["after_daily"], money(row.get("after_daily"), lang)),
             (t["retained_lift"], share(row.get("retained_lift"))),
             (
                 t["retention"],
@@ -247,7 +272,7 @@ def queue_summaries(
         db=db,
         festival_id=festival_id,
         report_path=report_path,
-        figures=figures,
+        figures=readable_figures(figures, lang),
         town_figures=town_figures,
     )
     db.commit()

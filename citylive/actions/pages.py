@@ -22,7 +22,7 @@ from citylive.session_queries import (
     list_sessions,
 )
 from models._types import utcnow
-from models.enums import LIVE_STATUSES, SessionStatus
+from models.enums import LIVE_STATUSES, DecisionAction, SessionStatus
 
 
 def theme_names(festival: models.Festival) -> dict[str, str]:
@@ -150,6 +150,7 @@ def portal(*, db: Session, actor: Actor, festival_id: str | None = None) -> Port
     names = names_of(db=db, festival_id=festival.id)
     rows, _ = list_sessions(db=db, festival_id=festival.id, filters=SessionFilter(town=actor.town))
     themes = theme_names(festival)
+    reasons = _decline_reasons(db, festival.id, actor.town)
     by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for s in rows:
         start = s.start.astimezone(names.tz)
@@ -164,6 +165,7 @@ def portal(*, db: Session, actor: Actor, festival_id: str | None = None) -> Port
                 "platform": s.platform,
                 "status": s.status,
                 "theme": themes.get(s.theme or ""),
+                "reason": reasons.get(s.id) if s.status == SessionStatus.declined else None,
             }
         )
     counts = confirmations_by_town(db=db, festival_id=festival.id, town=actor.town)
@@ -183,6 +185,28 @@ def portal(*, db: Session, actor: Actor, festival_id: str | None = None) -> Port
         deadline_passed=passed,
         session_ids={s.id for s in rows},
     )
+
+
+def _decline_reasons(db: Session, festival_id: str, town: str | None) -> dict[str, str]:
+    """Each declined session's reason: that of its latest applied decline, or `expire` for a
+    session declined for silence at the deadline (the page words that itself)."""
+    D = models.Decision
+    query = (
+        select(D.session_id, D.reason, D.action)
+        .where(
+            D.festival_id == festival_id,
+            D.outcome == "applied",
+            col(D.action).in_([DecisionAction.decline.value, DecisionAction.expire.value]),
+        )
+        .order_by(col(D.at), col(D.id))
+    )
+    if town is not None:
+        query = query.where(D.town == town)
+    return {
+        sid: "expire" if action == DecisionAction.expire.value else reason
+        for sid, reason, action in db.exec(query)
+        if reason
+    }
 
 
 @dataclass

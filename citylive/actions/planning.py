@@ -23,6 +23,7 @@ from citylive.festival.storage import FestivalNotFound, load_stored_festival
 from citylive.notify import enqueue_schedule_release
 from citylive.planner import ProgressCallback, plan
 from citylive.schedule import ScheduleDocument, current_document, store_schedule
+from citylive.schedule.readout import Readout, readout
 from citylive.scope import Actor, require_festival, require_organiser
 
 
@@ -77,6 +78,7 @@ def solve_stored(
     previous: ScheduleDocument | None = None,
     reason: str | None = None,
     progress: ProgressCallback | None = None,
+    fast: bool = False,
 ) -> tuple[ScheduleDocument, int]:
     """Plan the stored festival (from its current schedule, or `previous`); returns the
     document and the version it was planned against.  Writes nothing, and ends the read
@@ -92,8 +94,9 @@ def solve_stored(
         previous = current if current.sessions else None
     db.rollback()
     document = plan(
-        festival, previous=previous, time_limit=time_limit, workers=workers, progress=progress
-    )
+        festival, previous=previous, time_limit=time_limit, workers=workers, progress=progress,
+        deterministic=not fast,
+    )  # fmt: skip
     document.reason = reason
     document.source_sha256 = source_sha256
     return document, against
@@ -109,6 +112,7 @@ def plan_and_release(
     reason: str | None = None,
     progress: ProgressCallback | None = None,
     expected_version: int | None = None,
+    fast: bool = False,
 ) -> Release:
     """Plan the stored festival again from its current schedule and release the result.
     With `expected_version`, nothing is solved unless the festival is still at that version
@@ -132,6 +136,7 @@ def plan_and_release(
         previous=previous,
         reason=reason,
         progress=progress,
+        fast=fast,
     )
     return release_version(
         db=db, festival_id=festival_id, document=document, expected_version=against
@@ -145,11 +150,16 @@ def plan_file(
     time_limit: float = 30.0,
     workers: int = 2,
     progress: ProgressCallback | None = None,
+    fast: bool = False,
+    seed: int = 1,
 ) -> ScheduleDocument:
-    """Plan a festival file into a schedule document (nothing is stored)."""
+    """Plan a festival file into a schedule document (nothing is stored).  The same file,
+    previous schedule and seed give the same sessions; `fast`: the fastest solve by the
+    clock, which may differ from run to run."""
     return plan(
-        festival, previous=previous, time_limit=time_limit, workers=workers, progress=progress
-    )
+        festival, previous=previous, time_limit=time_limit, workers=workers, progress=progress,
+        seed=seed, deterministic=not fast,
+    )  # fmt: skip
 
 
 @dataclass
@@ -263,3 +273,13 @@ def released_schedule(
             f"festival {festival_id!r} has no schedule version {wanted}", field="version"
         )
     return ScheduleDocument.model_validate(stored)
+
+
+def plan_readout(
+    *, db: Session, actor: Actor, festival_id: str, version: int | None = None
+) -> Readout:
+    """A released version in words: each town's requested, placed, share and sessions at the
+    main venue; every unplaced request with what ran out and what would place it; the
+    solver's terms explained.  Organisers."""
+    document = released_schedule(db=db, actor=actor, festival_id=festival_id, version=version)
+    return readout(load_stored_festival(db, festival_id), document)

@@ -10,8 +10,10 @@ from citylive.cli import (
     notify,  # noqa: F401 - registers commands
     plan,  # noqa: F401 - registers commands
     sales,  # noqa: F401 - registers commands
+    schedule,  # noqa: F401 - registers commands
     serve,  # noqa: F401 - registers commands
     tokens,  # noqa: F401 - registers commands
+    workbook,  # noqa: F401 - registers commands
 )
 from citylive.cli.app import app
 

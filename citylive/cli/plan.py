@@ -12,8 +12,10 @@ from rich.table import Table
 
 from citylive.cli.app import app, console, err_console, fail
 from citylive.cli.festival import load_or_fail
+from citylive.festival import Festival
 from citylive.planner.progress import ProgressCallback, SolveProgress
 from citylive.schedule import ScheduleDocument
+from citylive.schedule.readout import Terms, TownLine, UnplacedLine, readout
 from models.enums import LIVE_STATUSES
 
 
@@ -21,19 +23,21 @@ def _figure(value: object, spec: str = "") -> str:
     return "-" if value is None else format(value, spec)
 
 
-def _summary(document: ScheduleDocument) -> None:
+def _summary(document: ScheduleDocument, festival: Festival) -> None:
+    """The plan in words: the figures, the solver's terms, each town, every unplaced request."""
     st = document.stats.model_dump()
-    share = st.get("lowest_town_share")
+    out = readout(festival, document)
+    lowest = f" ({out.lowest_town})" if out.lowest_town else ""
     err_console.print(
-        f"placed {st['placed']} of {st['requested']} sessions, value {st['value']:,} CNY, "
+        f"placed {st['placed']:,} of {st['requested']:,} sessions, value {st['value']:,} CNY, "
         f"clash pairs {_figure(st.get('clash_pairs'))}, main-venue duplicates "
         f"{_figure(st.get('main_duplicates'))}, lowest town share "
-        f"{_figure(share, '.0%')}, solver {st.get('solver_status', '-')} in "
-        f"{_figure(st.get('solve_seconds'), '.1f')}s (objective {_figure(st['objective'], '.0f')}, "
-        f"bound {_figure(st['bound'], '.0f')})",
+        f"{_figure(st.get('lowest_town_share'), '.0%')}{lowest}",
         highlight=False,
         markup=False,
     )
+    _terms(out.terms, st.get("solve_seconds"))
+    _towns(out.towns)
     per: Counter[tuple[str, str]] = Counter(
         (s.venue, s.start.date().isoformat()) for s in document.live_sessions
     )
@@ -66,13 +70,45 @@ def _summary(document: ScheduleDocument) -> None:
                 _figure(t.clash_pairs),
             )
         err_console.print(table)
-    if document.unplaced:
-        n = sum(u.count for u in document.unplaced)
-        err_console.print(f"{n} requested sessions unplaced, for example:", highlight=False)
-        for u in document.unplaced[:5]:
-            err_console.print(
-                f"  {u.enterprise} x{u.count}: {u.reason}", highlight=False, markup=False
-            )
+    _unplaced(out.unplaced)
+
+
+def _terms(t: Terms, seconds: float | None) -> None:
+    gap = "" if t.gap is None else f", gap {t.gap:.1%}"
+    err_console.print(
+        f"solver: {t.status} in {_figure(seconds, '.1f')}s: {t.status_means}\n"
+        f"  objective {_figure(t.objective, ',.0f')}: {t.objective_means}\n"
+        f"  bound {_figure(t.bound, ',.0f')}{gap}: {t.bound_means}",
+        highlight=False,
+        markup=False,
+    )
+
+
+def _towns(towns: list[TownLine]) -> None:
+    table = Table(title="each town", show_edge=False, pad_edge=False)
+    for column in ("town", "requested", "placed", "share", "at main venue"):
+        table.add_column(column, justify="left" if column == "town" else "right", no_wrap=True)
+    for t in towns:
+        table.add_row(f"{t.name} ({t.town})", f"{t.requested:,}", f"{t.placed:,}",
+                      f"{t.share:.0%}" if t.requested else "-", f"{t.at_main:,}")  # fmt: skip
+    err_console.print(table)
+
+
+def _unplaced(lines: list[UnplacedLine]) -> None:
+    if not lines:
+        err_console.print("every requested session is placed", highlight=False)
+        return
+    n = sum(u.count for u in lines)
+    err_console.print(
+        f"{n} requested sessions of {len(lines)} enterprises unplaced:", highlight=False
+    )
+    for u in lines:
+        err_console.print(
+            f"  {u.name} ({u.enterprise}, {u.town}) x{u.count}: {u.reason}\n"
+            f"    short of: {u.scarce}; would place it: {u.remedy}",
+            highlight=False,
+            markup=False,
+        )
 
 
 @contextmanager
@@ -104,6 +140,13 @@ def plan(
     festival_id: str | None = typer.Option(
         None, "--festival", help="plan a stored festival and release the version"
     ),
+    fast: bool = typer.Option(
+        False,
+        "--fast",
+        help="the fastest solve by the clock; two runs may give different plans "
+        "(without it the same file and seed give the same plan)",
+    ),
+    seed: int = typer.Option(1, "--seed", help="the solver's seed"),
 ) -> None:
     """Plan a festival into a `citylive/schedule@1` file (re-plan with --previous)."""
     from citylive.actions.planning import plan_and_release, plan_file
@@ -130,9 +173,11 @@ def plan(
                     time_limit=time_limit,
                     workers=workers,
                     progress=progress,
+                    fast=fast,
+                    seed=seed,
                 )
             write_schedule(out, doc)
-            _summary(doc)
+            _summary(doc, festival)
             console.print(f"wrote {out} (version {doc.version})", highlight=False)
             return
         from citylive.actions.plan_jobs import plan_lock
@@ -140,6 +185,8 @@ def plan(
         from citylive.scope import Actor
 
         assert festival_id is not None
+        from citylive.festival.storage import load_stored_festival
+
         engine = init_db(get_engine())
         # the same lock as the API's planning jobs: one planner per festival at a time
         with plan_lock(
@@ -157,12 +204,14 @@ def plan(
                     previous=prev_doc,
                     reason="citylive plan",
                     progress=progress,
+                    fast=fast,
                 )
+                stored = load_stored_festival(db, festival_id)
             lock.version = release.version
     except CityLiveError as exc:
         fail(str(exc))
     write_schedule(out, release.document)
-    _summary(release.document)
+    _summary(release.document, stored)
     console.print(
         f"released version {release.version} of {festival_id}: "
         + ", ".join(f"{k} {n}" for k, n in release.changes.items()),

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from citylive.cli.app import app, console, fail
 from citylive.errors import CityLiveError
+from citylive.money import money
 from citylive.scope import Actor
 
 sales_app = typer.Typer(
@@ -121,9 +122,12 @@ def figures_upload(
 
 
 def _table(columns: list[str], rows: list[list[Any]]) -> None:
+    # figures are never cut or wrapped: a narrow terminal wraps the names instead
     table = Table(show_edge=False, pad_edge=False)
     for i, name in enumerate(columns):
-        table.add_column(name, justify="left" if i == 0 else "right")
+        table.add_column(
+            name, justify="left" if i == 0 else "right", no_wrap=i > 0, overflow="fold"
+        )
     for r in rows:
         table.add_row(*["-" if v is None else str(v) for v in r])
     console.print(table)
@@ -136,9 +140,14 @@ def summary_cmd(
         "town", "--by", help="session|streamer|enterprise|town|industry|platform|venue|hour"
     ),
     town: str | None = typer.Option(None, "--town", help="only this town's enterprises"),
-    window: str | None = typer.Option(None, "--window", help="before|festival|after"),
+    window: str = typer.Option(
+        "festival",
+        "--window",
+        help="festival (the festival days, the default) | before | after | all (every week)",
+    ),
 ) -> None:
-    """Print the sales figures grouped one way."""
+    """Print the sales figures grouped one way (money in yuan), for the festival days unless
+    --window says otherwise."""
     from citylive.actions.sales import sales_summary
     from citylive.sales.figures import Filters
 
@@ -149,19 +158,21 @@ def summary_cmd(
             festival_id=festival,
             by=by,
             town=town,
-            filters=Filters(window=window),
+            filters=Filters(window=None if window == "all" else window),
         )
+    scope = "every week of the data" if window == "all" else f"the {window} window"
+    console.print(f"sales figures for {scope}, money in yuan", highlight=False)
     _table(
         [by, "GMV", "net GMV", "orders", "units", "buyers", "AOV", "refund rate"],
         [
             [
                 r["label"],
-                r["gmv"],
-                r["net_gmv"],
-                r["orders"],
-                r["units"],
-                r["buyers"],
-                r["aov"],
+                money(r["gmv"], plain=True),
+                money(r["net_gmv"], plain=True),
+                f"{r['orders']:,}",
+                f"{r['units']:,}",
+                f"{r['buyers']:,}",
+                money(r["aov"], plain=True),
                 f"{r['refund_rate']:.1%}",
             ]
             for r in rows
@@ -197,9 +208,9 @@ def lift_cmd(
         [
             [
                 r["label"],
-                r["before_daily"],
-                r["festival_daily"],
-                r["after_daily"],
+                money(r["before_daily"], plain=True),
+                money(r["festival_daily"], plain=True),
+                money(r["after_daily"], plain=True),
                 _pct(r["festival_lift"], True),
                 _pct(r["retained_lift"], True),
                 _pct(r["retention"]),
@@ -223,7 +234,13 @@ def discounts_cmd(
     _table(
         ["session", "GMV", "sold deep", "share", "new products"],
         [
-            [r["session_id"], r["gmv"], r["deep_gmv"], _pct(r["deep_share"]), r["new_gmv"]]
+            [
+                r["session_id"],
+                money(r["gmv"], plain=True),
+                money(r["deep_gmv"], plain=True),
+                _pct(r["deep_share"]),
+                money(r["new_gmv"], plain=True),
+            ]
             for r in rows
         ],
     )

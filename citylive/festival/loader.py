@@ -20,8 +20,9 @@ import yaml
 from pydantic import ValidationError
 
 from citylive.config import get_settings
-from citylive.errors import Invalid
+from citylive.errors import Invalid, TooLarge
 from citylive.festival.lookups import Festival
+from citylive.festival.places import line_map, with_ids_and_lines
 from citylive.festival.schema import FORMAT, FestivalDocument
 from citylive.festival.validation import check_document, checks_of_the_rest, schema_errors
 
@@ -234,6 +235,10 @@ def parse_text(text: str, source: str) -> Any:
 
 
 def read_document(path: str | Path) -> Any:
+    return parse_text(_read_text(path), str(path))
+
+
+def _read_text(path: str | Path) -> str:
     p = Path(path)
     limit = get_settings().festival_max_bytes
     try:
@@ -251,17 +256,35 @@ def read_document(path: str | Path) -> Any:
             str(path), [f"{path}: cannot read the file: {exc.strerror}"]
         ) from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FestivalFileError(
             str(path),
             [f"{path}: not UTF-8 text (byte {exc.start}); save the festival file as UTF-8"],
         ) from None
-    return parse_text(text, str(path))
 
 
-def parse_festival(data: Any, source: str = "<festival>") -> Festival:
-    """Validate already-parsed data (a dict from YAML or JSON) into a `Festival`."""
+def parse_festival(
+    data: Any,
+    source: str = "<festival>",
+    text: str | None = None,
+    places: dict[Any, str] | None = None,
+) -> Festival:
+    """Validate already-parsed data (a dict from YAML or JSON) into a `Festival`.  Given the
+    file's `text` (or a workbook's cells, `places`), places in the errors carry the item's id
+    and the file's line (or cell)."""
+    try:
+        return _parse_festival(data, source)
+    except FestivalFileError as exc:
+        if not isinstance(data, dict) or (text is None and places is None):
+            raise
+        lines: dict[Any, Any] = dict(places) if places is not None else line_map(text or "")
+        raise FestivalFileError(
+            source, with_ids_and_lines(exc.errors, data, lines), exc.more
+        ) from None
+
+
+def _parse_festival(data: Any, source: str) -> Festival:
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "nothing"
         raise FestivalFileError(
@@ -283,9 +306,34 @@ def parse_festival(data: Any, source: str = "<festival>") -> Festival:
 
 
 def load_festival(path: str | Path) -> Festival:
-    """Read and validate a festival file (YAML or JSON)."""
-    return parse_festival(read_document(path), str(path))
+    """Read and validate a festival file (YAML or JSON, or a festival workbook .xlsx)."""
+    if str(path).lower().endswith(".xlsx"):
+        return _load_workbook(path)
+    text = _read_text(path)
+    return parse_festival(parse_text(text, str(path)), str(path), text)
+
+
+def _load_workbook(path: str | Path) -> Festival:
+    from citylive.festival.workbook import read_workbook
+    from citylive.sales.xlsx import check_workbook
+
+    limit = get_settings().festival_max_bytes
+    try:
+        # the archive checked before openpyxl opens it: no zip bomb, no entity expansion
+        check_workbook(Path(path), max_bytes=limit * 4, max_cell_chars=100_000)
+        data, places = read_workbook(path)
+    except TooLarge:
+        raise FestivalFileError(
+            str(path), [f"{path}: the workbook unpacks to more than the festival file limit "
+                        "(CITYLIVE_FESTIVAL_MAX_BYTES x 4); split the festival"]
+        ) from None  # fmt: skip
+    except Exception:  # noqa: BLE001 - openpyxl and the archive check raise many kinds
+        raise FestivalFileError(
+            str(path), [f"{path}: not a readable .xlsx workbook; save it from Excel as .xlsx "
+                        "(`citylive workbook new` writes one to fill in)"]
+        ) from None  # fmt: skip
+    return parse_festival(data, str(path), places=places)
 
 
 def load_festival_text(text: str, source: str = "<upload>") -> Festival:
-    return parse_festival(parse_text(text, source), source)
+    return parse_festival(parse_text(text, source), source, text)

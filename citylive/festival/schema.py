@@ -93,8 +93,9 @@ Day = Annotated[date, AfterValidator(_in_years)]
 
 
 class _Strict(BaseModel):
-    # Ids like the platform `1688` come out of YAML as integers; they are names.
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+    # Ids like the platform `1688` come out of YAML as integers; they are names.  A key the
+    # format does not know is an error (a misspelt `silance:` must not pass as valid).
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
 class Slot(_Strict):
@@ -246,6 +247,7 @@ class Streamer(_Entity):
     unavailable: list[str] = Field(default_factory=list, max_length=MAX_MARKS)
     employer: str | None = Field(default=None, max_length=MAX_ID)
     accounts: dict[str, str] = Field(default_factory=dict, max_length=50)
+    role: str | None = Field(default=None, max_length=MAX_NAME)  # e.g. town-leader; shown
 
     @field_validator("accounts", mode="before")
     @classmethod
@@ -309,6 +311,13 @@ class CollectiveStore(_Strict):
     products: list[CollectiveProduct] = Field(min_length=1, max_length=MAX_ENTERPRISES)
 
 
+class District(_Entity):
+    """A level between the city and its towns (festival-file.md, "Venues"); accepted and
+    shown, the planner plans by town."""
+
+    towns: list[str] = Field(default_factory=list, max_length=MAX_TOWNS)
+
+
 class Fairness(_Strict):
     min_share: float | None = Field(default=None, ge=0, le=1)
 
@@ -322,6 +331,7 @@ class FestivalDocument(_Strict):
     format: str
     festival: FestivalInfo
     towns: list[Town] = Field(min_length=1, max_length=MAX_TOWNS)
+    districts: list[District] = Field(default_factory=list, max_length=MAX_TOWNS)
     industries: list[Industry] = Field(min_length=1, max_length=1_000)
     platforms: list[str] = Field(min_length=1, max_length=50)
     venues: list[Venue] = Field(min_length=1, max_length=MAX_TOWNS + 1)

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from citylive.festival.places import known_keys
 from citylive.festival.schema import (
     DEFAULT_WEIGHTS,
     MAX_WEIGHT,
@@ -48,7 +49,11 @@ def schema_errors(exc: ValidationError) -> list[str]:
         if err["type"] == "missing":
             msg = "missing; this field is required"
         elif err["type"] == "extra_forbidden":
-            msg = "unknown field"
+            key = str(err["loc"][-1]) if err["loc"] else ""
+            known = known_keys(err["loc"][:-1])
+            msg = f"unknown field{suggest(key, known)}"
+            if known and not suggest(key, known):
+                msg += f"; known: {', '.join(known)}"
         elif err["type"] == "int_parsing_size":
             msg = "the number is far too large for this field"
         elif err["type"] == "date_from_datetime_parsing" or err["type"].startswith("date_"):

@@ -62,7 +62,14 @@ class Directory:
 
     @property
     def portal_url(self) -> str:
-        return self.festival.portal_url or get_settings().public_url
+        """The page where coordinators act: the festival's `portal_url`, or the portal of the
+        server's public address."""
+        return self.festival.portal_url or f"{get_settings().public_url.rstrip('/')}/portal"
+
+    @property
+    def programme_url(self) -> str:
+        """The public programme: where enterprises and streamers read their sessions."""
+        return f"{get_settings().public_url.rstrip('/')}/programme/{self.festival.id}"
 
     def name_of(self, recipient: Recipient) -> str:
         rid = recipient.id or ""
@@ -119,10 +126,14 @@ class Directory:
         theme = s.theme and self.festival.themes.get(s.theme, s.theme)
         return f"{venue} · {theme}" if theme else venue
 
-    def place_of(self, s: ScheduledSession) -> str:
-        """Where and with whom a session was: the `was` column of a change notice."""
+    def place_of(self, s: ScheduledSession, status: str | None = None) -> str:
+        """Where and with whom a session was: the `was` column of a change notice; with
+        `status`, how that session ended (`已拒绝`)."""
         venue = self.venues.get(s.venue, s.venue)
-        return f"{self.when(s.start)} {venue} #{s.studio} {self.streamer_name(s.streamer)}"
+        was = f"{self.when(s.start)} {venue} #{s.studio} {self.streamer_name(s.streamer)}"
+        if status:
+            was += f" ({self.status_labels.get(status, status)})"
+        return was
 
     def base_context(self, recipient: Recipient) -> dict[str, Any]:
         """What every template may use: the festival, the recipient, the portal, the deadline."""
@@ -134,6 +145,7 @@ class Directory:
             "recipient_kind": recipient.kind.value,
             "recipient_name": self.name_of(recipient),
             "portal_url": self.portal_url,
+            "programme_url": self.programme_url,
             "deadline": self.when(deadline) if deadline else None,
         }
 

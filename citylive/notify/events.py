@@ -18,7 +18,8 @@ from citylive.errors import Invalid, NotFound
 from citylive.notify.directory import Directory, festival_directory, receipt_directory
 from citylive.notify.queue import UNDELIVERED, Outgoing, message_key, queue
 from citylive.notify.recipients import MessageEvent, Recipient
-from citylive.schedule import ScheduledSession, load_schedule
+from citylive.schedule import ScheduleDocument, ScheduledSession, load_schedule
+from citylive.schedule.readout import explain
 from models._types import utcnow
 from models.enums import LIVE_STATUSES, NotificationStatus, SessionStatus
 
@@ -99,12 +100,31 @@ def enqueue_schedule_release(*, db: Session, festival_id: str, version: int) -> 
             for r in _people_of(s):
                 live_of[r].append(s)
     previous = _previous(db, festival_id, version)
-    if previous is None or changes.first_release:
-        return queue(db, d, _assignments(d, version, live_of))
-    before = {
-        s.id: s for s in load_schedule(previous.document, f"version {previous.version}").sessions
-    }
-    return queue(db, d, _change_notices(d, version, changes, sessions, before, live_of))
+    released = load_schedule(_version(db, festival_id, version).document, f"version {version}")
+    earlier = load_schedule(previous.document, f"version {previous.version}") if previous else None
+    told = queue(db, d, _unplaced_notices(d, version, released, earlier))
+    if earlier is None or changes.first_release:
+        return told + queue(db, d, _assignments(d, version, live_of))
+    before = {s.id: s for s in earlier.sessions}
+    return told + queue(db, d, _change_notices(d, version, changes, sessions, before, live_of))
+
+
+def _unplaced_notices(
+    d: Directory, version: int, released: ScheduleDocument, earlier: ScheduleDocument | None
+) -> Iterable[Outgoing]:
+    """Each enterprise this version leaves requests unplaced for: how many, why, and what it
+    may do; not again while its count and reason stay as the version before had them."""
+    was = {(u.enterprise, u.count, u.reason) for u in (earlier.unplaced if earlier else [])}
+    for u in released.unplaced:
+        if u.count <= 0 or (u.enterprise, u.count, u.reason) in was:
+            continue
+        recipient = Recipient.enterprise(u.enterprise)
+        scarce, remedy, reason_zh, remedy_zh = explain(u.reason)
+        ctx = d.base_context(recipient)
+        ctx.update(version=version, count=u.count, reason=u.reason, scarce=scarce,
+                   remedy=remedy, reason_zh=reason_zh, remedy_zh=remedy_zh)  # fmt: skip
+        key = message_key(MessageEvent.unplaced, d.festival.id, f"v{version}", recipient)
+        yield Outgoing(key, MessageEvent.unplaced, recipient, ctx)
 
 
 def _assignments(
@@ -126,6 +146,7 @@ def _change_notices(
     live_of: dict[Recipient, list[models.FestivalSession]],
 ) -> Iterable[Outgoing]:
     by_id = {s.id: s for s in sessions}
+    replaced = _replaced(changes, by_id, before)
     changed_of: dict[Recipient, list[list[Any]]] = defaultdict(list)
     for kind, ids in (
         ("new", changes.new),
@@ -137,7 +158,10 @@ def _change_notices(
             if s is None:
                 continue
             old = before.get(sid)
-            was = d.place_of(old) if (old is not None and kind == "moved") else ""
+            was = d.place_of(old) if old is not None else ""
+            if kind == "new" and sid in replaced:  # the session this one stands in for
+                gone, status = replaced[sid]
+                was = d.place_of(gone, status)
             row = [d.change_labels[kind], *d.session_row(s), was]
             people = set(_people_of(s))
             if old is not None:  # whoever the session was with before hears of it too
@@ -160,6 +184,28 @@ def _change_notices(
         )
         key = message_key(MessageEvent.change, d.festival.id, f"v{version}", recipient)
         yield Outgoing(key, MessageEvent.change, recipient, ctx)
+
+
+def _replaced(
+    changes: ReleaseChanges,
+    by_id: dict[str, models.FestivalSession],
+    before: dict[str, ScheduledSession],
+) -> dict[str, tuple[ScheduledSession, str]]:
+    """Each new session's predecessor: a session of the same enterprise that the version
+    before had live and that is now declined or cancelled (earliest first, each used once),
+    with how it ended."""
+    gone: dict[str, list[tuple[ScheduledSession, str]]] = defaultdict(list)
+    for o in sorted(before.values(), key=lambda x: (x.start, x.id)):
+        now = by_id.get(o.id)
+        status = str(now.status) if now is not None else "cancelled"
+        if o.live and (o.id in changes.cancelled or status in ("declined", "cancelled")):
+            gone[o.enterprise].append((o, status))
+    out: dict[str, tuple[ScheduledSession, str]] = {}
+    for sid in changes.new:
+        s = by_id.get(sid)
+        if s is not None and gone.get(s.enterprise):
+            out[sid] = gone[s.enterprise].pop(0)
+    return out
 
 
 def enqueue_receipt_for(

@@ -30,6 +30,7 @@ class MessageEvent(StrEnum):
     receipt = "receipt"  # a decision applied (confirm, decline, silence at the deadline)
     digest = "digest"  # the organisers' daily digest
     summary = "summary"  # after the festival
+    unplaced = "unplaced"  # an enterprise whose requests a version leaves unplaced: why, what to do
 
 
 FORMS = "one of `organiser`, `coordinator:<town>`, `enterprise:<id>`, `streamer:<id>`"

@@ -38,6 +38,9 @@ __all__ = ["PlanError", "ProgressCallback", "SolveProgress", "plan", "schedule_s
 FORMAT = SCHEDULE_FORMAT
 TRADEOFF_SHARE = 0.2  # of the time limit, for the price of fairness
 TRADEOFF_MIN = 0.2  # seconds, at least, for each other fairness setting
+# requested sessions above which a deterministic plan prices the other settings by the day
+# flow alone (planning each again would pass the share on a city-size festival)
+TRADEOFF_PLAN_MAX = 2_000
 FINISH_SHARE = 0.1  # of the time limit, at most 1 s + 1 s per 800 sessions, for the finish
 
 
@@ -49,14 +52,17 @@ def plan(
     workers: int = 2,
     seed: int = 1,
     progress: ProgressCallback | None = None,
+    deterministic: bool = True,
 ) -> ScheduleDocument:
     """Plan (or re-plan from `previous`) and return the schedule document; `progress` hears
-    of each stage and, about once a second, of the best schedule so far while CP-SAT runs."""
+    of each stage and, about once a second, of the best schedule so far while CP-SAT runs.
+    `deterministic` (the default): the same festival, previous schedule and seed give the
+    same sessions, unplaced requests and tradeoffs; off, the fastest solve by the clock."""
     if not time_limit > 0:
         raise PlanError(f"the time limit must be more than 0 seconds, got {time_limit}")
     if workers < 1:
         raise PlanError(f"workers must be at least 1, got {workers}")
-    clock = Clock(time_limit, progress)
+    clock = Clock(time_limit, progress, deterministic=deterministic)
     clock.report("prepare")
     problem = build_problem(festival)
     if previous is not None:
@@ -72,7 +78,8 @@ def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
     ctx = context(p, clock, workers, seed)
     n = f.requested_sessions()
     finish = min(FINISH_SHARE * clock.limit, 1.0 + n / 800)
-    seconds = clock.left() - finish - TRADEOFF_SHARE * clock.limit
+    left = clock.limit if clock.deterministic else clock.left()
+    seconds = left - finish - TRADEOFF_SHARE * clock.limit
     state, res, _level = schedule_for(ctx, fairness, seconds, report=True)
     source = "greedy" if res is None else "cp-sat" if res.models else "local search"
     t_solved = clock.elapsed()
@@ -82,7 +89,7 @@ def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
 
     # 5: refill, H8, ids, studios, reasons
     scorer = scorer_for(state)
-    refilled = refill(state, scorer, refill_key(state, fairness), clock.at(clock.limit))
+    refilled = refill(state, scorer, refill_key(state, fairness), clock.until(clock.limit))
     repair_one_city(state, scorer)
     doc = _finished(p, state)
     stats = schedule_stats(f, doc)
@@ -91,7 +98,7 @@ def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
 
     # 6: the price of fairness
     t_trade = clock.elapsed()
-    tradeoffs = _tradeoffs(ctx, fairness, stats, clock)
+    tradeoffs = _price_of_fairness(ctx, fairness, stats)
     stats.update(
         {
             # the solver's figures; with no solution in time, the warm start's objective and
@@ -147,34 +154,43 @@ def _finished(p: Problem, state: State) -> dict:
             "unplaced": unplaced}  # fmt: skip
 
 
-def _tradeoffs(ctx: Context, fairness: Fairness, stats: dict, clock: Clock) -> list[dict]:
-    """Each other fairness setting planned the same way, in equal shares of what is left
-    (at least TRADEOFF_MIN seconds each); the festival's own setting is this plan."""
-    f = ctx.problem.festival
+def _price_of_fairness(ctx: Context, fairness: Fairness, stats: dict) -> list[dict]:
+    """Each other setting planned the same way, in equal shares of TRADEOFF_SHARE of the
+    limit (at least TRADEOFF_MIN seconds each); the festival's own row is the plan's.  A
+    setting without the time to plan it (a fast plan: by the time the flow and warm start
+    took; a deterministic one: by the festival's size) gets what the day flow alone says."""
+    clock, f = ctx.clock, ctx.problem.festival
     settings = tradeoff_settings(f)
-    tradeoffs = []
+    t0 = clock.elapsed()
+    big = f.requested_sessions() > TRADEOFF_PLAN_MAX
+    rows = []
     for i, setting in enumerate(settings):
         if setting == fairness:
-            tradeoffs.append(row(setting, stats))
+            rows.append(row(setting, stats))
+            clock.report("tradeoffs", value=stats["value"])
+            continue
+        others = sum(1 for x in settings[i:] if x != fairness)
+        share = TRADEOFF_SHARE * clock.limit
+        if clock.deterministic:
+            budget = max(TRADEOFF_MIN, share / (len(settings) - 1))
+            too_short = big
         else:
-            others = sum(1 for x in settings[i:] if x != fairness)
-            budget = max(TRADEOFF_MIN, clock.left() / others)
-            if budget < 1.5 * (ctx.flow.solve_seconds + ctx.warm_seconds):
-                # no time to plan it: what the day flow alone says (the figures that need
-                # placed sessions left out)
-                estimate = flow_only(ctx, setting, fairness.weight)
-                if estimate is not None:
-                    tradeoffs.append(
-                        row(setting, estimate, estimate["level"]) | {"estimate": "flow"}
-                    )
-            else:
-                other, _res, level = schedule_for(ctx, setting, budget, report=False)
-                scorer = scorer_for(other)
-                refill(other, scorer, refill_key(other, setting), clock.at(clock.limit))
-                repair_one_city(other, scorer)
-                tradeoffs.append(row(setting, schedule_stats(f, light_doc(other)), level))
+            left = min(clock.left(), share - (clock.elapsed() - t0))
+            budget = max(TRADEOFF_MIN, left / others)
+            too_short = budget < 1.5 * (ctx.flow.solve_seconds + ctx.warm_seconds)
+        if too_short:
+            # what the day flow alone says (the figures that need placed sessions left out)
+            estimate = flow_only(ctx, setting, fairness.weight)
+            if estimate is not None:
+                rows.append(row(setting, estimate, estimate["level"]) | {"estimate": "flow"})
+        else:
+            other, _res, level = schedule_for(ctx, setting, budget, report=False)
+            scorer = scorer_for(other)
+            refill(other, scorer, refill_key(other, setting), clock.until(clock.limit))
+            repair_one_city(other, scorer)
+            rows.append(row(setting, schedule_stats(f, light_doc(other)), level))
         clock.report("tradeoffs", value=stats["value"])
-    return tradeoffs
+    return rows
 
 
 def _value(state: State) -> int:

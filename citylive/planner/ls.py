@@ -355,12 +355,14 @@ def local_search(
     *,
     deadline: float,
     report: Callable[[int], None] | None = None,
+    max_sweeps: int | None = None,
 ) -> tuple[int, int]:
-    """Improve `state` in place until `deadline`; returns (moves, sweeps)."""
+    """Improve `state` in place until a sweep finds nothing, `max_sweeps` sweeps are done or
+    `deadline` passes; returns (moves, sweeps)."""
     s = _Search(state, scorer, deadline)
     p = state.p
     sweeps = 0
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and (max_sweeps is None or sweeps < max_sweeps):
         before = s.moves
         order = sorted(
             (pl for pl in state.sessions if pl.status == "proposed"),

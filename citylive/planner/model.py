@@ -24,8 +24,14 @@ from ortools.sat.python import cp_model
 from citylive.planner import goals
 from citylive.planner.assign import prime_bonus, session_value
 from citylive.planner.data import STAY, Problem
+from citylive.planner.progress import GUARD
 from citylive.planner.spec import Hinted, ModelSpec, Spot
 from citylive.planner.state import State
+
+# CP-SAT's deterministic time per second of a deterministic plan's budget: its units are
+# about a second of one core's work; two interleaved workers on a loaded two-core machine
+# took 2.2 s of the clock per unit (bench "tight"), so a budget buys half a unit per second
+DET_PER_SECOND = 0.5
 
 
 @dataclass
@@ -74,8 +80,12 @@ def solve_spots(
     workers: int,
     seed: int,
     report: Callable[[int, float, float], None] | None = None,
+    deterministic: bool = False,
 ) -> SolveResult:
-    """Build the model over what `state` leaves open and solve it within `time_limit`."""
+    """Build the model over what `state` leaves open and solve it within `time_limit`:
+    seconds of the clock, or with `deterministic` CP-SAT's deterministic time (work, about a
+    second each on one core), with the workers' search interleaved in a fixed order, so the
+    same model and seed give the same solution (a wall-time guard of GUARD x stays)."""
     t0 = time.monotonic()
     m = cp_model.CpModel()
     hv = Hinted(m)
@@ -87,7 +97,12 @@ def solve_spots(
     hint_obj = b.hint_objective()
     solver = cp_model.CpSolver()
     build = time.monotonic() - t0
-    solver.parameters.max_time_in_seconds = max(0.2, time_limit - build)
+    if deterministic:
+        solver.parameters.max_deterministic_time = max(0.1, DET_PER_SECOND * time_limit)
+        solver.parameters.max_time_in_seconds = GUARD * max(1.0, time_limit)
+        solver.parameters.interleave_search = True
+    else:
+        solver.parameters.max_time_in_seconds = max(0.2, time_limit - build)
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
     # The model is large but simple; a full presolve (probing, symmetry) costs much of a

@@ -82,11 +82,15 @@ def schedule_for(
     LEVEL_SHARE of them), warm start, then what is left for improvement (none below half a
     second); returns it, the improvement's figures and the flow's level."""
     p, clock = ctx.problem, ctx.clock
-    t_end = clock.elapsed() + seconds
+    det = clock.deterministic
+    t_start = clock.elapsed()
+    t_end = t_start + seconds
     base = ctx.pinned()
+    # a deterministic plan searches the levels to the end (LEVEL_SOLVES at most)
     units, level, _searched = assign(
-        p, base, ctx.flow, fairness, clock.at(clock.elapsed() + LEVEL_SHARE * seconds)
-    )
+        p, base, ctx.flow, fairness,
+        None if det else clock.at(t_start + LEVEL_SHARE * seconds),
+    )  # fmt: skip
     items = ordered_items(p, base, units, fairness.min_share or 0.0)
     if report:
         clock.report("prepare", value=_value(base) + sum(_gmv(p, u[0]) for u in units))
@@ -100,7 +104,7 @@ def schedule_for(
         scorer = scorer_for(trial, sub_first, targets if routed else None)
         place_items(trial, scorer, items)
         scorer = scorer_for(trial)
-        refill(trial, scorer, refill_key(trial, fairness), clock.at(t_end))
+        refill(trial, scorer, refill_key(trial, fairness), clock.until(t_end))
         repair_one_city(trial, scorer)
         if warm is None or _value(trial) > _value(warm):
             warm = trial
@@ -108,10 +112,11 @@ def schedule_for(
     ctx.warm_seconds = max(ctx.warm_seconds, clock.elapsed() - t_warm)
     if report:
         clock.report("warm start", value=_value(warm))
-    left = t_end - clock.elapsed()
     # building the CP-SAT model cannot be cut short: no improvement when the time left
-    # would barely cover building it again
-    if left < max(0.5, 2 * ctx.build_seconds):
+    # would barely cover building it again; a deterministic plan gives the improvement the
+    # schedule's seconds less the flow's and warm start's share, whatever they took
+    left = (1 - LEVEL_SHARE) * seconds if det else t_end - clock.elapsed()
+    if left < (0.5 if det else max(0.5, 2 * ctx.build_seconds)):
         return warm, None, level
     res = improve(
         p, ctx.pinned, warm, fairness, seconds=left, workers=ctx.workers, seed=ctx.seed,
@@ -166,7 +171,10 @@ def flow_only(ctx: Context, fairness: Fairness, own_weight: int) -> dict | None:
     time (a row that would say nothing of it)."""
     p = ctx.problem
     base = ctx.pinned()
-    units, level, searched = assign(p, base, ctx.flow, fairness, ctx.clock.at(ctx.clock.limit))
+    units, level, searched = assign(
+        p, base, ctx.flow, fairness,
+        None if ctx.clock.deterministic else ctx.clock.at(ctx.clock.limit),
+    )  # fmt: skip
     if not searched and fairness.weight > own_weight:
         return None
     placed = town_counts(p, base)

@@ -20,14 +20,37 @@ class SolveProgress:
 ProgressCallback = Callable[[SolveProgress], None]
 
 
+# A deterministic plan stops a stage by its work, never by the clock, except when the stage
+# runs this many times over its share of the time (a machine far too loaded): a guard, so
+# that a plan always ends (docs/planner.md, "Reproducible plans").
+GUARD = 4.0
+
+
 class Clock:
     """The planner's time: started once, shared by its stages, and the one place that
-    reports progress (each stage, and the solver's better schedules)."""
+    reports progress (each stage, and the solver's better schedules).
 
-    def __init__(self, time_limit: float, progress: ProgressCallback | None = None):
+    `deterministic`: budgets are shares of the limit, not of the time left, and deadlines
+    are guards (GUARD x the share), so that the same file and seed give the same plan."""
+
+    def __init__(
+        self,
+        time_limit: float,
+        progress: ProgressCallback | None = None,
+        *,
+        deterministic: bool = True,
+    ):
         self.t0 = time.monotonic()
         self.limit = time_limit
         self.progress = progress
+        self.deterministic = deterministic
+
+    def until(self, seconds: float) -> float:
+        """The deadline of a stage that should end `seconds` after the start: that moment,
+        or in a deterministic plan the guard past it."""
+        if self.deterministic:
+            return self.t0 + GUARD * max(seconds, 1.0)
+        return self.t0 + seconds
 
     def elapsed(self) -> float:
         return time.monotonic() - self.t0

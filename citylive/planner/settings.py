@@ -40,15 +40,27 @@ def festival_fairness(festival: Festival) -> Fairness:
 
 
 def tradeoff_settings(festival: Festival) -> list[Fairness]:
-    """None, the festival's own, a floor of 0.5, a strong weight: in that order."""
+    """None, the festival's own, a floor of 0.5, a strong weight: in that order, each
+    setting once (a file whose own floor is 0.5 has no separate `floor 0.5` row: its own
+    row is that setting)."""
     own = festival_fairness(festival)
     floor = max(0.5, own.min_share or 0.0)
-    return [
+    out: list[Fairness] = []
+    for setting in (
         Fairness("none", 0, None),
         own,
-        Fairness("floor 0.5", own.weight, floor),
+        Fairness(f"floor {floor:g}", own.weight, floor),
         Fairness("strong", STRONG * festival.weights["value"], own.min_share),
-    ]
+    ):
+        same = next(
+            (x for x in out if (x.weight, x.min_share) == (setting.weight, setting.min_share)),
+            None,
+        )
+        if same is None:
+            out.append(setting)
+        elif setting is own:  # the file's own setting keeps its name
+            out[out.index(same)] = own
+    return out
 
 
 def town_counts(problem: Problem, state: State) -> dict[str, int]:

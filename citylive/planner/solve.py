@@ -18,7 +18,7 @@ from citylive.planner.greedy import scorer_for
 from citylive.planner.ls import local_search
 from citylive.planner.model import solve_spots
 from citylive.planner.objective import objective
-from citylive.planner.progress import Clock
+from citylive.planner.progress import GUARD, Clock
 from citylive.planner.settings import Fairness
 from citylive.planner.spec import Demand, ModelSpec, Spot
 from citylive.planner.state import Placed, State
@@ -26,6 +26,11 @@ from citylive.planner.state import Placed, State
 FULL_MODEL = 40_000  # candidate spots up to which one model covers the whole festival
 PRE_SEARCH = 0.1  # of a small festival's improvement time, at most, for local search first
 DAY_MODEL = 20_000  # candidate spots of one day up to which CP-SAT follows the local search
+# a deterministic plan's local search stops after this many sweeps (or when one finds
+# nothing), instead of at a moment of the clock
+PRE_SWEEPS = 2
+LS_SWEEPS = 30
+DAYS_SHARE = 0.5  # of a large festival's improvement, for CP-SAT on days (deterministic)
 
 
 @dataclass
@@ -71,7 +76,23 @@ def improve(
     base = pinned()
     if full_size(p, base) <= FULL_MODEL:
         return _by_full_model(p, pinned, base, warm, fairness, seconds, workers, seed, clock)
-    # a large festival: local search on the warm start (ls.py says why not CP-SAT)
+    return _improve_large(p, pinned, warm, seconds=seconds, workers=workers, seed=seed,
+                          clock=clock)  # fmt: skip
+
+
+def _improve_large(
+    p: Problem,
+    pinned: Callable[[], State],
+    warm: State,
+    *,
+    seconds: float,
+    workers: int,
+    seed: int,
+    clock: Clock,
+) -> Improved:
+    """A large festival: local search on the warm start (ls.py says why not CP-SAT), then
+    CP-SAT on days where a day model stays small."""
+    det = clock.deterministic
     t0 = time.monotonic()
     scorer = scorer_for(warm)
     before = objective(warm)
@@ -79,11 +100,18 @@ def improve(
     def tell(moves: int) -> None:
         clock.report("local search", _value(warm), objective(warm), None)
 
-    moves, sweeps = local_search(warm, scorer, deadline=t0 + seconds, report=tell)
+    moves, sweeps = local_search(
+        warm, scorer, deadline=t0 + (GUARD * max(1.0, seconds) if det else seconds),
+        report=tell, max_sweeps=LS_SWEEPS if det else None,
+    )  # fmt: skip
     status = f"LOCAL SEARCH ({moves} moves, {sweeps} sweeps)"
     # time left once the search has converged: CP-SAT on each day where every session may
-    # take any fitting streamer, when such a day model stays small
-    state, days = _days_by_cpsat(p, pinned, warm, deadline=t0 + seconds, workers=workers, seed=seed)
+    # take any fitting streamer, when such a day model stays small (a deterministic plan
+    # gives the days half the stage's share, in deterministic time)
+    state, days = _days_by_cpsat(
+        p, pinned, warm, deadline=t0 + seconds, workers=workers, seed=seed,
+        budget=DAYS_SHARE * seconds if det else None,
+    )  # fmt: skip
     if days:
         status += f", then CP-SAT on {days} day{'s' if days > 1 else ''}"
         clock.report("cp-sat", _value(state), objective(state), None)
@@ -112,16 +140,25 @@ def _by_full_model(
 ) -> Improved:
     """One CP-SAT model of the whole festival, started from the warm start."""
     # a few local-search sweeps first: CP-SAT starts from a better schedule
+    det = clock.deterministic
     t_ls = time.monotonic()
-    local_search(warm, scorer_for(warm), deadline=t_ls + PRE_SEARCH * seconds)
-    seconds -= time.monotonic() - t_ls
+    share = PRE_SEARCH * seconds
+    local_search(
+        warm, scorer_for(warm), deadline=t_ls + (GUARD * max(1.0, share) if det else share),
+        max_sweeps=PRE_SWEEPS if det else None,
+    )  # fmt: skip
+    if not det:
+        seconds -= time.monotonic() - t_ls
     spec = _full_spec(p, base, warm, fairness)
     fixed = sum(p.festival.enterprise[pl.enterprise].expected_gmv for pl in base.sessions)
 
     def report(value: int, objective: float, bound: float) -> None:
         clock.report("cp-sat", fixed + value, objective, bound)
 
-    res = solve_spots(p, base, spec, time_limit=seconds, workers=workers, seed=seed, report=report)
+    res = solve_spots(
+        p, base, spec, time_limit=seconds, workers=workers, seed=seed, report=report,
+        deterministic=det,
+    )  # fmt: skip
     state = warm
     if res.status in ("OPTIMAL", "FEASIBLE"):
         trial = _apply(pinned(), res.spots)
@@ -165,6 +202,7 @@ def _days_by_cpsat(
     deadline: float,
     workers: int,
     seed: int,
+    budget: float | None = None,
 ) -> tuple[State, int]:
     """Each day's sessions (their number per enterprise kept) re-placed by CP-SAT over every
     fitting streamer, venue and slot of the day, the schedule so far as the hint; a day is
@@ -194,8 +232,12 @@ def _days_by_cpsat(
     improved = 0
     order = sorted(by_day)
     for i, d in enumerate(order):
-        budget = (deadline - time.monotonic()) / (len(order) - i)
-        if budget < 1.0:
+        share = (
+            budget / len(order)
+            if budget is not None
+            else (deadline - time.monotonic()) / (len(order) - i)
+        )
+        if share < 1.0:
             break
         base = pinned()
         for dd, spots in current.items():
@@ -210,7 +252,10 @@ def _days_by_cpsat(
             stays={x for x in stays if p.day_of(x[3]) == d},
             h8_towns={t for t, dd in h8_day.items() if dd == d},
         )
-        res = solve_spots(p, base, spec, time_limit=budget, workers=workers, seed=seed + i)
+        res = solve_spots(
+            p, base, spec, time_limit=share, workers=workers, seed=seed + i,
+            deterministic=budget is not None,
+        )  # fmt: skip
         if (
             res.status in ("OPTIMAL", "FEASIBLE")
             and res.objective is not None

@@ -16,8 +16,10 @@ from sqlmodel import Session
 
 from citylive.errors import Invalid
 from citylive.i18n import words
+from citylive.money import money
 from citylive.report.charts import column_chart, daily_lines_chart, every_hour, hbar_chart
 from citylive.report.data import report_data
+from citylive.report.evidence import evidence_sentence
 
 TEMPLATES = Path(str(resources.files("citylive.templates") / "report"))
 LOCALES = ("zh-CN", "en")
@@ -62,8 +64,12 @@ def render_html(
         "venues": hbar_chart([(t[k], v) for k, v in data["venue_split_fen"].items()]),
         "daily": _daily_chart(data["hype"], t),
     }
+    for f in data["flags"]:
+        f["sentence"] = evidence_sentence(f, locale, data["names"])
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters["money"] = lambda value: money(value, locale)
     return env.get_template("report.html").render(
+        names=data["names"],
         d=data,
         t=t,
         lang=locale,

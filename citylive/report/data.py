@@ -13,15 +13,17 @@ from citylive.config import get_settings
 from citylive.errors import NotFound
 from citylive.festival.storage import FestivalNotFound
 from citylive.sales._tables import (
+    ENTERPRISE,
     FESTIVAL,
     FESTIVAL_SESSION,
     QUARANTINED_ROW,
     SALES_FILE,
+    STREAMER,
     TOWN,
     VENUE,
 )
 from citylive.sales.discounts import depth_figures
-from citylive.sales.figures import summary, totals, yuan
+from citylive.sales.figures import Filters, summary, totals, yuan
 from citylive.sales.flags import flag_sessions
 from citylive.sales.labels import session_labels
 from citylive.sales.lift import daily_figures, lift_figures
@@ -122,7 +124,15 @@ def report_data(*, db: Session, festival_id: str, town: str | None = None) -> di
         "totals": totals(db=db, festival_id=festival_id, town=town),
         "by_town": by_town,
         "by_industry": by("industry"),
-        "by_hour": by("hour"),
+        # the hours of the festival days only (the data may cover weeks around them)
+        "by_hour": summary(
+            db=db,
+            festival_id=festival_id,
+            by="hour",
+            town=town,
+            filters=Filters(window="festival"),
+        ),  # fmt: skip
+        "names": _names(db, festival_id),
         "top_sessions": sessions[:10],
         "top_streamers": [r for r in by("streamer") if r["key"]][:10],
         "venue_split": {k: yuan(v) for k, v in venue_split.items()},
@@ -139,6 +149,18 @@ def report_data(*, db: Session, festival_id: str, town: str | None = None) -> di
         "hype": hype_data(db, festival_id, town),
         "ingest": _ingest_stats(db, festival_id) if town is None else None,
     }
+
+
+def _names(db: Session, festival_id: str) -> dict[str, str]:
+    """Enterprises' and streamers' names by id (an enterprise's wins a shared id)."""
+    conn = db.connection()
+    out: dict[str, str] = {}
+    for table in (STREAMER, ENTERPRISE):
+        for r in conn.execute(
+            sa.select(table.c.id, table.c.name).where(table.c.festival_id == festival_id)
+        ):
+            out[str(r.id)] = str(r.name)
+    return out
 
 
 def _ingest_stats(db: Session, festival_id: str) -> dict[str, Any]:

@@ -98,6 +98,14 @@ def test_three_parallel_plan_requests_make_one_job_and_two_conflicts(
         2,
         "stored schedule version 2",
     )
+    # the answer reads as a plan: each town, every unplaced request, the terms in words
+    towns = {t["town"]: (t["requested"], t["placed"]) for t in done["readout"]["towns"]}
+    assert {t: r for t, (r, _p) in towns.items()} == {
+        "guzhen": 4, "henglan": 2, "shaxi": 4, "shiqi": 0,
+    }  # fmt: skip
+    assert sum(p for _r, p in towns.values()) == document["stats"]["placed"]
+    assert len(done["readout"]["unplaced"]) == len(document["unplaced"])
+    assert done["readout"]["terms"]["objective_means"].startswith("the schedule's score")
     with Session(engine) as db:
         assert db.exec(select(models.PlanJob.id)).all() == [job["id"]]
         assert db.get(models.Festival, FID).current_version == 2  # type: ignore[union-attr]

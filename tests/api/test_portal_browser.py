@@ -102,7 +102,8 @@ def test_coordinator_confirms_and_declines_in_browser(browser_page, site) -> Non
     assert page.locator("#flash").inner_text() == f"已保存：场次 {sid(1)} 现为已确认。"
     assert _card(page, sid(1)).get_attribute("data-status") == "confirmed"
     assert _card(page, sid(1)).locator(".badge").inner_text() == "已确认"
-    assert _card(page, sid(1)).get_by_role("button").count() == 0
+    # a decided card offers only to withdraw the decision (until the deadline)
+    assert _card(page, sid(1)).get_by_role("button").all_inner_texts() == ["撤回决定"]
 
     decline = _card(page, sid(2))
     decline.get_by_role("textbox").fill("主播当天无法到场")
@@ -193,3 +194,54 @@ def test_organiser_overview_in_browser(browser_page, site) -> None:  # type: ign
     assert rows.nth(0).locator("td.num").all_inner_texts() == ["3", "0", "0", "3"]
     assert page.locator("#confirmations tfoot th.num").all_inner_texts() == ["6", "0", "0", "6"]
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+
+
+def test_decision_stays_in_view_and_can_be_withdrawn_in_browser(browser_page, site) -> None:  # type: ignore[no-untyped-def]
+    page = browser_page
+    base, _engine, tokens = site
+    _sign_in(page, base, tokens["guzhen"])
+    page.wait_for_url(f"{base}/portal")
+    assert _card(page, sid(1)).locator("dd").nth(3).inner_text() == "抖音"
+    decline = _card(page, sid(2))
+    decline.get_by_role("textbox").fill("主播当天无法到场")
+    decline.get_by_role("button", name="拒绝").click()
+    page.wait_for_url(f"{base}/portal?*")
+    # the confirmation sits in the decided card, and the card is in view
+    flash = _card(page, sid(2)).locator(".flash")
+    assert flash.inner_text() == f"已保存：场次 {sid(2)} 现为已拒绝。"
+    box = flash.bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 915
+    assert _card(page, sid(2)).locator("dd.reason").inner_text() == "主播当天无法到场"
+    page.screenshot(path=str(ARTIFACTS / "portal-declined-in-view.png"))
+    _card(page, sid(2)).get_by_role("button", name="撤回决定").click()
+    page.wait_for_url(f"{base}/portal?*")
+    assert _card(page, sid(2)).get_attribute("data-status") == "proposed"
+    assert _card(page, sid(2)).locator(".flash").inner_text() == (
+        f"已撤回对场次 {sid(2)} 的决定，现为：待确认。"
+    )
+    assert _card(page, sid(2)).get_by_role("button", name="确认").count() == 1
+
+
+def test_downloads_work_with_the_portal_cookie_within_scope(browser_page, site) -> None:  # type: ignore[no-untyped-def]
+    page = browser_page
+    base, _engine, tokens = site
+    _sign_in(page, base, tokens["guzhen"])
+    page.wait_for_url(f"{base}/portal")
+    links = page.locator("#downloads a")
+    assert links.all_inner_texts() == ["排期表（Excel）", "日历（.ics）", "销售报告"]
+    request = page.context.request  # the browser's cookies
+    xlsx = request.get(base + links.nth(0).get_attribute("href"))
+    assert xlsx.status == 200 and xlsx.body()[:2] == b"PK"
+    ics = request.get(base + links.nth(1).get_attribute("href"))
+    assert ics.status == 200
+    ids = sorted({ln.split("UID:")[1].split("@")[0] for ln in ics.text().splitlines()
+                  if ln.startswith("UID:")})  # fmt: skip
+    assert ids == [sid(1), sid(2), sid(3)]
+    report = request.get(base + links.nth(2).get_attribute("href"))
+    assert report.status == 200 and "古镇镇" in report.text()
+    # another town's report is not the coordinator's to read
+    other = request.get(f"{base}/api/v1/festivals/{FID}/report?town=shaxi")
+    assert other.status in (403, 404)
+    # signed out, the same link answers 401
+    page.goto(f"{base}/portal/signout")
+    assert request.get(f"{base}/api/v1/festivals/{FID}/schedule.xlsx").status == 401

@@ -205,7 +205,10 @@ def test_cli_validate_bad_file_lists_errors_exit_1(tmp_path: Path, small_path: P
     )
     result = runner.invoke(app, ["validate", str(bad)])
     assert result.exit_code == 1
-    assert "enterprises[0].town: unknown town 'guzhenn' (did you mean 'guzhen'?)" in result.output
+    assert (
+        "enterprises[0] (id: huayi, line 29).town: unknown town 'guzhenn' (did you mean 'guzhen'?)"
+        in result.output
+    )
     assert "nothing was written" in result.output
 
 

@@ -206,9 +206,9 @@ def test_each_coordinators_summary_carries_its_towns_lift(engine: Engine, tmp_pa
     assert queued == len(bodies) and {"organiser", "coordinator:guzhen"} <= set(bodies)
     guzhen = bodies["coordinator:guzhen"]
     for label, value in (
-        ("节前日均", "45.71"),
-        ("节中日均", "172.50"),
-        ("节后日均", "20.00"),
+        ("节前日均", "¥45.71"),
+        ("节中日均", "¥172.50"),
+        ("节后日均", "¥20.00"),
         ("节后留存提升", "-56.2%"),
         ("复购率", "50.0% (1/2)"),
     ):
@@ -216,3 +216,7 @@ def test_each_coordinators_summary_carries_its_towns_lift(engine: Engine, tmp_pa
             label in line and line.rstrip().endswith(value) for line in guzhen.splitlines()
         ), (label, guzhen)
     assert "45.71" not in bodies["organiser"]
+    assert any(
+        "GMV（支付金额）" in line and line.rstrip().endswith("¥1,065.00")
+        for line in bodies["organiser"].splitlines()
+    ), bodies["organiser"]
