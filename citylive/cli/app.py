@@ -6,6 +6,7 @@ no traceback (the core's errors, an unreachable database, a file that cannot be 
 
 from __future__ import annotations
 
+import os
 from typing import Any, NoReturn
 
 import typer
@@ -37,8 +38,17 @@ def _database() -> str:
         return "the configured database"
 
 
+def _fit_width() -> None:
+    """The consoles are made at import and would keep that moment's width: each command reads
+    it anew (COLUMNS, else the terminal's)."""
+    columns = os.environ.get("COLUMNS", "")
+    for c in (console, err_console):
+        c._width = int(columns) if columns.isdigit() else None  # noqa: SLF001 - rich's own slot
+
+
 class CityLiveGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
+        _fit_width()
         try:
             return super().invoke(ctx)
         except CityLiveError as exc:
