@@ -333,3 +333,26 @@ def test_collect_sales_ingests_the_inbox_once_and_refuses_a_bad_file(city: Path)
     assert result["figures_sessions"] == len(_sessions("small-2020"))
     again = collect_sales("small-2020")
     assert (again["read"], again["files"]) == (0, [])
+
+
+def test_collect_sales_flow_refuses_paths_outside_and_logs_no_content(
+    city: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from citylive.actions.festivals import import_festival_file
+    from citylive.db import session_scope
+    from citylive.festival import load_festival
+    from citylive.scope import SYSTEM
+    from flows.collect_sales import collect_sales
+
+    with session_scope() as db:
+        import_festival_file(db=db, actor=SYSTEM, festival=load_festival(SMALL))
+    secret = tmp_path / "organiser-token.txt"
+    secret.write_text("clv_the-organisers-token-never-logged\n", encoding="utf-8")
+    result = collect_sales("small-2020", paths=["/etc/passwd", str(secret)])
+    assert (result["read"], result["refused"]) == (0, 2)
+    assert [f["file"] for f in result["files"]] == ["/etc/passwd", str(secret)]
+    assert result["files"][0]["refused"].startswith(
+        "file '/etc/passwd' is outside the folders flows may read (CITYLIVE_DATA_DIR "
+    )
+    shown = "".join(capfd.readouterr()) + repr(result)
+    assert "clv_the-organisers-token" not in shown and "root:x:0" not in shown
