@@ -224,17 +224,14 @@ class StagedWriter:
         }
 
     def _note_disputes(self) -> None:
-        """The staged lines another enterprise's file also holds (neither side settled away):
-        noted set-wise in `_dispute_key`, marked once the whole file is in (finish)."""
+        """The staged lines another enterprise's file also holds (and has not lost in a
+        settlement): noted set-wise in `_dispute_key`, marked once the whole file is in."""
         self.conn.execute(
             sa.text(
                 "INSERT INTO _dispute_key (order_id, line_id) SELECT DISTINCT s.order_id, "
-                "s.line_id FROM _order_line_stage s JOIN order_line m ON m.festival_id = :f "
-                "AND m.platform = :p AND m.order_id = s.order_id AND m.line_id = s.line_id "
-                "AND m.enterprise_id = :e JOIN order_line o ON o.festival_id = :f "
+                "s.line_id FROM _order_line_stage s JOIN order_line o ON o.festival_id = :f "
                 "AND o.platform = :p AND o.order_id = s.order_id AND o.line_id = s.line_id "
-                "AND o.enterprise_id <> :e WHERE (m.claim IS NULL OR m.claim <> 'lost') "
-                "AND (o.claim IS NULL OR o.claim <> 'lost')"
+                "AND o.enterprise_id <> :e WHERE o.claim IS NULL OR o.claim <> 'lost'"
             ),
             self._params(),
         )
@@ -259,10 +256,20 @@ class StagedWriter:
         how many of the file's lines are disputed."""
         if not self.check_clashes:
             return 0
+        params = self._params()
+        # a line this enterprise lost in a settlement, sent again, reopens nothing
+        self.conn.execute(
+            sa.text(
+                "DELETE FROM _dispute_key WHERE EXISTS (SELECT 1 FROM order_line m "
+                "WHERE m.festival_id = :f AND m.platform = :p "
+                "AND m.order_id = _dispute_key.order_id AND m.line_id = _dispute_key.line_id "
+                "AND m.enterprise_id = :e AND m.claim = 'lost')"
+            ),
+            params,
+        )
         n = int(self.conn.exec_driver_sql("SELECT count(*) FROM _dispute_key").scalar_one())
         if n == 0:
             return 0
-        params = self._params()
         self.conn.execute(
             sa.text(
                 "UPDATE order_line SET claim = 'disputed' WHERE festival_id = :f "
