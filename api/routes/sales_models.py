@@ -33,7 +33,9 @@ class SummaryPublic(BaseModel):
 
 
 class FlagPublic(BaseModel):
-    kind: str = Field(description="refund|buyers|conversion|claim|brushing|loss_leader|clash")
+    kind: str = Field(
+        description="refund|buyers|conversion|claim|brushing|loss_leader|clash|dispute"
+    )
     session_id: str | None
     enterprise: str
     streamer: str | None

@@ -84,6 +84,7 @@ def render_html(
             "brushing": t["brushing"],
             "loss_leader": t["loss_leader"],
             "clash": t["clash"],
+            "dispute": t["dispute"],
         },
     )
 

@@ -10,6 +10,7 @@ Everything here is set-wise SQL over the few claimed lines (a partial index find
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from citylive.sales.reattribution import rebuild_orders, touch_orders
 from citylive.sales.state import bump, lock_state
 from models._types import UTCDateTime, utcnow
 
+DISPUTE_DDL = "CREATE TEMP TABLE IF NOT EXISTS _dispute_key (order_id text, line_id text)"
 EVIDENCE_LINES = 50  # order lines shown per dispute (the counts and sums cover them all)
 
 # two enterprises' copies of the same disputed line
@@ -262,3 +264,66 @@ def settlements(conn: Connection, festival_id: str, town: str | None = None) -> 
             }
         )
     return out
+
+
+# -- at ingest: in the ingest's transaction, with the staged batch in `_order_line_stage`;
+# params f (festival), p (platform), e (enterprise), file (the file's id)
+
+
+def note_disputes(conn: Connection, params: Mapping[str, Any]) -> None:
+    """The staged lines another enterprise's file also holds (and has not lost in a
+    settlement): noted set-wise in `_dispute_key`, marked once the whole file is in."""
+    conn.execute(
+        sa.text(
+            "INSERT INTO _dispute_key (order_id, line_id) SELECT DISTINCT s.order_id, "
+            "s.line_id FROM _order_line_stage s JOIN order_line o ON o.festival_id = :f "
+            "AND o.platform = :p AND o.order_id = s.order_id AND o.line_id = s.line_id "
+            "AND o.enterprise_id <> :e WHERE o.claim IS NULL OR o.claim <> 'lost'"
+        ),
+        params,
+    )
+
+
+def note_holders(conn: Connection, params: Mapping[str, Any]) -> None:
+    """Staged lines the enterprise already had from another file (an export sent again):
+    that file is noted as holding them too (files.remove_file)."""
+    conn.execute(
+        sa.text(
+            "INSERT INTO order_line_file (festival_id, platform, order_id, line_id, "
+            "enterprise_id, file_id) SELECT :f, :p, s.order_id, s.line_id, :e, :file "
+            "FROM _order_line_stage s JOIN order_line o ON o.festival_id = :f "
+            "AND o.platform = :p AND o.order_id = s.order_id AND o.line_id = s.line_id "
+            "AND o.enterprise_id = :e WHERE o.file_id <> :file ON CONFLICT DO NOTHING"
+        ),
+        params,
+    )
+
+
+def mark_disputes(conn: Connection, params: Mapping[str, Any]) -> int:
+    """The keys noted in `_dispute_key` disputed on every side (but a line this enterprise
+    lost in a settlement, sent again: it reopens nothing); the rollup of their orders made
+    afresh.  Returns how many of the file's lines are disputed; empties `_dispute_key`."""
+    conn.execute(
+        sa.text(
+            "DELETE FROM _dispute_key WHERE EXISTS (SELECT 1 FROM order_line m "
+            "WHERE m.festival_id = :f AND m.platform = :p "
+            "AND m.order_id = _dispute_key.order_id AND m.line_id = _dispute_key.line_id "
+            "AND m.enterprise_id = :e AND m.claim = 'lost')"
+        ),
+        params,
+    )
+    n = int(conn.exec_driver_sql("SELECT count(*) FROM _dispute_key").scalar_one())
+    if n == 0:
+        return 0
+    conn.execute(
+        sa.text(
+            "UPDATE order_line SET claim = 'disputed' WHERE festival_id = :f "
+            "AND platform = :p AND claim IS NULL AND EXISTS (SELECT 1 FROM _dispute_key k "
+            "WHERE k.order_id = order_line.order_id AND k.line_id = order_line.line_id)"
+        ),
+        params,
+    )
+    touch_orders(conn, "SELECT DISTINCT :p, order_id FROM _dispute_key", params)
+    rebuild_orders(conn, params["f"])
+    conn.exec_driver_sql("DELETE FROM _dispute_key")
+    return n

@@ -34,11 +34,12 @@ from citylive.sales._tables import (
 )
 from citylive.sales.cache import cached
 from citylive.sales.discounts import depth_figures, loss_leaders
+from citylive.sales.disputes import list_disputes
 from citylive.sales.figures import festival_refund_rate, summary, yuan
 from citylive.sales.frame import Frame, frame_at
 
 BRUSHING_WORDS = ("刷单", "补单", "刷销量")
-KINDS = ("refund", "buyers", "conversion", "claim", "brushing", "loss_leader", "clash")
+KINDS = ("refund", "buyers", "conversion", "claim", "brushing", "loss_leader", "clash", "dispute")
 
 
 @dataclass
@@ -98,6 +99,7 @@ def _flags(
             flags.append(make("loss_leader", d["session_id"], *_loss_leader(d, cfg)))
     if town is None:
         flags.extend(_clashes(conn, festival_id))
+    flags.extend(_disputes(conn, festival_id, town))
     order = {k: i for i, k in enumerate(KINDS)}
     flags.sort(key=lambda f: (f.session_id is None, f.session_id or f.enterprise, order[f.kind]))
     return [f.as_dict() for f in flags]
@@ -316,3 +318,33 @@ def _clashes(conn: Connection, festival_id: str) -> list[Flag]:
         )
         for r in conn.execute(stmt)
     ]
+
+
+def _disputes(conn: Connection, festival_id: str, town: str | None) -> list[Flag]:
+    """Each side of each dispute (lines two enterprises' files hold, counting for neither until
+    an organiser settles): for both enterprises' towns and the organisers."""
+    flags = []
+    for d in list_disputes(conn, festival_id, town):
+        pairs = zip(d["enterprises"], reversed(d["enterprises"]), strict=True)
+        for side, (me, other) in enumerate(pairs):
+            if town is not None and d["towns"][side] != town:
+                continue
+            flags.append(
+                Flag(
+                    "dispute",
+                    None,
+                    me,
+                    None,
+                    str(d["towns"][side] or ""),
+                    f"{d['lines']} 行订单同时在企业 {other} 的文件中，待主办方裁定，暂不计入 "
+                    f"({d['lines']} order lines are also in enterprise {other!r}'s files: they "
+                    "count for neither until the organisers settle)",
+                    {
+                        "other_enterprise": other,
+                        "lines": d["lines"],
+                        "gmv": d["gmv"][me],
+                        "files": d["files"],
+                    },
+                )
+            )
+    return flags

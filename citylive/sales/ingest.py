@@ -32,16 +32,17 @@ from citylive.errors import Invalid
 from citylive.festival import Festival
 from citylive.festival.storage import load_stored_festival
 from citylive.sales import writers
-from citylive.sales.attribution import SessionWindows, account_names, attribute
+from citylive.sales.attribution import SessionWindows, attribute
 from citylive.sales.cache import ensure_current
 from citylive.sales.columnar import LINE_SCHEMA, parse_block
 from citylive.sales.ownership import (
-    ForeignShop,
+    IngestError,
     ProductOwners,
     ShopBook,
     collective_stores,
+    enterprise_for_file,
+    owner_of,
     same_platform,
-    shop_names,
     split_by_owner,
 )
 from citylive.sales.platforms import normalise_platform
@@ -53,10 +54,6 @@ ANALYZE_AFTER = 10_000
 SPILL_SCHEMA = LINE_SCHEMA.append(pa.field("session_id", pa.string()))
 STORE_SPILL_SCHEMA = SPILL_SCHEMA.append(pa.field("enterprise_id", pa.string()))
 WRITE_BATCH = 100_000
-
-
-class IngestError(Invalid):
-    """A file the ingest cannot take as it is; the message says what to do."""
 
 
 @dataclass
@@ -108,52 +105,6 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-def _names(stem: str, name: str) -> bool:
-    """Whether `name` stands in the file name as a word (not inside a longer id)."""
-    start = stem.find(name)
-    while start >= 0:
-        end = start + len(name)
-        before = stem[start - 1] if start else ""
-        after = stem[end] if end < len(stem) else ""
-        if not (before.isascii() and before.isalnum()) and not (
-            after.isascii() and after.isalnum()
-        ):
-            return True
-        start = stem.find(name, start + 1)
-    return False
-
-
-def enterprise_for_file(path: Path, festival: Festival, given: str | None) -> str:
-    """The enterprise (or collective store) a file belongs to: given, or named in the file
-    name (id, name or shop)."""
-    stores = collective_stores(festival)
-    if given:
-        if given not in festival.enterprise and given not in stores:
-            raise IngestError(
-                f"unknown enterprise {given!r} for festival {festival.id!r}; "
-                f"known: {', '.join(sorted(festival.enterprise)[:20])}",
-                field="enterprise",
-            )
-        return given
-    stem = path.stem
-    found: list[tuple[int, str]] = []
-    for e in festival.enterprises:
-        for name in [e.id, e.name, *(n for v in e.shops.values() for n in shop_names(v))]:
-            if name and _names(stem, name):
-                found.append((len(name), e.id))
-    for store in stores.values():
-        for name in (store.id, store.shop):
-            if _names(stem, name):
-                found.append((len(name), store.id))
-    if not found:
-        raise IngestError(
-            f"{path.name}: which enterprise's export is this? Give --enterprise ID, or put the "
-            f"enterprise id in the file name (e.g. {festival.enterprises[0].id}_douyin.csv)",
-            field="enterprise",
-        )
-    return max(found)[1]
-
-
 def check_sells_on(path: Path, festival: Festival, enterprise_id: str, platform: str) -> None:
     """Refuse a file for a platform the enterprise does not sell on (per the festival file).
     A collective store's file is checked against the store's platform when it is parsed."""
@@ -173,24 +124,6 @@ def check_sells_on(path: Path, festival: Festival, enterprise_id: str, platform:
             "there, or give the export of the right enterprise",
             field="files",
         )
-
-
-def owner_of(festival: Festival, enterprise_id: str, platform: str) -> Owner:
-    """What in a row would show the file is another enterprise's: the account of another
-    enterprise's in-house streamer.  (A shop is checked for the whole file: ownership.py.)"""
-    members = {enterprise_id}
-    store = collective_stores(festival).get(enterprise_id)
-    if store is not None:
-        members = {p.enterprise for p in store.products}
-    accounts = {
-        account: s.employer
-        for s in festival.streamers
-        if s.employer and s.employer not in members
-        for p, names in s.accounts.items()
-        if same_platform(p, platform)
-        for account in account_names(names)
-    }
-    return Owner(enterprise_id, {}, accounts, get_settings().sales_cell_max_chars)
 
 
 def _sha256(path: Path) -> str:
@@ -356,12 +289,8 @@ def ingest_files(
             export = open_export(path, platform=plat, max_cell=settings.sales_cell_max_chars)
             owner = owner_of(festival, enterprise, export.platform)
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="citylive-ingest-"))
-            try:
-                parsed_files.append(
-                    parse_file(export, festival, owner, windows, Path(tmp), progress)
-                )
-            except ForeignShop as exc:
-                raise IngestError(str(exc), field="files") from None
+            # a file whose shop is another's is refused here (ForeignShop), nothing stored yet
+            parsed_files.append(parse_file(export, festival, owner, windows, Path(tmp), progress))
         for parsed in parsed_files:
             fr = store_parsed(engine, festival, parsed, basis)
             total = parsed.export.position.total

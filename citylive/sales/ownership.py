@@ -10,24 +10,30 @@ anything of it is stored; a collective store's file is split line by line by pro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from citylive.config import get_settings
 from citylive.errors import Invalid
 from citylive.festival import Festival
 from citylive.festival.schema import CollectiveStore
 from citylive.folding import fold
-from citylive.sales.attribution import SessionWindows, attribute
+from citylive.sales.attribution import SessionWindows, account_names, attribute
 from citylive.sales.platforms import normalise_platform
 from citylive.sales.readers import Block
-from citylive.sales.rows import Layout, Refused, raw_of
+from citylive.sales.rows import Layout, Owner, Refused, raw_of
 from citylive.sales.values import clean_text
 
 
-class ForeignShop(Invalid):
+class IngestError(Invalid):
+    """A file the ingest cannot take as it is; the message says what to do."""
+
+
+class ForeignShop(IngestError):
     """A file whose shop is another enterprise's (or a collective store's)."""
 
 
@@ -185,3 +191,67 @@ def split_by_owner(
         empty = lines.append_column("session_id", pa.nulls(0, pa.string()))
         return empty.append_column("enterprise_id", pa.nulls(0, pa.string())), refused
     return pa.concat_tables(parts).sort_by("row_number"), refused
+
+
+def _names(stem: str, name: str) -> bool:
+    """Whether `name` stands in the file name as a word (not inside a longer id)."""
+    start = stem.find(name)
+    while start >= 0:
+        end = start + len(name)
+        before = stem[start - 1] if start else ""
+        after = stem[end] if end < len(stem) else ""
+        if not (before.isascii() and before.isalnum()) and not (
+            after.isascii() and after.isalnum()
+        ):
+            return True
+        start = stem.find(name, start + 1)
+    return False
+
+
+def enterprise_for_file(path: Path, festival: Festival, given: str | None) -> str:
+    """The enterprise (or collective store) a file belongs to: given, or named in the file
+    name (id, name or shop)."""
+    stores = collective_stores(festival)
+    if given:
+        if given not in festival.enterprise and given not in stores:
+            raise IngestError(
+                f"unknown enterprise {given!r} for festival {festival.id!r}; "
+                f"known: {', '.join(sorted(festival.enterprise)[:20])}",
+                field="enterprise",
+            )
+        return given
+    stem = path.stem
+    found: list[tuple[int, str]] = []
+    for e in festival.enterprises:
+        for name in [e.id, e.name, *(n for v in e.shops.values() for n in shop_names(v))]:
+            if name and _names(stem, name):
+                found.append((len(name), e.id))
+    for store in stores.values():
+        for name in (store.id, store.shop):
+            if _names(stem, name):
+                found.append((len(name), store.id))
+    if not found:
+        raise IngestError(
+            f"{path.name}: which enterprise's export is this? Give --enterprise ID, or put the "
+            f"enterprise id in the file name (e.g. {festival.enterprises[0].id}_douyin.csv)",
+            field="enterprise",
+        )
+    return max(found)[1]
+
+
+def owner_of(festival: Festival, enterprise_id: str, platform: str) -> Owner:
+    """What in a row would show the file is another enterprise's: the account of another
+    enterprise's in-house streamer.  (A shop is checked for the whole file: ownership.py.)"""
+    members = {enterprise_id}
+    store = collective_stores(festival).get(enterprise_id)
+    if store is not None:
+        members = {p.enterprise for p in store.products}
+    accounts = {
+        account: s.employer
+        for s in festival.streamers
+        if s.employer and s.employer not in members
+        for p, names in s.accounts.items()
+        if same_platform(p, platform)
+        for account in account_names(names)
+    }
+    return Owner(enterprise_id, {}, accounts, get_settings().sales_cell_max_chars)

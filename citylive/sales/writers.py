@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from citylive.sales import copybin
 from citylive.sales._tables import QUARANTINED_ROW, SALES_FILE
-from citylive.sales.reattribution import rebuild_orders, touch_orders
+from citylive.sales.disputes import DISPUTE_DDL, mark_disputes, note_disputes, note_holders
 from citylive.sales.rollup import copy_parts, in_key_order, local_hours, parts_of, sqlite_time
 from citylive.sales.rows import Refused
 from models._types import utcnow
@@ -58,7 +58,6 @@ STAGE_DDL = (
     "product text, product_title text, live_room boolean, affiliate boolean, session_id text, "
     "row_number bigint, local_hour {lh})"
 )
-DISPUTE_DDL = "CREATE TEMP TABLE IF NOT EXISTS _dispute_key (order_id text, line_id text)"
 _COLS = ", ".join(n for n, _ in LINE_FIELDS)
 _ROLLUP_SET = (
     "paid_at = {least}(order_rollup.paid_at, excluded.paid_at), "
@@ -170,7 +169,7 @@ class StagedWriter:
             )
         )
         self.cur.execute("DELETE FROM _order_line_stage")
-        self.cur.execute(DISPUTE_DDL)
+        self.cur.execute(DISPUTE_DDL)  # disputes.py fills and empties it
         self.cur.execute("DELETE FROM _dispute_key")
         self.out = Written()
 
@@ -182,9 +181,9 @@ class StagedWriter:
         else:
             self._insert_sqlite()
         if self.out.stored - before < batch.num_rows:
-            self._note_holders()
+            note_holders(self.conn, self._params())
         if self.check_clashes:
-            self._note_disputes()
+            note_disputes(self.conn, self._params())
         self.cur.execute("DELETE FROM _order_line_stage")
 
     def _stage(self, batch: pa.Table) -> None:
@@ -226,58 +225,13 @@ class StagedWriter:
             "tz": t.tz,
         }
 
-    def _note_disputes(self) -> None:
-        """The staged lines another enterprise's file also holds (neither side settled away):
-        noted set-wise in `_dispute_key`, marked once the whole file is in (finish)."""
-        self.conn.execute(
-            sa.text(
-                "INSERT INTO _dispute_key (order_id, line_id) SELECT DISTINCT s.order_id, "
-                "s.line_id FROM _order_line_stage s JOIN order_line m ON m.festival_id = :f "
-                "AND m.platform = :p AND m.order_id = s.order_id AND m.line_id = s.line_id "
-                "AND m.enterprise_id = :e JOIN order_line o ON o.festival_id = :f "
-                "AND o.platform = :p AND o.order_id = s.order_id AND o.line_id = s.line_id "
-                "AND o.enterprise_id <> :e WHERE (m.claim IS NULL OR m.claim <> 'lost') "
-                "AND (o.claim IS NULL OR o.claim <> 'lost')"
-            ),
-            self._params(),
-        )
-
-    def _note_holders(self) -> None:
-        """Staged lines the enterprise already had from another file (an export sent again):
-        that file is noted as holding them too (files.remove_file)."""
-        self.conn.execute(
-            sa.text(
-                "INSERT INTO order_line_file (festival_id, platform, order_id, line_id, "
-                "enterprise_id, file_id) SELECT :f, :p, s.order_id, s.line_id, :e, :file "
-                "FROM _order_line_stage s JOIN order_line o ON o.festival_id = :f "
-                "AND o.platform = :p AND o.order_id = s.order_id AND o.line_id = s.line_id "
-                "AND o.enterprise_id = :e WHERE o.file_id <> :file ON CONFLICT DO NOTHING"
-            ),
-            self._params(),
-        )
-
     def finish(self) -> int:
         """Mark the file's disputed lines, and the other enterprises' same lines, as disputed
         (they count for neither until settled); their orders' rollup is made afresh.  Returns
         how many of the file's lines are disputed."""
         if not self.check_clashes:
             return 0
-        n = int(self.conn.exec_driver_sql("SELECT count(*) FROM _dispute_key").scalar_one())
-        if n == 0:
-            return 0
-        params = self._params()
-        self.conn.execute(
-            sa.text(
-                "UPDATE order_line SET claim = 'disputed' WHERE festival_id = :f "
-                "AND platform = :p AND claim IS NULL AND EXISTS (SELECT 1 FROM _dispute_key k "
-                "WHERE k.order_id = order_line.order_id AND k.line_id = order_line.line_id)"
-            ),
-            params,
-        )
-        touch_orders(self.conn, "SELECT DISTINCT :p, order_id FROM _dispute_key", params)
-        rebuild_orders(self.conn, self.t.festival_id)
-        self.conn.exec_driver_sql("DELETE FROM _dispute_key")
-        return n
+        return mark_disputes(self.conn, self._params())
 
     def _insert_pg(self) -> None:
         either = "order_rollup.refunded OR excluded.refunded"

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from support.factories import bearer, bound_app, token
 from support.sales_factories import (
     JD_HEADERS,
     SESSIONS,
@@ -233,3 +235,48 @@ def test_collective_stores_and_shops_with_wrong_references_name_their_places() -
         "collective_stores[0].products[1].ids[0]: product '1' is already given to 'huayii' in this store",
         "collective_stores[0].products[2]: give the products' ids or a title_prefix (or both)",
     ]
+
+
+def test_collective_store_upload_is_for_a_coordinator_of_every_member_town(
+    engine: Engine, tmp_path: Path
+) -> None:
+    store_festival(engine)
+    with Session(engine) as db:
+        guzhen = bearer(token(db, "coordinator", "guzhen", name="王芳"))
+        shaxi = bearer(token(db, "coordinator", "shaxi", name="李强"))
+    body = write_csv(
+        tmp_path / "lights.csv",
+        JD_HEADERS,
+        [
+            jd_row("j1", "100012345678", "吸顶灯", "120.00"),
+            jd_row("j2", "200", "钜豪 吊灯", "1.05"),
+        ],
+    ).read_bytes()
+
+    def upload(who: dict[str, str]) -> Any:
+        return c.post(
+            f"/api/v1/festivals/{FID}/sales/uploads",
+            headers=who,
+            files={"files": ("lights.csv", body, "text/csv")},
+            data={"enterprise": "guzhen-lights"},
+        )
+
+    with bound_app(engine) as app, TestClient(app, raise_server_exceptions=False) as c:  # type: ignore[arg-type]
+        refused = upload(shaxi)
+        assert refused.status_code == 404
+        assert refused.json()["message"] == (
+            "no enterprise 'huayi' among those you act for in 'small-2020'"
+        )
+        done = upload(guzhen).json()
+        assert (done["stored"], done["files"][0]["enterprise"]) == (2, "guzhen-lights")
+        files = c.get(
+            f"/api/v1/festivals/{FID}/sales/files",
+            headers=bearer_organiser(engine),
+        ).json()["data"]
+    assert [(f["enterprise_id"], f["collective_store"]) for f in files] == [(None, "guzhen-lights")]
+    assert by_enterprise(engine) == {"huayi": ("120.00", "120.00"), "juhao": ("1.05", "1.05")}
+
+
+def bearer_organiser(engine: Engine) -> dict[str, str]:
+    with Session(engine) as db:
+        return bearer(token(db, "organiser", name="主办方"))

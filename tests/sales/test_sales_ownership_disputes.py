@@ -132,6 +132,22 @@ def test_clash_counts_for_neither_is_listed_for_both_and_is_settled(
         ("o1", "o1-1", {"huayi": "100.00", "ruiang": "100.00"}, huayi_file, "2020-06-06T11:10:00Z"),
         ("o1", "o1-2", {"huayi": "50.00", "ruiang": "50.00"}, huayi_file, "2020-06-06T11:10:00Z"),
     ]
+    # each town's flags (and report) show its own side
+    for who, me, other, gmv in (
+        ("guzhen", "huayi", "ruiang", "150.00"),
+        ("shaxi", "ruiang", "huayi", "150.00"),
+    ):
+        flags = c.get(f"{API}/flags?kind=dispute", headers=tok[who]).json()["data"]
+        assert [
+            (
+                f["enterprise"],
+                f["evidence"]["other_enterprise"],
+                f["evidence"]["lines"],
+                f["evidence"]["gmv"],
+            )
+            for f in flags
+        ] == [(me, other, 2, gmv)]
+    assert c.get(f"{API}/flags?kind=dispute", headers=tok["henglan"]).json()["data"] == []
     # another town sees nothing of it
     assert c.get(f"{API}/sales/disputes", headers=tok["henglan"]).json() == {
         "data": [],
