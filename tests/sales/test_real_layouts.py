@@ -376,3 +376,15 @@ def test_unknown_status_quarantines_the_row_naming_it(tmp_path: Path) -> None:
     _, lines, refused = read(path)
     assert lines == []
     assert [r.reason for r in refused] == ["unknown status in 订单状态: '神秘状态'"]
+
+
+def test_per_order_layout_with_amounts_per_line_keeps_them(tmp_path: Path) -> None:
+    # a customised ExportOrderList writing each item's own payment: not the order's, repeated
+    key = "taobao ExportOrderList"
+    rows = [
+        _order_report(key, "7101", "吊灯", 1, "30.00", "交易成功"),
+        _order_report(key, "7101", "台灯", 2, "69.99", "交易成功"),
+    ]
+    path = write_csv(tmp_path / "huayi.csv", EXPORT_HEADERS[key], rows)
+    _, lines, refused = read(path)
+    assert ([x.amount_fen for x in lines], refused) == ([3000, 6999], [])
