@@ -220,7 +220,7 @@ def _who(c: list[Any], h: Layout, n: int, owner: Owner, need: Any) -> dict[str, 
         for mark in AFFILIATE_MARKS:  # plain substring searches: cheaper than one regex
             affiliate = pc.or_(affiliate, pc.match_substring(c[h.channel], mark))
     if h.streamer is not None and header_key(h.name(h.streamer)).startswith("cps"):
-        named = pc.greater(pc.utf8_length(account), 0)
+        named = pc.and_(pc.greater(pc.utf8_length(account), 0), pc.not_equal(account, "0"))
         affiliate = pc.or_(affiliate, named)
         account = pc.if_else(named, account, pa.scalar(None, pa.string()))
     return {
