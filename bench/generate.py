@@ -203,6 +203,7 @@ NAMED_ENTERPRISES: list[dict[str, Any]] = [
     },
 ]
 
+
 def daren_id(streamer: str, platform: str) -> int:
     """A streamer's account number on douyin or kuaishou (达人ID: 12 digits, as real ones),
     the same for the same streamer every time."""
