@@ -9,8 +9,9 @@ taobao 千牛 订单报表 and 订单明细: a Taobao order importer reading bot
 买家应付邮费, 确认收货打款金额, 退款金额, ...; 子订单编号, 主订单编号, 商品属性, 商品标题, 商品价格,
 购买数量, 退款状态, ...).  ExportOrderList: analyses of the public Tmall order report.
 jd: an order-import controller listing the 30 columns of the GBK export.  pdd: pandas scripts
-reading 拼多多 exports.  kuaishou and 1688: the spec's columns, with the surrounding ones the
-back ends write.
+reading 拼多多 exports.  kuaishou: a shop-data importer's spec of the 61-column 快手订单 export.
+1688: a browser extension that writes 1688's own export (order cells merged over item rows);
+退货状态 and 卖家备注 per the spec.
 """
 
 from __future__ import annotations
@@ -55,16 +56,26 @@ EXPORT_HEADERS: dict[str, list[str]] = {
         "确认收货时间", "商品id", "商品规格", "样式ID", "订单成交时间", "支付时间", "售后状态",
         "商家备注", "店铺名称", "是否直播间成交",
     ],
+    # a shop-data importer's file spec for 快手订单 (the export's 61 columns, in order)
     "kuaishou": [
-        "订单号", "订单创建时间", "订单支付时间", "订单状态", "商品ID", "商品名称", "商品规格",
-        "成交单价", "成交数量", "实付款", "运费", "售后状态", "订单载体", "渠道", "CPS达人ID",
-        "CPS达人昵称", "买家昵称", "商家备注",
+        "订单号", "赠品订单号", "活动订单编号", "订单创建时间", "订单支付时间", "预售定金支付时间",
+        "订单状态", "实付款", "快递费", "店铺优惠", "平台补贴", "主播补贴", "混资活动优惠", "支付优惠",
+        "支付方式", "成交数量", "买家留言", "账号类型", "账号明细", "订单备注", "旗帜颜色", "售后状态",
+        "活动订单", "预售/承诺发货时间", "订单载体", "商品名称", "商品ID", "商品规格", "SKU编码",
+        "商品单价", "渠道", "CPS达人ID", "CPS达人昵称", "预估推广佣金", "预估推广者分佣比例", "团长ID",
+        "团长昵称", "快赚客ID", "快赚客昵称", "授权推广者ID", "授权推广者昵称", "收货人姓名",
+        "收货人电话", "收货地址-省", "收货地址-市", "收货地址-区", "收货地址-街道", "收货地址",
+        "发货时间", "快递公司", "快递单号", "物流信息", "集运类型", "直邮类型", "仓库名称", "仓库地址",
+        "实名姓名", "服务门店ID", "服务门店名称", "服务门店地址", "国补/类国补/消费券",
     ],
+    # a browser extension that writes 1688's order export itself (columns A-R and AC-AF merged
+    # over an order's item rows)
     "1688": [
-        "订单编号", "买家公司名", "买家会员名", "卖家公司名", "卖家会员名", "货品总价(元)",
-        "运费(元)", "涨价或折扣(元)", "实付款(元)", "订单状态", "订单创建时间", "订单付款时间",
-        "收货人姓名", "收货地址", "货品标题", "单价(元)", "数量", "单位", "货号", "Offer ID",
-        "退货状态", "卖家备注",
+        "订单编号", "买家公司名", "买家会员名", "卖家公司名", "卖家会员名", "货品总价(元)", "运费",
+        "涨价或折扣(元)", "实付款", "订单状态", "订单创建时间", "订单付款时间", "发货方", "收货人姓名",
+        "收货地址", "邮编", "联系电话", "联系手机", "货品标题", "单价(元)", "数量", "单位", "货号",
+        "型号", "Offer ID", "SKU ID", "物料编号", "单品货号", "货品种类", "买家留言", "物流公司",
+        "运单号", "退货状态", "卖家备注",
     ],
 }  # fmt: skip
 # The header row each platform's sample exports are written with.

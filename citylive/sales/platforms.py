@@ -190,7 +190,7 @@ LAYOUTS: list[PlatformColumns] = [
         after_sale=("售后状态",),
         streamer=("CPS达人ID", "达人ID", "主播ID"),
         buyer=_BUYER,
-        note=("商家备注",),
+        note=("商家备注", "订单备注"),
         product_id=("商品ID",),
         product_title=("商品名称",),
         shop=("店铺名称",),
@@ -292,7 +292,7 @@ NO_REFUND = frozenset({"", "-", "--", "无退款申请", "无退款", "无", "0"
 # The live-room column: these values say the order was made in a live room.
 LIVE_ROOM_YES = frozenset({"是", "直播", "直播间", "直播间成交", "live"})
 # The channel column: these values (contained) say an affiliate sold the line.
-AFFILIATE_MARKS = ("精选联盟", "分销", "达人带货", "联盟")
+AFFILIATE_MARKS = ("联盟", "分销", "达人带货")  # 联盟: 精选联盟, 联盟推广
 
 
 @lru_cache(maxsize=4096)

@@ -288,6 +288,8 @@ def _line(
     if h.streamer is not None:
         # a blank CPS达人ID: no affiliate, and no account named either
         account = CONTROL.sub("", clean_text(cells[h.streamer]))[:128] or (None if cps else "")
+        if cps and account == "0":
+            account = None  # kuaishou writes 0 for no CPS达人
         other = owner.foreign_accounts.get(account) if account else None
         if other is not None:
             raise _Refuse(

@@ -4,7 +4,8 @@ jd 应付金额, 1688 实付款(元) and Taobao's order-level reports write what
 whole order on every item row of it (or in a cell merged over them).  Such an order is counted
 once: its amount is split over its lines in proportion to their list price (单价 x 数量, or the
 line's list total where the file has one, else the quantity), to the fen, the remainder on the
-last line.  Done a column at a time (numpy), for the layouts whose amount is per order only.
+last line.  An order whose rows carry different amounts was written per line after all (an
+older or customised export): its amounts are kept as they are.  Done a column at a time (numpy), for the layouts whose amount is per order only.
 
 Merged cells: openpyxl gives a merged range's value on its first row only (and a CSV saved from
 such a sheet leaves the order's cells empty on its later rows); `fill_down` gives every row of
@@ -111,11 +112,13 @@ def _split(table: pa.Table, w: np.ndarray) -> pa.Table:
     group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
     amount = table["amount_fen"].to_numpy()[order]
     refund = table["refund_fen"].to_numpy()[order]
-    new_amount = _shares(amount[starts], w[order], starts, group)
+    # an order whose rows carry different amounts was written per line after all: kept
+    repeated = (np.maximum.reduceat(amount, starts) == np.minimum.reduceat(amount, starts))[group]
+    new_amount = np.where(repeated, _shares(amount[starts], w[order], starts, group), amount)
     # a refund derived from a cancelled line's amount follows it; a refunded sum is split
     refunded = _shares(np.maximum.reduceat(refund, starts), w[order], starts, group)
     new_refund = np.where(refund == amount, new_amount, refunded)
-    new_refund = np.where(refund == 0, 0, new_refund)
+    new_refund = np.where(refund == 0, 0, np.where(repeated, new_refund, refund))
     back = np.empty(n, dtype=np.int64)
     back[order] = np.arange(n)
     table = table.set_column(

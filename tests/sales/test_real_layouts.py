@@ -11,7 +11,11 @@ reads the platforms' real exports (found by searching public repositories' code)
   (`'订单编号', '买家会员名', '买家实际支付金额', '收货地址', '宝贝种类', '宝贝总数量', '退款金额'`);
 - jd: an order-import controller's column list (`0-->订单号 ... 10-->应付金额 ... 24-->付款确认时间`);
 - pdd: pandas scripts (`PDD_COL_USER_ACTUAL_PAYMENT = '用户实付金额(元)'`, `'商品数量(件)'`, `'商品id'`);
-- kuaishou, 1688: the columns of shared/spec/sales-exports.md.
+- kuaishou: a shop-data importer's file spec of the 61-column 快手订单 export (`"订单号", "赠品订单号",
+  "活动订单编号", "订单创建时间", "订单支付时间", ... "订单载体", ... "渠道", "CPS达人ID", ...`);
+- 1688: a browser extension that writes 1688's own order export (`{ header: "实付款", key:
+  "actualPayment" }`, ... `"货品标题"`, `"单价(元)"`, `"数量"`, `"Offer ID"`, merging columns A-R and
+  AC-AF over an order's item rows); 退货状态, 卖家备注 per shared/spec/sales-exports.md.
 
 Each file holds a two-item order, a refund, a cancellation, an unpaid order and (where the
 platform has the columns) an affiliate's line and a live-room column; GMV and net GMV are
@@ -274,7 +278,7 @@ def test_kuaishou_reads_its_columns_yuan_signs_and_distribution(tmp_path: Path) 
         row("KS03", "20.00", "交易关闭"),
         row("KS04", "10.00", "待付款", at=""),
         row("KS05", "40.00", "已收货", channel="分销", cps="2059348843"),
-        row("KS06", "15.00", "已发货", live="商品卡"),
+        row("KS06", "15.00", "已发货", live="商品卡", cps="0"),  # 0: no CPS达人
     ]
     path = write_xlsx(tmp_path / "ruiang_kuaishou.xlsx", EXPORT_HEADERS["kuaishou"], rows)
     layout, lines, refused = read(path)
@@ -288,6 +292,7 @@ def test_kuaishou_reads_its_columns_yuan_signs_and_distribution(tmp_path: Path) 
         2,
     )
     assert [by[k].live_room for k in ("KS01", "KS06")] == [True, False]
+    assert (by["KS06"].affiliate, by["KS06"].streamer_account) == (False, None)
 
 
 def _alibaba_rows() -> list[list[Any]]:
@@ -376,3 +381,15 @@ def test_unknown_status_quarantines_the_row_naming_it(tmp_path: Path) -> None:
     _, lines, refused = read(path)
     assert lines == []
     assert [r.reason for r in refused] == ["unknown status in 订单状态: '神秘状态'"]
+
+
+def test_per_order_layout_with_amounts_per_line_keeps_them(tmp_path: Path) -> None:
+    # a customised ExportOrderList writing each item's own payment: not the order's, repeated
+    key = "taobao ExportOrderList"
+    rows = [
+        _order_report(key, "7101", "吊灯", 1, "30.00", "交易成功"),
+        _order_report(key, "7101", "台灯", 2, "69.99", "交易成功"),
+    ]
+    path = write_csv(tmp_path / "huayi.csv", EXPORT_HEADERS[key], rows)
+    _, lines, refused = read(path)
+    assert ([x.amount_fen for x in lines], refused) == ([3000, 6999], [])
