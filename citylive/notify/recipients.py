@@ -30,6 +30,7 @@ class MessageEvent(StrEnum):
     receipt = "receipt"  # a decision applied (confirm, decline, silence at the deadline)
     digest = "digest"  # the organisers' daily digest
     summary = "summary"  # after the festival
+    late = "late"  # the festival day: a session not live a set time after its start
 
 
 FORMS = "one of `organiser`, `coordinator:<town>`, `enterprise:<id>`, `streamer:<id>`"

@@ -1,0 +1,158 @@
+"""The live board: at a moment of a festival day, what is on now and next at each venue,
+late and no-show sessions first, the counts per state and per town, and the stand-ins taken.
+Read-only; the same data serves the JSON route and the HTML board."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+import models
+from citylive.live.state import LiveView, late_after, live_rows, view
+from citylive.sessions import session_public
+from models.enums import LIVE_STATUSES
+from models.live import LiveState
+
+S = models.FestivalSession
+COUNTED = ("scheduled", "live", "late", "no_show", "ended")
+# the order of a venue's sessions: what needs someone's attention first
+URGENCY = {"late": 0, "no_show": 1, "live": 2, "scheduled": 3, "ended": 4}
+
+
+@dataclass
+class BoardSession:
+    row: models.FestivalSession
+    live: LiveView
+
+    @property
+    def shown(self) -> str:
+        """The state a person acts on: `late` is a scheduled session past its grace."""
+        return "late" if self.live.late else self.live.state
+
+    def public(self, tz: ZoneInfo) -> dict[str, Any]:
+        out = session_public(self.row, tz).model_dump(mode="json")
+        out["live"] = self.live.public(tz)
+        return out
+
+
+@dataclass
+class VenueNow:
+    venue: str
+    name: str
+    now: list[BoardSession] = field(default_factory=list)
+    next: list[BoardSession] = field(default_factory=list)
+
+
+@dataclass
+class Board:
+    festival_id: str
+    festival_name: str
+    at: datetime
+    day: date
+    tz: ZoneInfo
+    late_after_minutes: int
+    counts: dict[str, int]
+    towns: dict[str, dict[str, int]]  # town name -> counts
+    venues: list[VenueNow]
+    stand_ins: list[BoardSession]
+    town: str | None = None  # a coordinator's board covers its own town
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "at": self.at.astimezone(self.tz).isoformat(),
+            "festival": self.festival_id,
+            "day": self.day.isoformat(),
+            "late_after_minutes": self.late_after_minutes,
+            "counts": self.counts,
+            "towns": self.towns,
+            "venues": [
+                {
+                    "venue": v.venue,
+                    "name": v.name,
+                    "now": [s.public(self.tz) for s in v.now],
+                    "next": [s.public(self.tz) for s in v.next],
+                }
+                for v in self.venues
+            ],
+            "stand_ins": [s.public(self.tz) for s in self.stand_ins],
+        }
+
+
+def _day_sessions(
+    db: Session, festival_id: str, day: date, tz: ZoneInfo, town: str | None
+) -> list[models.FestivalSession]:
+    begin = datetime.combine(day, time(0), tzinfo=tz)
+    query = select(S).where(
+        S.festival_id == festival_id,
+        col(S.start) >= begin,
+        col(S.start) < begin + timedelta(days=1),
+        col(S.status).in_([s.value for s in LIVE_STATUSES]),
+    )
+    if town is not None:
+        query = query.where(S.town == town)
+    return list(db.exec(query.order_by(col(S.start), col(S.venue), col(S.studio))))
+
+
+def build_board(
+    db: Session, *, festival: models.Festival, at: datetime, town: str | None = None
+) -> Board:
+    tz = ZoneInfo(festival.timezone)
+    grace = late_after(festival.info)
+    day = at.astimezone(tz).date()
+    rows = _day_sessions(db, festival.id, day, tz, town)
+    lives = live_rows(db, [r.id for r in rows])
+    items = [BoardSession(r, view(r, lives.get(r.id), at, grace)) for r in rows]
+    V, T = models.Venue, models.Town
+    venue_names = dict(db.exec(select(V.id, V.name).where(V.festival_id == festival.id)).all())
+    town_names = dict(db.exec(select(T.id, T.name).where(T.festival_id == festival.id)).all())
+    counts: Counter[str] = Counter()
+    towns: dict[str, Counter[str]] = defaultdict(Counter)
+    by_venue: dict[str, list[BoardSession]] = defaultdict(list)
+    for item in items:
+        counts[item.shown] += 1
+        towns[town_names.get(item.row.town, item.row.town)][item.shown] += 1
+        by_venue[item.row.venue].append(item)
+    venues = [
+        _venue_now(vid, venue_names.get(vid, vid), mine, at)
+        for vid, mine in sorted(by_venue.items(), key=lambda kv: _venue_order(kv[1], at))
+    ]
+    stand_ins = [i for i in items if i.live.replaced_streamer is not None]
+    return Board(
+        festival_id=festival.id,
+        festival_name=festival.name,
+        at=at,
+        day=day,
+        tz=tz,
+        late_after_minutes=int(grace.total_seconds() // 60),
+        counts={k: counts[k] for k in COUNTED},
+        towns={t: {k: c[k] for k in COUNTED} for t, c in sorted(towns.items())},
+        venues=[v for v in venues if v.now or v.next],
+        stand_ins=stand_ins,
+        town=town,
+    )
+
+
+def _venue_now(vid: str, name: str, mine: list[BoardSession], at: datetime) -> VenueNow:
+    out = VenueNow(venue=vid, name=name)
+    out.now = [s for s in mine if s.row.start <= at < s.row.end]
+    later = [s.row.start for s in mine if s.row.start > at]
+    if later:
+        first = min(later)
+        out.next = [s for s in mine if s.row.start == first]
+    out.now.sort(key=lambda s: (URGENCY[s.shown], s.row.studio))
+    out.next.sort(key=lambda s: s.row.studio)
+    return out
+
+
+def _venue_order(mine: list[BoardSession], at: datetime) -> tuple[int, str]:
+    """Venues with a late or no-show session now come first."""
+    urgent = any(s.shown in ("late", "no_show") and s.row.start <= at < s.row.end for s in mine)
+    return (0 if urgent else 1, mine[0].row.venue if mine else "")
+
+
+__all__ = ["COUNTED", "Board", "BoardSession", "LiveState", "VenueNow", "build_board"]
