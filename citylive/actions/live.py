@@ -24,7 +24,14 @@ from citylive.live.offers import offers
 from citylive.live.standins import Candidate, candidates
 from citylive.live.state import LiveView, change_state, locked_live, view
 from citylive.live.takeover import release_stand_in
-from citylive.scope import Actor, require_festival, require_session, require_writer, town_filter
+from citylive.scope import (
+    SYSTEM,
+    Actor,
+    require_festival,
+    require_session,
+    require_writer,
+    town_filter,
+)
 from models._types import utcnow
 from models.live import LiveState, NoShowWho
 
@@ -223,8 +230,11 @@ def board(*, db: Session, actor: Actor, festival_id: str, at: datetime | None = 
 def watch(*, db: Session, festival_id: str, at: datetime | None = None) -> late_pass.LatePass:
     """One pass of the festival-day watch: late sessions alerted once each, town by town
     (each town's alerts committed before the next), so a pass that dies halfway is safe to
-    repeat."""
+    repeat.  A time without an offset is the festival's local time."""
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=_zone(db, festival_id)[0])
     at = (at or utcnow()).astimezone(UTC)
+    require_festival(db, SYSTEM, festival_id)
     grace = late_pass.grace_of(db, festival_id)
     found = late_pass.late_sessions(db, festival_id, at, grace)
     result = late_pass.LatePass(festival_id=festival_id, at=at, late=len(found))

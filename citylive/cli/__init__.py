@@ -5,6 +5,7 @@ point group."""
 from importlib.metadata import entry_points
 
 from citylive.cli import (
+    day,  # noqa: F401 - registers commands
     festival,  # noqa: F401 - registers commands
     notify,  # noqa: F401 - registers commands
     plan,  # noqa: F401 - registers commands
