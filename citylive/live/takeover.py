@@ -76,13 +76,13 @@ def check_taker(
         )
     day = day_of_streamers(db, session)
     broken = breaches(festival, session, streamer, day.get(streamer, Busy()))
-    busy = [b for b in broken if b[0] == "busy"]
-    if busy:
-        taken_by = day[streamer].slots[session.slot][3]
-        winner = _winner(db, festival, taken_by)
+    taken = day[streamer].slots.get(session.slot) if streamer in day else None
+    winner = _winner(db, festival, taken[3]) if taken is not None else None
+    if taken is not None and winner is not None and winner["by"] is not None:
+        # busy with a session they stood in for: a racer got there first
         raise Conflict(
-            f"{streamer} was taken meanwhile: they now have session {taken_by} at that time"
-            + (f" (stand-in taken by {winner['by']})" if winner["by"] else ""),
+            f"{streamer} was taken meanwhile: they now have session {taken[3]} at that time "
+            f"(stand-in taken by {winner['by']})",
             field="streamer",
             details={"winner": winner},
         )

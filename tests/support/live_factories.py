@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 import models
 from citylive.festival import Festival, load_festival
@@ -54,6 +54,14 @@ def seed_day(db: Session) -> Festival:
     assert row is not None
     row.current_version = 1
     db.add(row)
+    placed: dict[str, int] = {}
+    for _n, enterprise, *_rest in DAY_SESSIONS:
+        placed[enterprise] = placed.get(enterprise, 0) + 1
+    for req in db.exec(
+        select(models.SessionRequest).where(models.SessionRequest.festival_id == DFID)
+    ):
+        req.placed = placed.get(req.enterprise_id, 0)
+        db.add(req)
     db.flush()
     doc = current_document(db=db, festival_id=festival.id)
     db.add(
