@@ -28,6 +28,10 @@ URGENCY = {"late": 0, "no_show": 1, "live": 2, "scheduled": 3, "ended": 4}
 class BoardSession:
     row: models.FestivalSession
     live: LiveView
+    enterprise_name: str = ""
+    streamer_name: str = ""
+    town_name: str = ""
+    replaced_name: str = ""
 
     @property
     def shown(self) -> str:
@@ -98,6 +102,41 @@ def _day_sessions(
     return list(db.exec(query.order_by(col(S.start), col(S.venue), col(S.studio))))
 
 
+def _names(
+    db: Session,
+    festival_id: str,
+    rows: list[models.FestivalSession],
+    lives: dict[str, models.SessionLive],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Enterprise and streamer names of these sessions (the replaced streamers too)."""
+    E, St = models.Enterprise, models.Streamer
+    ents = sorted({r.enterprise for r in rows})
+    people = sorted(
+        {r.streamer for r in rows}
+        | {lv.replaced_streamer for lv in lives.values() if lv.replaced_streamer}
+    )
+    enterprise: dict[str, str] = {}
+    streamer: dict[str, str] = {}
+    for i in range(0, max(len(ents), len(people)), 500):
+        if ents[i : i + 500]:
+            enterprise.update(
+                db.exec(
+                    select(E.id, E.name).where(
+                        E.festival_id == festival_id, col(E.id).in_(ents[i : i + 500])
+                    )
+                ).all()
+            )
+        if people[i : i + 500]:
+            streamer.update(
+                db.exec(
+                    select(St.id, St.name).where(
+                        St.festival_id == festival_id, col(St.id).in_(people[i : i + 500])
+                    )
+                ).all()
+            )
+    return enterprise, streamer
+
+
 def build_board(
     db: Session, *, festival: models.Festival, at: datetime, town: str | None = None
 ) -> Board:
@@ -106,10 +145,19 @@ def build_board(
     day = at.astimezone(tz).date()
     rows = _day_sessions(db, festival.id, day, tz, town)
     lives = live_rows(db, [r.id for r in rows])
-    items = [BoardSession(r, view(r, lives.get(r.id), at, grace)) for r in rows]
     V, T = models.Venue, models.Town
     venue_names = dict(db.exec(select(V.id, V.name).where(V.festival_id == festival.id)).all())
     town_names = dict(db.exec(select(T.id, T.name).where(T.festival_id == festival.id)).all())
+    names = _names(db, festival.id, rows, lives)
+    items = []
+    for r in rows:
+        item = BoardSession(r, view(r, lives.get(r.id), at, grace))
+        item.enterprise_name = names[0].get(r.enterprise, r.enterprise)
+        item.streamer_name = names[1].get(r.streamer, r.streamer)
+        item.town_name = town_names.get(r.town, r.town)
+        replaced = item.live.replaced_streamer
+        item.replaced_name = names[1].get(replaced, replaced) if replaced else ""
+        items.append(item)
     counts: Counter[str] = Counter()
     towns: dict[str, Counter[str]] = defaultdict(Counter)
     by_venue: dict[str, list[BoardSession]] = defaultdict(list)
