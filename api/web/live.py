@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -81,6 +81,16 @@ LABELS = {
 }
 
 
+@router.get("/live/static/{name}")
+def board_asset(name: str) -> Response:
+    """The board's stylesheet and script (files, so the page's policy needs no inline code)."""
+    kinds = {"board.css": "text/css", "board.js": "text/javascript"}
+    if name not in kinds:
+        raise HTTPException(404)
+    text = (_root / "live" / name).read_text("utf-8")
+    return Response(text, media_type=kinds[name], headers={"Cache-Control": "public, max-age=300"})
+
+
 def _at(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -131,12 +141,22 @@ def live_board(
     at: Annotated[str | None, Query(max_length=40)] = None,
     layout: Annotated[str | None, Query(pattern="^(screen|phone)$")] = None,
     refresh: Annotated[int, Query(ge=1, le=300)] = 5,
+    standalone: bool = False,
 ) -> Response:
     """The board; `at` fixes the moment shown (default: now), `layout` forces the big
-    screen or the phone, `refresh` is the polling period in seconds."""
+    screen or the phone, `refresh` is the polling period in seconds; `standalone` gives a
+    page to save (styles inside it, no script)."""
     body = url(f"/live/{fid}/body", lang_of(request), at=at)
     return _board_or_page(
-        request, db, fid, at, "board.html", layout=layout, refresh=refresh, body_url=body
+        request,
+        db,
+        fid,
+        at,
+        "board.html",
+        layout=layout,
+        refresh=refresh,
+        body_url=body,
+        standalone=standalone,
     )
 
 
