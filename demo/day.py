@@ -1,7 +1,7 @@
-"""The demo's festival day: the first evening of the festival, told through the real API.
+"""The demo's festival day: an evening of the festival's first day, told through the real API.
 
-Every session before the evening's first prime-time slot went on air and ended; at that
-slot's start the coordinators mark their sessions live, except one nobody marks (late) and
+Every session before the slot told (prime time first, where two streamers can be stood in
+for) went on air and ended; at that slot's start the coordinators mark their sessions live, except one nobody marks (late) and
 two whose streamers do not show; for each of those the coordinator asks for stand-ins and
 takes the first, who goes on air.  Organisers post running figures for a few sessions.  The
 watch runs once at a quarter past (the late session's alerts), and the board at that moment
@@ -29,28 +29,39 @@ class Day:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _evening(db: Any, festival_id: str) -> tuple[datetime, list[Any], list[Any]]:
-    """The first prime slot's start, its sessions, and the day's sessions before it."""
+def _evening(db: Any, festival_id: str) -> tuple[datetime, list[Any], list[Any], set[str]]:
+    """The first day's slot to tell (prime time first, where two streamers can be stood in
+    for), its sessions, the day's sessions before it, and those of its sessions that have
+    a stand-in."""
     from sqlmodel import col, select
 
     import models
+    from citylive.actions import live as live_actions
     from models.enums import LIVE_STATUSES
 
     row = db.get(models.Festival, festival_id)
     tz = ZoneInfo(row.timezone)
     info = row.info or {}
-    prime = (info.get("prime_slots") or [info["slots"][-1]["start"]])[0]
-    start = datetime.fromisoformat(f"{info['days'][0]}T{prime}").replace(tzinfo=tz)
+    starts = [s["start"] for s in info["slots"]]
+    prime = [p for p in info.get("prime_slots") or [] if p in starts]
+    order = prime + [s for s in reversed(starts) if s not in prime]
     S = models.FestivalSession
     live = col(S.status).in_([s.value for s in LIVE_STATUSES])
+    first_day = datetime.fromisoformat(f"{info['days'][0]}T00:00").date()
     rows = list(
         db.exec(
             select(S)
-            .where(S.festival_id == festival_id, live, S.day == start.date())
+            .where(S.festival_id == festival_id, live, S.day == first_day)
             .order_by(col(S.start), col(S.venue), col(S.studio))
         )
     )
-    return start, [r for r in rows if r.start == start], [r for r in rows if r.start < start]
+    for hhmm in order:
+        start = datetime.fromisoformat(f"{info['days'][0]}T{hhmm}").replace(tzinfo=tz)
+        slot = [r for r in rows if r.start == start]
+        covered = {r.id for r in slot[2:] if live_actions.ranked_candidates(db, r.id)}
+        if len(covered) >= 2 or hhmm == order[-1]:
+            return start, slot, [r for r in rows if r.start < start], covered
+    raise AssertionError("unreachable: the last slot is always taken")
 
 
 def _earlier_slots_ran(db: Any, earlier: list[Any]) -> None:
@@ -79,7 +90,7 @@ def festival_day(festival_id: str, out_dir: Path, say: Any = print) -> Day:
     day = Day()
     db = open_session()
     try:
-        start, evening, earlier = _evening(db, festival_id)
+        start, evening, earlier, covered = _evening(db, festival_id)
         _earlier_slots_ran(db, earlier)
     finally:
         db.close()
@@ -94,7 +105,7 @@ def festival_day(festival_id: str, out_dir: Path, say: Any = print) -> Day:
                 towns[town] = {"Authorization": f"Bearer {value}"}
             return towns[town]
 
-        _evening_on_air(client, day, evening, start, coordinator, organiser)
+        _evening_on_air(client, day, evening, start, covered, coordinator, organiser)
         db = open_session()
         try:
             day.watch = live_actions.watch(db=db, festival_id=festival_id, at=day.at).line()
@@ -109,19 +120,24 @@ def festival_day(festival_id: str, out_dir: Path, say: Any = print) -> Day:
 
 
 def _evening_on_air(
-    client: Any, day: Day, evening: list[Any], start: datetime, coordinator: Any, organiser: Any
+    client: Any,
+    day: Day,
+    evening: list[Any],
+    start: datetime,
+    covered: set[str],
+    coordinator: Any,
+    organiser: Any,
 ) -> None:
     """Mark the evening slot: one late, two no-shows with stand-ins, the rest live."""
     api = "/api/v1/sessions"
     at = (start + timedelta(minutes=2)).isoformat()
-    no_shows = tries = 0
+    no_shows = 0
     for i, r in enumerate(evening):
         who = coordinator(r.town)
         if i == 1 and not day.late:
             day.late.append(r.id)  # nobody marks it: the watch will find it
             continue
-        if no_shows < 2 and i >= 3 and tries < 8:
-            tries += 1
+        if no_shows < 2 and r.id in covered:
             client.post(f"{api}/{r.id}/no-show", headers=who, json={"who": "streamer"})
             found = client.get(f"{api}/{r.id}/stand-ins", headers=who).json()
             if found["data"]:
