@@ -19,7 +19,7 @@ from citylive.db import lock_festival
 from citylive.errors import Conflict, Invalid
 from citylive.festival.storage import load_stored_festival
 from citylive.live import late as late_pass
-from citylive.live.board import Board, build_board
+from citylive.live.board import Board, cached_board
 from citylive.live.offers import offers
 from citylive.live.standins import Candidate, candidates
 from citylive.live.state import LiveView, change_state, locked_live, view
@@ -220,9 +220,10 @@ def board(*, db: Session, actor: Actor, festival_id: str, at: datetime | None = 
     if at is not None and at.tzinfo is None:
         raise Invalid("`at` needs a time zone offset, e.g. 2020-06-06T19:12:00+08:00", field="at")
     festival = require_festival(db, actor, festival_id)
-    result = build_board(
+    result = cached_board(
         db, festival=festival, at=(at or utcnow()).astimezone(UTC), town=town_filter(actor, None)
     )
+    db.expunge_all()  # the rows stay as read: ending the read must not expire them
     db.rollback()
     return result
 

@@ -4,12 +4,14 @@ Read-only; the same data serves the JSON route and the HTML board."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 import models
@@ -65,8 +67,15 @@ class Board:
     venues: list[VenueNow]
     stand_ins: list[BoardSession]
     town: str | None = None  # a coordinator's board covers its own town
+    _public: dict[str, Any] | None = field(default=None, repr=False)
 
     def public(self) -> dict[str, Any]:
+        """The board as JSON data (made once: a cached board is read by many screens)."""
+        if self._public is None:
+            self._public = self._as_data()
+        return self._public
+
+    def _as_data(self) -> dict[str, Any]:
         return {
             "at": self.at.astimezone(self.tz).isoformat(),
             "festival": self.festival_id,
@@ -203,4 +212,60 @@ def _venue_order(mine: list[BoardSession], at: datetime) -> tuple[int, str]:
     return (0 if urgent else 1, mine[0].row.venue if mine else "")
 
 
-__all__ = ["COUNTED", "Board", "BoardSession", "LiveState", "VenueNow", "build_board"]
+_CACHE: OrderedDict[tuple, Board] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_SIZE = 64
+AT_STEP = 10  # seconds: boards asked for within one step share their moment
+
+
+def _stamp(db: Session, festival: models.Festival) -> tuple:
+    """Changes whenever anything the board shows changes: a live state or figure, a
+    decision or a release (the sessions' own change times), the festival's version."""
+    L = models.SessionLive
+    live = (
+        db.connection()
+        .execute(
+            sa.select(sa.func.max(col(L.updated_at)), sa.func.count()).where(
+                col(L.festival_id) == festival.id
+            )
+        )
+        .first()
+    )
+    changed = (
+        db.connection()
+        .execute(sa.select(sa.func.max(col(S.updated_at))).where(col(S.festival_id) == festival.id))
+        .scalar()
+    )
+    return (festival.current_version, festival.updated_at, changed, *(live or ()))
+
+
+def cached_board(
+    db: Session, *, festival: models.Festival, at: datetime, town: str | None = None
+) -> Board:
+    """The board, built once per moment (`AT_STEP` seconds) and per state of the festival:
+    a hundred screens polling the same board cost one build and a cheap check each."""
+    epoch = int(at.timestamp())
+    at = datetime.fromtimestamp(epoch - epoch % AT_STEP, tz=at.tzinfo)
+    key = (festival.id, town, at, _stamp(db, festival))
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+            return found
+    board = build_board(db, festival=festival, at=at, town=town)
+    with _CACHE_LOCK:
+        _CACHE[key] = board
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return board
+
+
+__all__ = [
+    "COUNTED",
+    "Board",
+    "BoardSession",
+    "LiveState",
+    "VenueNow",
+    "build_board",
+    "cached_board",
+]
