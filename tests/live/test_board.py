@@ -114,3 +114,17 @@ def test_board_button_marks_a_session(day_api: DayApi) -> None:
     state = day_api.get(f"/festivals/{DFID}/live?at={AT}", day_api.guzhen).json()
     (venue,) = [v for v in state["venues"] if v["venue"] == "guzhen-venue"]
     assert venue["now"][0]["live"]["state"] == "live"
+
+
+def test_board_shared_yet_fresh_after_each_change(day_api: DayApi) -> None:
+    first = day_api.get(f"/festivals/{DFID}/live?at={AT}", day_api.organiser).json()
+    again = day_api.get(f"/festivals/{DFID}/live?at={AT}", day_api.organiser).json()
+    assert first == again
+    assert first["counts"]["late"] == 3
+    day_api.post(f"/sessions/{dsid(2)}/live", day_api.guzhen)
+    after = day_api.get(f"/festivals/{DFID}/live?at={AT}", day_api.organiser).json()
+    assert (after["counts"]["late"], after["counts"]["live"]) == (2, 1)
+    day_api.post(f"/sessions/{dsid(2)}/figures", day_api.organiser, {"views": 7})
+    figures = day_api.get(f"/festivals/{DFID}/live?at={AT}", day_api.organiser).json()
+    (venue,) = [v for v in figures["venues"] if v["venue"] == "guzhen-venue"]
+    assert venue["now"][0]["live"]["views"] == 7
