@@ -22,7 +22,7 @@ from citylive.live import late as late_pass
 from citylive.live.board import Board, cached_board
 from citylive.live.offers import offers
 from citylive.live.standins import Candidate, candidates
-from citylive.live.state import LiveView, change_state, locked_live, view
+from citylive.live.state import LiveView, change_state, check_moment, locked_live, view
 from citylive.live.takeover import release_stand_in
 from citylive.scope import (
     SYSTEM,
@@ -217,8 +217,8 @@ def _fen(gmv: str | float | int | None) -> int | None:
 
 def board(*, db: Session, actor: Actor, festival_id: str, at: datetime | None = None) -> Board:
     """The live board at `at` (now by default); a coordinator's covers its own town."""
-    if at is not None and at.tzinfo is None:
-        raise Invalid("`at` needs a time zone offset, e.g. 2020-06-06T19:12:00+08:00", field="at")
+    if at is not None:
+        check_moment(at)
     festival = require_festival(db, actor, festival_id)
     result = cached_board(
         db, festival=festival, at=(at or utcnow()).astimezone(UTC), town=town_filter(actor, None)

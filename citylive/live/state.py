@@ -67,6 +67,14 @@ class LiveView:
         return out
 
 
+def check_moment(at: datetime) -> None:
+    """A moment of a festival: aware, and within the years festivals are held."""
+    if at.tzinfo is None:
+        raise Invalid("`at` needs a time zone offset, e.g. 2020-06-06T19:02:00+08:00", field="at")
+    if not 2000 <= at.year <= 2100:
+        raise Invalid("`at` is outside the years 2000-2100", field="at")
+
+
 def late_after(info: dict | None) -> timedelta:
     minutes = (info or {}).get("late_after_minutes") or DEFAULT_LATE_AFTER_MINUTES
     return timedelta(minutes=int(minutes))
@@ -186,8 +194,7 @@ def change_state(
     """Move the session to `target`; returns its live row and `applied` or `unchanged`."""
     now = utcnow()
     at = at or now
-    if at.tzinfo is None:
-        raise Invalid("`at` needs a time zone offset, e.g. 2020-06-06T19:02:00+08:00", field="at")
+    check_moment(at)
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON:
         raise Invalid(f"the reason is longer than {MAX_REASON} characters", field="reason")
