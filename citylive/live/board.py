@@ -214,6 +214,7 @@ def _venue_order(mine: list[BoardSession], at: datetime) -> tuple[int, str]:
 
 _CACHE: OrderedDict[tuple, Board] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_BUILDING: dict[tuple, threading.Lock] = {}
 CACHE_SIZE = 64
 AT_STEP = 10  # seconds: boards asked for within one step share their moment
 
@@ -252,11 +253,18 @@ def cached_board(
         if found is not None:
             _CACHE.move_to_end(key)
             return found
-    board = build_board(db, festival=festival, at=at, town=town)
-    with _CACHE_LOCK:
-        _CACHE[key] = board
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:  # one build per key: the screens that ask meanwhile wait for it
+        with _CACHE_LOCK:
+            found = _CACHE.get(key)
+        if found is not None:
+            return found
+        board = build_board(db, festival=festival, at=at, town=town)
+        with _CACHE_LOCK:
+            _CACHE[key] = board
+            _BUILDING.pop(key, None)
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.popitem(last=False)
     return board
 
 
