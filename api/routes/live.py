@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentActor, SessionDep
@@ -136,6 +137,8 @@ def read_live_board(
     actor: CurrentActor,
     fid: str,
     at: Annotated[datetime | None, Query(description="ISO time with offset (default: now)")] = None,
-) -> dict[str, Any]:
-    """The live board as data; a coordinator sees its own town's sessions only."""
-    return live_actions.board(db=db, actor=actor, festival_id=fid, at=at).public()
+) -> Response:
+    """The live board as data; a coordinator sees its own town's sessions only.  Encoded once
+    per board and shared by every screen polling it."""
+    board = live_actions.board(db=db, actor=actor, festival_id=fid, at=at)
+    return Response(board.json_bytes(), media_type="application/json")

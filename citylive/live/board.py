@@ -4,6 +4,7 @@ Read-only; the same data serves the JSON route and the HTML board."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
@@ -68,12 +69,19 @@ class Board:
     stand_ins: list[BoardSession]
     town: str | None = None  # a coordinator's board covers its own town
     _public: dict[str, Any] | None = field(default=None, repr=False)
+    _json: bytes | None = field(default=None, repr=False)
 
     def public(self) -> dict[str, Any]:
         """The board as JSON data (made once: a cached board is read by many screens)."""
         if self._public is None:
             self._public = self._as_data()
         return self._public
+
+    def json_bytes(self) -> bytes:
+        """The board's JSON, encoded once for every screen that reads this board."""
+        if self._json is None:
+            self._json = json.dumps(self.public(), ensure_ascii=False).encode()
+        return self._json
 
     def _as_data(self) -> dict[str, Any]:
         return {
