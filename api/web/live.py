@@ -109,7 +109,7 @@ def _context(request: Request, actor: Actor, board: Any, lang: str, **extra: Any
         "other_lang_url": url(request.url.path, "zh-CN" if lang == "en" else "en"),
         "board": board,
         "user": actor,
-        "can_act": actor.kind != "feed",
+        "can_act": actor.kind != "feed" and not extra.get("standalone"),  # a saved page: no buttons
         "hhmm": lambda d: d.astimezone(board.tz).strftime("%H:%M"),
     } | extra
 
