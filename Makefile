@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PREFECT_HOME ?= $(CURDIR)/.citylive/prefect
 
-.PHONY: demo test test-fast lint typecheck serve bench bench-plan bench-notify bench-ingest bench-api bench-lifecycle migration clean browsers
+.PHONY: demo test test-fast lint typecheck serve bench bench-plan bench-notify bench-ingest bench-api bench-lifecycle bench-day migration clean browsers
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ bench-api: $(STAMP)
 
 bench-lifecycle: $(STAMP)
 	$(BIN)/python bench/lifecycle.py
+
+bench-day: $(STAMP)
+	$(BIN)/python bench/day.py
 
 clean:
 	rm -rf .citylive .pytest_cache .mypy_cache .ruff_cache

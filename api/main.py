@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import errors, web
 from api.middleware import LimitsAndHeaders
-from api.routes import exports, festivals, sessions, tokens
+from api.routes import exports, festivals, live, sessions, tokens
 from api.routes import notifications as notification_routes
 from api.routes import sales as sales_routes
 from api.web import portal
@@ -63,6 +63,7 @@ app.add_middleware(LimitsAndHeaders)
 
 app.include_router(festivals.router, prefix=API_PREFIX)
 app.include_router(sessions.router, prefix=API_PREFIX)
+app.include_router(live.router, prefix=API_PREFIX)
 app.include_router(exports.router, prefix=API_PREFIX)
 app.include_router(tokens.router, prefix=API_PREFIX)
 app.include_router(sales_routes.router, prefix=API_PREFIX)

@@ -32,6 +32,12 @@ DOCS_CSP = (
     b"https://fastapi.tiangolo.com; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
+# The live board refreshes itself: its own script (no inline code) may fetch its own body.
+LIVE_CSP = (
+    b"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    b"img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
 
 class _BodyTooLarge(Exception):
     pass
@@ -52,6 +58,7 @@ class LimitsAndHeaders:
             return
         limit = self.max_bytes or get_settings().max_request_bytes
         docs = scope.get("path", "") in ("/docs", "/docs/oauth2-redirect")
+        board = scope.get("path", "").startswith("/live/")
         started = False
         over = False  # the body passed the limit: whatever the app answers, the client gets 413
 
@@ -69,6 +76,8 @@ class LimitsAndHeaders:
                 for name, value in SECURITY_HEADERS:
                     if docs and name == b"content-security-policy":
                         value = DOCS_CSP
+                    elif board and name == b"content-security-policy":
+                        value = LIVE_CSP
                     headers.append((name, value))
                 message = {**message, "headers": headers}
             await send(message)

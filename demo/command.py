@@ -39,5 +39,12 @@ def register(app: typer.Typer) -> None:
         if not festival.exists():
             fail(f"festival file {festival} does not exist")
         outcome = story.run(festival_file=festival, time_limit=time_limit, say=console.print)
-        for line in story.account(outcome):
+        from citylive.festival import load_festival
+        from demo.day import day_lines, festival_day
+
+        console.print("The festival day: the first evening on air ...")
+        day = festival_day(
+            load_festival(festival).id, config.get_settings().data_dir, say=console.print
+        )
+        for line in story.account(outcome) + day_lines(day):
             console.print(line, highlight=False, soft_wrap=True, markup=False)

@@ -15,6 +15,7 @@ from models.festival import (
     Town,
     Venue,
 )
+from models.live import LiveState, NoShowWho, SessionLive
 from models.notification import Notification, NotificationPublic, NotificationsPublic
 from models.planning import PlanJob
 from models.sales import OrderLine, QuarantinedRow, SalesFile, SessionFigures
@@ -37,10 +38,12 @@ __all__ = [
     "FestivalSession",
     "FestivalsPublic",
     "Industry",
+    "LiveState",
     "Notification",
     "NotificationPublic",
     "NotificationStatus",
     "NotificationsPublic",
+    "NoShowWho",
     "OrderLine",
     "PlanJob",
     "QuarantinedRow",
@@ -48,6 +51,7 @@ __all__ = [
     "SalesFile",
     "ScheduleVersion",
     "SessionFigures",
+    "SessionLive",
     "SessionPublic",
     "SessionRequest",
     "SessionStatus",

@@ -3,10 +3,11 @@ overview.  zh-CN first; `?lang=en` for English."""
 
 from fastapi import APIRouter
 
-from api.web import portal, public
+from api.web import live, portal, public
 from api.web.render import assets
 
 router = APIRouter(include_in_schema=False)
 router.include_router(assets)
 router.include_router(public.router)
 router.include_router(portal.router)
+router.include_router(live.router)

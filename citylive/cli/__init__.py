@@ -6,6 +6,7 @@ and a quick command load neither the solver nor the sales engine."""
 from importlib.metadata import entry_points
 
 from citylive.cli import (
+    day,  # noqa: F401 - registers commands
     festival,  # noqa: F401 - registers commands
     notify,  # noqa: F401 - registers commands
     plan,  # noqa: F401 - registers commands

@@ -129,6 +129,8 @@ class FestivalInfo(_Strict):
     silence: Literal["decline", "remind"] = "remind"
     reminder_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     portal_url: str | None = Field(default=None, max_length=500)
+    # the festival day: a session still not live this long after its slot began is late
+    late_after_minutes: int = Field(default=10, ge=1, le=24 * 60)
 
     @field_validator("id", mode="before")
     @classmethod

@@ -31,6 +31,7 @@ class MessageEvent(StrEnum):
     digest = "digest"  # the organisers' daily digest
     summary = "summary"  # after the festival
     unplaced = "unplaced"  # an enterprise whose requests a version leaves unplaced: why, what to do
+    late = "late"  # the festival day: a session not live a set time after its start
 
 
 FORMS = "one of `organiser`, `coordinator:<town>`, `enterprise:<id>`, `streamer:<id>`"

@@ -12,6 +12,7 @@ import models
 from citylive.config import get_settings
 from citylive.errors import NotFound
 from citylive.festival.storage import FestivalNotFound
+from citylive.live.figures import provisional_rows
 from citylive.sales._tables import (
     ENTERPRISE,
     FESTIVAL,
@@ -147,6 +148,9 @@ def report_data(*, db: Session, festival_id: str, town: str | None = None) -> di
             for r in by_town
         ],
         "hype": hype_data(db, festival_id, town),
+        "live_figures": provisional_rows(
+            db, festival_id, town, {str(r["key"]): int(r["gmv_fen"]) for r in sessions}
+        ),
         "ingest": _ingest_stats(db, festival_id) if town is None else None,
     }
 

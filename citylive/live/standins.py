@@ -1,0 +1,232 @@
+"""Stand-ins for a streamer who did not show, and the town's waiting requests for a slot an
+enterprise left empty.
+
+Every candidate keeps every hard rule for the slot (the festival file's H2, H4, H5, H6; the
+studio, the enterprise and the venue stay as they are): free then, knows the industry and
+the platform, within the daily limit, a free slot between two venues of one day, an
+in-house streamer only for its employer, available.  Among those the ranking prefers the
+enterprise's own in-house streamer, then a streamer based in the venue's town, freshness
+(S8: not the same enterprise twice in a day, a change of industry between neighbouring
+sessions) and a light day.  Where nobody fits, the reasons say why, in words.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+import models
+from citylive.festival import Festival
+from models.enums import LIVE_STATUSES
+from models.live import LiveState, NoShowWho
+
+S = models.FestivalSession
+
+
+@dataclass
+class Candidate:
+    streamer: str
+    name: str
+    score: int
+    reasons: list[str] = field(default_factory=list)
+
+    def public(self) -> dict[str, object]:
+        return {
+            "streamer": self.streamer,
+            "name": self.name,
+            "score": self.score,
+            "reasons": self.reasons,
+        }
+
+
+@dataclass
+class Busy:
+    """One streamer's sessions on the session's day: slot index -> (venue, enterprise,
+    industry, session id)."""
+
+    slots: dict[int, tuple[str, str, str, str]] = field(default_factory=dict)
+
+
+def day_of_streamers(db: Session, session: models.FestivalSession) -> dict[str, Busy]:
+    """Every streamer's sessions in play on the session's day (the session itself aside)."""
+    out: dict[str, Busy] = defaultdict(Busy)
+    # six columns: more than sqlmodel's select() types, so the core's
+    rows = db.connection().execute(
+        sa.select(
+            col(S.streamer),
+            col(S.slot),
+            col(S.venue),
+            col(S.enterprise),
+            col(S.industry),
+            col(S.id),
+        ).where(
+            col(S.festival_id) == session.festival_id,
+            col(S.day) == session.day,
+            col(S.status).in_([s.value for s in LIVE_STATUSES]),
+            col(S.id) != session.id,
+        )
+    )
+    for streamer, slot, venue, enterprise, industry, sid in rows:
+        out[streamer].slots[int(slot)] = (venue, enterprise, industry, sid)
+    return out
+
+
+def absent_today(db: Session, session: models.FestivalSession) -> set[str]:
+    """Streamers marked as not showing for a session of the same day."""
+    L = models.SessionLive
+    return set(
+        db.exec(
+            select(S.streamer)
+            .join(L, col(L.session_id) == col(S.id))
+            .where(
+                S.festival_id == session.festival_id,
+                S.day == session.day,
+                L.state == LiveState.no_show.value,
+                L.no_show_who == NoShowWho.streamer.value,
+            )
+        )
+    )
+
+
+def breaches(
+    festival: Festival, session: models.FestivalSession, streamer_id: str, busy: Busy
+) -> list[tuple[str, str]]:
+    """The hard rules `streamer_id` would break taking `session`: (kind, words) pairs."""
+    st = festival.streamer.get(streamer_id)
+    if st is None:
+        return [("unknown", f"{streamer_id} is not a streamer of this festival")]
+    ent = festival.enterprise[session.enterprise]
+    out: list[tuple[str, str]] = []
+    if st.employer is not None and st.employer != ent.id:
+        out.append(("in-house", f"{st.name} is in-house at {st.employer} and serves only it"))
+    if ent.industry not in st.industries:
+        out.append(("industry", f"{st.name} does not sell {_industry(festival, ent.industry)}"))
+    if session.platform not in st.platforms:
+        out.append(("platform", f"{st.name} is not on {session.platform}"))
+    day = session.day.isoformat()
+    start = festival.slots[session.slot].start
+    if _marked(st.unavailable, day, start):
+        out.append(("unavailable", f"{st.name} is unavailable on {day} at {start}"))
+    taken = busy.slots.get(session.slot)
+    if taken is not None:
+        out.append(("busy", f"{st.name} has session {taken[3]} at {start}"))
+    if len(busy.slots) + 1 > st.max_sessions_per_day:
+        out.append(
+            (
+                "daily limit",
+                f"{st.name} already has {len(busy.slots)} of {st.max_sessions_per_day} "
+                f"sessions on {day}",
+            )
+        )
+    for near in (session.slot - 1, session.slot + 1):
+        other = busy.slots.get(near)
+        if other is not None and other[0] != session.venue:
+            out.append(
+                (
+                    "travel",
+                    f"{st.name} is at venue {other[0]} in the neighbouring slot "
+                    f"({festival.slots[near].start}), with no free slot to travel",
+                )
+            )
+    return out
+
+
+def _marked(marks: list[str], day: str, start: str) -> bool:
+    return any(m == day or m == f"{day}T{start}" for m in marks)
+
+
+def _industry(festival: Festival, industry: str) -> str:
+    found = festival.industry.get(industry)
+    return found.name if found else industry
+
+
+def score(
+    festival: Festival, session: models.FestivalSession, streamer_id: str, busy: Busy
+) -> Candidate:
+    """The ranking of a streamer that keeps every hard rule, with its reasons in words."""
+    st = festival.streamer[streamer_id]
+    ent = festival.enterprise[session.enterprise]
+    venue = festival.venue[session.venue]
+    points, reasons = 0, []
+    if st.employer == ent.id:
+        points += 1000
+        reasons.append(f"in-house streamer of {ent.name}")
+    if st.town == venue.town:
+        points += 30
+        reasons.append(f"based in {_town(festival, st.town)}, the venue's town")
+    elif st.town == ent.town:
+        points += 20
+        reasons.append(f"based in {_town(festival, st.town)}, the enterprise's town")
+    if any(e == ent.id for _v, e, _i, _s in busy.slots.values()):
+        points -= 20
+        reasons.append(f"already sells for {ent.name} today (less fresh)")
+    else:
+        points += 10
+        reasons.append(f"has not sold for {ent.name} today")
+    neighbours = [busy.slots.get(session.slot + d) for d in (-1, 1)]
+    if any(n is not None and n[2] == ent.industry for n in neighbours):
+        points -= 5
+        reasons.append("sells the same industry in a neighbouring slot")
+    used, limit = len(busy.slots), st.max_sessions_per_day
+    points += 10 * (limit - used) // max(limit, 1)
+    reasons.append("no other session today" if used == 0 else f"{used} of {limit} sessions today")
+    reasons.append(f"sells {_industry(festival, ent.industry)} on {session.platform}")
+    return Candidate(streamer=st.id, name=st.name, score=points, reasons=reasons)
+
+
+def _town(festival: Festival, town: str) -> str:
+    found = festival.town.get(town)
+    return found.name if found else town
+
+
+def candidates(
+    db: Session, festival: Festival, session: models.FestivalSession
+) -> tuple[list[Candidate], list[str]]:
+    """Streamers who may take the session, best first; when none, why not (in words)."""
+    day = day_of_streamers(db, session)
+    absent = absent_today(db, session)
+    found: list[Candidate] = []
+    why: Counter[str] = Counter()
+    for st in festival.streamers:
+        if st.id == session.streamer:
+            continue
+        if st.id in absent:
+            why["absent"] += 1
+            continue
+        broken = breaches(festival, session, st.id, day[st.id] if st.id in day else Busy())
+        if broken:
+            why[broken[0][0]] += 1
+            continue
+        found.append(score(festival, session, st.id, day.get(st.id, Busy())))
+    found.sort(key=lambda c: (-c.score, c.streamer))
+    return found, ([] if found else _no_one(festival, session, why))
+
+
+WHY_WORDS = {
+    "in-house": "{n} in-house streamer(s) serve only their own enterprise",
+    "industry": "{n} do not sell {industry}",
+    "platform": "{n} are not on {platform}",
+    "unavailable": "{n} are unavailable then",
+    "busy": "{n} have another session at {start}",
+    "daily limit": "{n} have reached their daily limit",
+    "travel": "{n} are at another venue in a neighbouring slot, with no time to travel",
+    "absent": "{n} did not show today themselves",
+}
+
+
+def _no_one(festival: Festival, session: models.FestivalSession, why: Counter[str]) -> list[str]:
+    ent = festival.enterprise[session.enterprise]
+    words = {
+        "industry": _industry(festival, ent.industry),
+        "platform": session.platform,
+        "start": festival.slots[session.slot].start,
+    }
+    out = [
+        f"no streamer can stand in for session {session.id}: of "
+        f"{len(festival.streamers) - 1} other streamers"
+    ]
+    out += [WHY_WORDS[k].format(n=n, **words) for k, n in why.most_common()]
+    return out

@@ -1,0 +1,190 @@
+"""The demo's festival day: an evening of the festival's first day, told through the real API.
+
+Every session before the slot told (prime time first, where two streamers can be stood in
+for) went on air and ended; at that slot's start the coordinators mark their sessions live, except one nobody marks (late) and
+two whose streamers do not show; for each of those the coordinator asks for stand-ins and
+takes the first, who goes on air.  Organisers post running figures for a few sessions.  The
+watch runs once at a quarter past (the late session's alerts), and the board at that moment
+is saved as a page that opens without the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+@dataclass
+class Day:
+    at: datetime | None = None
+    live: int = 0
+    late: list[str] = field(default_factory=list)
+    stand_ins: list[tuple[str, str, str]] = field(default_factory=list)  # session, old, new
+    no_candidates: list[str] = field(default_factory=list)
+    watch: str = ""
+    board: Path | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _evening(db: Any, festival_id: str) -> tuple[datetime, list[Any], list[Any], set[str]]:
+    """The first day's slot to tell (prime time first, where two streamers can be stood in
+    for), its sessions, the day's sessions before it, and those of its sessions that have
+    a stand-in."""
+    from sqlmodel import col, select
+
+    import models
+    from citylive.actions import live as live_actions
+    from models.enums import LIVE_STATUSES
+
+    row = db.get(models.Festival, festival_id)
+    tz = ZoneInfo(row.timezone)
+    info = row.info or {}
+    starts = [s["start"] for s in info["slots"]]
+    prime = [p for p in info.get("prime_slots") or [] if p in starts]
+    order = prime + [s for s in reversed(starts) if s not in prime]
+    S = models.FestivalSession
+    live = col(S.status).in_([s.value for s in LIVE_STATUSES])
+    first_day = datetime.fromisoformat(f"{info['days'][0]}T00:00").date()
+    rows = list(
+        db.exec(
+            select(S)
+            .where(S.festival_id == festival_id, live, S.day == first_day)
+            .order_by(col(S.start), col(S.venue), col(S.studio))
+        )
+    )
+    for hhmm in order:
+        start = datetime.fromisoformat(f"{info['days'][0]}T{hhmm}").replace(tzinfo=tz)
+        slot = [r for r in rows if r.start == start]
+        covered = {r.id for r in slot[2:] if live_actions.ranked_candidates(db, r.id)}
+        if len(covered) >= 2 or hhmm == order[-1]:
+            return start, slot, [r for r in rows if r.start < start], covered
+    raise AssertionError("unreachable: the last slot is always taken")
+
+
+def _earlier_slots_ran(db: Any, earlier: list[Any]) -> None:
+    from citylive.actions import live as live_actions
+    from citylive.scope import SYSTEM
+
+    for r in earlier:
+        live_actions.mark(
+            db=db, actor=SYSTEM, session_id=r.id, state="live", at=r.start + timedelta(minutes=1)
+        )
+        live_actions.mark(db=db, actor=SYSTEM, session_id=r.id, state="ended", at=r.end)
+
+
+def festival_day(festival_id: str, out_dir: Path, say: Any = print) -> Day:
+    """Run the evening (see the module's docstring); returns what happened."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+    from citylive.actions import live as live_actions
+    from citylive.db import open_session
+    from demo.story import _token
+
+    day = Day()
+    db = open_session()
+    try:
+        start, evening, earlier, covered = _evening(db, festival_id)
+        _earlier_slots_ran(db, earlier)
+    finally:
+        db.close()
+    day.at = start + timedelta(minutes=15)
+    organiser = {"Authorization": "Bearer " + _token("organiser", festival_id, name="指挥中心")}
+    towns: dict[str, dict[str, str]] = {}
+    with TestClient(app) as client:
+
+        def coordinator(town: str) -> dict[str, str]:
+            if town not in towns:
+                value = _token("coordinator", festival_id, town=town, name=f"{town} 协调员")
+                towns[town] = {"Authorization": f"Bearer {value}"}
+            return towns[town]
+
+        _evening_on_air(client, day, evening, start, covered, coordinator, organiser)
+        db = open_session()
+        try:
+            day.watch = live_actions.watch(db=db, festival_id=festival_id, at=day.at).line()
+        finally:
+            db.close()
+        day.board = _save_board(client, festival_id, day, organiser, out_dir)
+    say(
+        f"  festival day: {day.live} sessions live at {day.at:%Y-%m-%d %H:%M}, "
+        f"{len(day.late)} late, {len(day.stand_ins)} stand-ins taken; board saved to {day.board}"
+    )
+    return day
+
+
+def _evening_on_air(
+    client: Any,
+    day: Day,
+    evening: list[Any],
+    start: datetime,
+    covered: set[str],
+    coordinator: Any,
+    organiser: Any,
+) -> None:
+    """Mark the evening slot: one late, two no-shows with stand-ins, the rest live."""
+    api = "/api/v1/sessions"
+    at = (start + timedelta(minutes=2)).isoformat()
+    no_shows = 0
+    for i, r in enumerate(evening):
+        who = coordinator(r.town)
+        if i == 1 and not day.late:
+            day.late.append(r.id)  # nobody marks it: the watch will find it
+            continue
+        if no_shows < 2 and r.id in covered:
+            client.post(f"{api}/{r.id}/no-show", headers=who, json={"who": "streamer"})
+            found = client.get(f"{api}/{r.id}/stand-ins", headers=who).json()
+            if found["data"]:
+                pick = found["data"][0]["streamer"]
+                taken = client.post(f"{api}/{r.id}/stand-in", headers=who, json={"streamer": pick})
+                if taken.status_code == 200:
+                    day.stand_ins.append((r.id, r.streamer, pick))
+                    no_shows += 1
+                    late_at = (start + timedelta(minutes=9)).isoformat()
+                    client.post(f"{api}/{r.id}/live", headers=who, json={"at": late_at})
+                    day.live += 1
+                    continue
+            day.no_candidates.append(r.id)
+            continue
+        client.post(f"{api}/{r.id}/live", headers=who, json={"at": at})
+        day.live += 1
+        if i % 4 == 0:
+            figures = {"views": 5000 + 731 * i, "gmv": f"{18000 + 2950 * i}.00"}
+            client.post(f"{api}/{r.id}/figures", headers=organiser, json=figures)
+
+
+def _save_board(
+    client: Any, festival_id: str, day: Day, organiser: dict[str, str], out_dir: Path
+) -> Path:
+    assert day.at is not None
+    at = day.at.isoformat()
+    data = client.get(
+        f"/api/v1/festivals/{festival_id}/live", params={"at": at}, headers=organiser
+    ).json()
+    day.counts = data.get("counts", {})
+    client.cookies.set("citylive_token", organiser["Authorization"][7:])
+    page = client.get(
+        f"/live/{festival_id}", params={"at": at, "layout": "screen", "standalone": "true"}
+    )
+    client.cookies.clear()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"live-board-{festival_id}.html"
+    path.write_text(page.text, encoding="utf-8")
+    return path
+
+
+def day_lines(day: Day) -> list[str]:
+    swaps = "; ".join(f"{sid}: {new} for {old}" for sid, old, new in day.stand_ins)
+    c = day.counts
+    return [
+        f"  Live day    {day.at:%Y-%m-%d %H:%M}: {c.get('live', 0)} live, {c.get('late', 0)} late, "
+        f"{c.get('no_show', 0)} no-show, {c.get('ended', 0)} ended; late: {', '.join(day.late)}.",
+        f"  Stand-ins   {len(day.stand_ins)} taken ({swaps}); watch: {day.watch}.",
+        f"  Board       {day.board}",
+    ]
