@@ -34,8 +34,6 @@ from sqlmodel import Session, col, func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from citylive.tokens import create_token  # noqa: E402
-
 import models  # noqa: E402
 from bench._pg import drop_schema, fresh_schema  # noqa: E402
 from bench.api_load import PG_URL, pct, start_server  # noqa: E402
@@ -47,6 +45,7 @@ from citylive.festival import parse_festival  # noqa: E402
 from citylive.festival.storage import import_festival  # noqa: E402
 from citylive.schedule import load_schedule, store_schedule  # noqa: E402
 from citylive.scope import SYSTEM  # noqa: E402
+from citylive.token_store import create_token  # noqa: E402
 
 WATCH_PERIOD = timedelta(minutes=1)
 TICKS = 45  # minutes watched after each slot's start

@@ -22,8 +22,16 @@ from citylive.live import late as late_pass
 from citylive.live.board import Board, cached_board
 from citylive.live.offers import offers
 from citylive.live.standins import Candidate, candidates
-from citylive.live.state import LiveView, change_state, check_moment, locked_live, view
+from citylive.live.state import (
+    LiveView,
+    change_state,
+    check_moment,
+    late_after,
+    locked_live,
+    view,
+)
 from citylive.live.takeover import release_stand_in
+from citylive.notify import enqueue_schedule_release
 from citylive.scope import (
     SYSTEM,
     Actor,
@@ -32,6 +40,7 @@ from citylive.scope import (
     require_writer,
     town_filter,
 )
+from citylive.session_queries import session_public
 from models._types import utcnow
 from models.live import LiveState, NoShowWho
 
@@ -66,9 +75,6 @@ def _zone(db: Session, festival_id: str) -> tuple[ZoneInfo, dict]:
 def _outcome(
     db: Session, row: models.FestivalSession, live: models.SessionLive | None, outcome: str
 ) -> LiveOutcome:
-    from citylive.live.state import late_after
-    from citylive.sessions import session_public
-
     tz, info = _zone(db, row.festival_id)
     return LiveOutcome(
         session=session_public(row, tz),
@@ -165,6 +171,8 @@ def take_stand_in(
             actor=actor,
             now=now or utcnow(),
         )
+        if outcome == "applied":
+            enqueue_schedule_release(db=db, festival_id=festival_id, version=row.version)
     except Exception:
         db.rollback()
         raise

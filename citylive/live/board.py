@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 import models
 from citylive.live.state import LiveView, late_after, live_rows, view
-from citylive.sessions import session_public
+from citylive.session_queries import session_public
 from models.enums import LIVE_STATUSES
 from models.live import LiveState
 

@@ -108,9 +108,8 @@ def release_stand_in(
     now: datetime,
 ) -> tuple[models.FestivalSession, models.SessionLive, str]:
     """Check and take the stand-in under the festival's lock (held by the caller); returns
-    the session, its live row and `applied` or `unchanged`."""
-    from citylive.notify import enqueue_schedule_release
-
+    the session (its version the new one), its live row and `applied` or `unchanged`.  The
+    caller queues the new version's messages."""
     live = locked_live(db, session)
     if check_taker(db, festival, session, live, streamer) == "unchanged":
         audit(db, actor=actor, session=session, action="stand_in", outcome="unchanged", at=now)
@@ -169,5 +168,4 @@ def release_stand_in(
         reason=f"{streamer} for {replaced}",
     )
     db.flush()
-    enqueue_schedule_release(db=db, festival_id=festival.id, version=version)
     return session, live, "applied"
