@@ -24,6 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from citylive.money import money
+
 EXAMPLE = Path(str(resources.files("citylive.examples") / "zhongshan-2020.yaml"))
 
 # How the coordinators answer: the first towns (by id) answer every session through the API,
@@ -327,8 +329,9 @@ def account(outcome: dict[str, Any]) -> list[str]:
         f"(organiser), {by_title.get('webhook', 0)} by webhook (coordinators, enterprises, streamers).",
         f"  Sales       {len(sales['files'])} export files: read={sales['read']} stored={sales['stored']} "
         f"quarantined={sales['quarantined']} duplicates={sales['duplicates']}.",
-        f"  Figures     GMV {totals.get('gmv')} yuan, net {totals.get('net_gmv')} yuan, "
-        f"{totals.get('orders')} orders, {totals.get('buyers')} buyers.",
+        f"  Figures     GMV {money(totals.get('gmv'), plain=True)} yuan, net "
+        f"{money(totals.get('net_gmv'), plain=True)} yuan, {totals.get('orders', 0):,} orders, "
+        f"{totals.get('buyers', 0):,} buyers.",
         f"  Summaries   {summary['queued']} queued and sent to the organiser and coordinators.",
         f"  Prefect     {outcome['prefect']['task_runs']} task runs recorded, "
         f"{outcome['prefect']['finished']} finished (flow run {outcome['prefect']['flow_run_id']}).",

@@ -103,16 +103,7 @@ def report_data(*, db: Session, festival_id: str, town: str | None = None) -> di
     for f in flags:
         if f.session_id:
             flagged_by_town.setdefault(f.town, set()).add(f.session_id)
-    town_sessions: dict[str, int] = {}
-    fs = FESTIVAL_SESSION
-    for town_id, n in db.connection().execute(
-        sa.select(fs.c.town, sa.func.count())
-        .where(
-            fs.c.festival_id == festival_id, fs.c.status.in_(sorted(s.value for s in LIVE_STATUSES))
-        )
-        .group_by(fs.c.town)
-    ):
-        town_sessions[str(town_id)] = int(str(n))
+    town_sessions = _town_sessions(db, festival_id)
     return {
         "festival": {
             "id": festival.id,
@@ -152,6 +143,22 @@ def report_data(*, db: Session, festival_id: str, town: str | None = None) -> di
             db, festival_id, town, {str(r["key"]): int(r["gmv_fen"]) for r in sessions}
         ),
         "ingest": _ingest_stats(db, festival_id) if town is None else None,
+    }
+
+
+def _town_sessions(db: Session, festival_id: str) -> dict[str, int]:
+    """Live sessions per town."""
+    fs = FESTIVAL_SESSION
+    return {
+        str(town_id): int(str(n))
+        for town_id, n in db.connection().execute(
+            sa.select(fs.c.town, sa.func.count())
+            .where(
+                fs.c.festival_id == festival_id,
+                fs.c.status.in_(sorted(s.value for s in LIVE_STATUSES)),
+            )
+            .group_by(fs.c.town)
+        )
     }
 
 
