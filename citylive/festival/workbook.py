@@ -125,12 +125,24 @@ SETTINGS: tuple[Col, ...] = (
         choices="decline,remind"),
     Col("festival.reminder_minutes", "提前提醒分钟", "int"),
     Col("festival.portal_url", "门户地址"),
+    Col("festival.late_after_minutes", "迟到判定分钟", "int", "开播时间过后多少分钟未开播算迟到，默认 10"),
     Col("platforms", "平台", "list", "douyin, taobao, jd, pdd, 1688, kuaishou"),
     Col("fairness.min_share", "各镇街最低比例", "number", "0 到 1，如 0.5"),
     Col("sales_windows.before_days", "节前对比天数", "int"),
     Col("sales_windows.after_days", "节后对比天数", "int"),
     *(Col(f"weights.{k}", f"权重 {k}", "int", f"默认 {v}") for k, v in DEFAULT_WEIGHTS.items()),
 )  # fmt: skip
+# collective stores: one row per product of a store, the store's own columns repeated
+STORE_SHEET = "联合店铺"
+STORE_COLS: tuple[Col, ...] = (
+    Col("id", "店铺编号", note="联合店铺的编号（不与企业编号相同）；同一店铺的商品各占一行"),
+    Col("platform", "平台"),
+    Col("shop", "店铺名称", note="导出文件中的店铺名称"),
+    Col("enterprise", "商品所属企业", choices="企业"),
+    Col("ids", "商品ID", "list", "逗号分隔"),
+    Col("title_prefix", "标题前缀", note="商品标题以此开头的归该企业"),
+)
+STORE_KEYS = ("id", "platform", "shop")
 HEAD = Font(bold=True, color="FFFFFF")
 FILL = PatternFill("solid", fgColor="9B2335")
 
@@ -183,6 +195,19 @@ def _dropdown(ws: Any, column: int, choices: str) -> None:
     ws.add_data_validation(dv)
 
 
+def _write_stores(wb: Any, stores: list[dict[str, Any]]) -> None:
+    sheet = wb.create_sheet(STORE_SHEET)
+    for j, col in enumerate(STORE_COLS, start=1):
+        _header(sheet, j, f"{col.zh} {col.key}", col.note)
+        if col.choices:
+            _dropdown(sheet, j, col.choices)
+    rows = [{**{k: st.get(k) for k in STORE_KEYS}, **p} for st in stores for p in st["products"]]
+    for r, item in enumerate(rows, start=2):
+        for j, c in enumerate(STORE_COLS, start=1):
+            _put(sheet, r, j, _cell(item.get(c.key), c.kind))
+    sheet.freeze_panes = "A2"
+
+
 def write_workbook(data: dict[str, Any] | None = None) -> bytes:
     """The festival `data` (a `citylive/festival@1` document) as a workbook; without data, the
     empty template with every header, note and drop-down."""
@@ -213,6 +238,7 @@ def write_workbook(data: dict[str, Any] | None = None) -> bytes:
             for j, c in enumerate(cols, start=1):
                 _put(sheet, r, j, _cell(item.get(c.key), c.kind))
         sheet.freeze_panes = "A2"
+    _write_stores(wb, data.get("collective_stores") or [])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -325,4 +351,23 @@ def read_workbook(path: str | Path) -> tuple[dict[str, Any], Places]:
     for key, (name, cols) in LIST_SHEETS.items():
         if name in wb.sheetnames:
             _read_list(wb[name], key, cols, data, places)
+    if STORE_SHEET in wb.sheetnames:
+        _read_stores(wb[STORE_SHEET], data, places)
     return data, places
+
+
+def _read_stores(ws: Any, data: dict[str, Any], places: Places) -> None:
+    """The product rows grouped back into their stores, in the order each store first shows."""
+    rows: dict[str, Any] = {}
+    row_places: Places = {}
+    _read_list(ws, "rows", STORE_COLS, rows, row_places)
+    stores: dict[str, dict[str, Any]] = {}
+    for i, row in enumerate(rows.get("rows", [])):
+        store_id = row.get("id", "")
+        if store_id not in stores:
+            places[("collective_stores", len(stores))] = row_places[("rows", i)]
+            stores[store_id] = {k: row[k] for k in STORE_KEYS if k in row} | {"products": []}
+        product = {k: v for k, v in row.items() if k not in STORE_KEYS}
+        stores[store_id]["products"].append(product)
+    if stores:
+        data["collective_stores"] = list(stores.values())
