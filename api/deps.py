@@ -7,9 +7,10 @@ import asyncio
 import threading
 import weakref
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Depends, Request
+from fastapi import BackgroundTasks, Depends, Query, Request
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -21,7 +22,8 @@ from citylive.actions.tokens import sign_in
 from citylive.db import get_engine, init_db, open_session
 from citylive.decision_rules import DecisionResult
 from citylive.scope import Actor
-from models.enums import TokenKind
+from citylive.session_queries import SessionFilter
+from models.enums import SessionStatus, TokenKind
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -176,3 +178,27 @@ class Decider:
 
 
 DecideDep = Annotated[Decider, Depends()]
+
+
+def session_filter(
+    town: Annotated[str | None, Query(max_length=64)] = None,
+    venue: Annotated[str | None, Query(max_length=64)] = None,
+    day: Annotated[date | None, Query(description="a festival day, YYYY-MM-DD")] = None,
+    industry: Annotated[str | None, Query(max_length=64)] = None,
+    enterprise: Annotated[str | None, Query(max_length=64)] = None,
+    streamer: Annotated[str | None, Query(max_length=64)] = None,
+    status: SessionStatus | None = None,
+) -> SessionFilter:
+    """The session filters every schedule route takes (the list, the calendar, the workbook)."""
+    return SessionFilter(
+        town=town,
+        venue=venue,
+        day=day,
+        industry=industry,
+        enterprise=enterprise,
+        streamer=streamer,
+        status=status,
+    )
+
+
+FilterDep = Annotated[SessionFilter, Depends(session_filter)]

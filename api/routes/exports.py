@@ -6,18 +6,13 @@ Calendar apps cannot send headers, so the feed also takes a read-only feed token
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.deps import FeedActor, SessionDep
+from api.deps import FeedActor, FilterDep, SessionDep
 from api.middleware import content_disposition
 from api.routes.festivals import ERRORS
 from citylive.actions import sessions as actions
-from citylive.session_queries import SessionFilter
-from models.enums import SessionStatus
 
 router = APIRouter(prefix="/festivals/{fid}", tags=["exports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,13 +29,9 @@ def calendar_feed(
     db: SessionDep,
     actor: FeedActor,
     fid: str,
-    town: Annotated[str | None, Query(max_length=64)] = None,
-    venue: Annotated[str | None, Query(max_length=64)] = None,
-    enterprise: Annotated[str | None, Query(max_length=64)] = None,
-    streamer: Annotated[str | None, Query(max_length=64)] = None,
+    filters: FilterDep,
 ) -> Response:
     """Subscribe in a calendar app.  A coordinator's feed holds only its own town's sessions."""
-    filters = SessionFilter(town=town, venue=venue, enterprise=enterprise, streamer=streamer)
     out = actions.calendar(db=db, actor=actor, festival_id=fid, filters=filters)
     return Response(
         out.body,
@@ -59,16 +50,8 @@ def schedule_xlsx(
     db: SessionDep,
     actor: FeedActor,
     fid: str,
-    town: Annotated[str | None, Query(max_length=64)] = None,
-    venue: Annotated[str | None, Query(max_length=64)] = None,
-    enterprise: Annotated[str | None, Query(max_length=64)] = None,
-    streamer: Annotated[str | None, Query(max_length=64)] = None,
-    day: date | None = None,
-    status: SessionStatus | None = None,
+    filters: FilterDep,
 ) -> Response:
-    filters = SessionFilter(
-        town=town, venue=venue, enterprise=enterprise, streamer=streamer, day=day, status=status
-    )
     out = actions.workbook(db=db, actor=actor, festival_id=fid, filters=filters)
     return Response(
         out.body,

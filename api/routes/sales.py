@@ -54,7 +54,7 @@ Id = Annotated[str | None, Query(max_length=64)]
 )
 def sales_summary(
     db: SessionDep,
-    user: CurrentActor,
+    actor: CurrentActor,
     fid: str,
     by: Grouping = "town",
     town: Id = None,
@@ -79,7 +79,7 @@ def sales_summary(
         window=window,
     )
     rows = actions.sales_summary(
-        db=db, actor=user, festival_id=fid, by=by, town=town, filters=filters, limit=limit
+        db=db, actor=actor, festival_id=fid, by=by, town=town, filters=filters, limit=limit
     )
     data = [SummaryRow(**{k: v for k, v in r.items() if not k.endswith("_fen")}) for r in rows]
     return SummaryPublic(by=by, window=window, data=data, count=len(data))
@@ -92,9 +92,9 @@ def sales_summary(
     summary="After the hype: mean daily net GMV before, during and after, lift and retention",
 )
 def sales_lift(
-    db: SessionDep, user: CurrentActor, fid: str, by: LiftGrouping = "town", town: Id = None
+    db: SessionDep, actor: CurrentActor, fid: str, by: LiftGrouping = "town", town: Id = None
 ) -> LiftPublic:
-    rows = actions.sales_lift(db=db, actor=user, festival_id=fid, by=by, town=town)
+    rows = actions.sales_lift(db=db, actor=actor, festival_id=fid, by=by, town=town)
     data = [LiftRow(**r) for r in rows]
     return LiftPublic(by=by, data=data, count=len(data))
 
@@ -107,12 +107,12 @@ def sales_lift(
 )
 def sales_discounts(
     db: SessionDep,
-    user: CurrentActor,
+    actor: CurrentActor,
     fid: str,
     town: Id = None,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> DiscountsPublic:
-    rows = actions.sales_discounts(db=db, actor=user, festival_id=fid, town=town, limit=limit)
+    rows = actions.sales_discounts(db=db, actor=actor, festival_id=fid, town=town, limit=limit)
     return DiscountsPublic(data=[DiscountRow(**r) for r in rows], count=len(rows))
 
 
@@ -124,13 +124,13 @@ def sales_discounts(
 )
 def sales_flags(
     db: SessionDep,
-    user: CurrentActor,
+    actor: CurrentActor,
     fid: str,
     town: Id = None,
     kind: Annotated[str | None, Query(max_length=32)] = None,
 ) -> FlagsPublic:
     """Each flag carries its evidence; a coordinator sees its own town's only."""
-    flags = actions.sales_flags(db=db, actor=user, festival_id=fid, town=town, kind=kind)
+    flags = actions.sales_flags(db=db, actor=actor, festival_id=fid, town=town, kind=kind)
     return FlagsPublic(data=[FlagPublic(**f.as_dict()) for f in flags], count=len(flags))
 
 
@@ -146,7 +146,7 @@ def sales_flags(
 )
 def upload_exports(
     db: SessionDep,
-    user: CurrentActor,
+    actor: CurrentActor,
     fid: str,
     files: Annotated[
         list[UploadFile], File(description="order exports, one enterprise and platform each")
@@ -165,7 +165,7 @@ def upload_exports(
         uploads.append(actions.Upload(upload.filename or "export.csv", body))
     result = actions.ingest_uploads(
         db=db,
-        actor=user,
+        actor=actor,
         festival_id=fid,
         uploads=uploads,
         enterprise=enterprise,
@@ -201,13 +201,13 @@ def upload_exports(
     summary="Report viewer figures and self-reported GMV per session",
 )
 def report_figures(
-    db: SessionDep, user: CurrentActor, fid: str, body: FiguresBody
+    db: SessionDep, actor: CurrentActor, fid: str, body: FiguresBody
 ) -> FiguresStoredPublic:
     """A later report for a session replaces the earlier one.  Coordinators report for their
     town's sessions; an unknown session (or another town's) answers 404."""
     n = actions.report_figures(
         db=db,
-        actor=user,
+        actor=actor,
         festival_id=fid,
         records=[r.model_dump() for r in body.data],
         reported_by=body.reported_by,
@@ -221,8 +221,8 @@ def report_figures(
     responses=ERRORS,
     summary="The export files ingested (organisers)",
 )
-def sales_files(db: SessionDep, user: CurrentActor, fid: str) -> SalesFilesPublic:
-    rows = actions.list_sales_files(db=db, actor=user, festival_id=fid)
+def sales_files(db: SessionDep, actor: CurrentActor, fid: str) -> SalesFilesPublic:
+    rows = actions.list_sales_files(db=db, actor=actor, festival_id=fid)
     return SalesFilesPublic(data=[SalesFilePublic(**r) for r in rows], count=len(rows))
 
 
@@ -233,9 +233,9 @@ def sales_files(db: SessionDep, user: CurrentActor, fid: str) -> SalesFilesPubli
     summary="Take an ingested file back out: its lines no other listed file holds, its quarantined rows (organisers)",
 )
 def remove_sales_file(
-    db: SessionDep, user: CurrentActor, fid: str, file_id: int
+    db: SessionDep, actor: CurrentActor, fid: str, file_id: int
 ) -> RemovedFilePublic:
-    removed = actions.remove_sales_file(db=db, actor=user, festival_id=fid, file_id=file_id)
+    removed = actions.remove_sales_file(db=db, actor=actor, festival_id=fid, file_id=file_id)
     return RemovedFilePublic(**removed.__dict__)
 
 
@@ -245,9 +245,11 @@ def remove_sales_file(
     responses=ERRORS,
     summary="Order lines two enterprises' files both hold, with the evidence",
 )
-def sales_disputes(db: SessionDep, user: CurrentActor, fid: str, town: Id = None) -> DisputesPublic:
+def sales_disputes(
+    db: SessionDep, actor: CurrentActor, fid: str, town: Id = None
+) -> DisputesPublic:
     """A coordinator sees the disputes of its own town's enterprises."""
-    out = actions.sales_disputes(db=db, actor=user, festival_id=fid, town=town)
+    out = actions.sales_disputes(db=db, actor=actor, festival_id=fid, town=town)
     return DisputesPublic.model_validate(out)
 
 
@@ -258,11 +260,16 @@ def sales_disputes(db: SessionDep, user: CurrentActor, fid: str, town: Id = None
     summary="Settle disputed lines for one enterprise (organisers)",
 )
 def settle_disputes(
-    db: SessionDep, user: CurrentActor, fid: str, body: SettleBody
+    db: SessionDep, actor: CurrentActor, fid: str, body: SettleBody
 ) -> SettlementPublic:
     """The lines `keep` and `against` (without it: anyone) both hold count for `keep`."""
     out = actions.settle_disputes(
-        db=db, actor=user, festival_id=fid, keep=body.keep, against=body.against, reason=body.reason
+        db=db,
+        actor=actor,
+        festival_id=fid,
+        keep=body.keep,
+        against=body.against,
+        reason=body.reason,
     )
     return SettlementPublic.model_validate(out)
 
@@ -273,8 +280,8 @@ def settle_disputes(
     responses=ERRORS,
     summary="Attribute every order line afresh, after a re-plan (organisers)",
 )
-def reattribute(db: SessionDep, user: CurrentActor, fid: str) -> ReattributedPublic:
-    changed = actions.reattribute_festival(db=db, actor=user, festival_id=fid)
+def reattribute(db: SessionDep, actor: CurrentActor, fid: str) -> ReattributedPublic:
+    changed = actions.reattribute_festival(db=db, actor=actor, festival_id=fid)
     return ReattributedPublic(changed=changed)
 
 
@@ -286,10 +293,10 @@ def reattribute(db: SessionDep, user: CurrentActor, fid: str) -> ReattributedPub
 )
 def sales_report(
     db: SessionDep,
-    user: ReaderActor,
+    actor: ReaderActor,
     fid: str,
     lang: Literal["zh-CN", "en"] = "zh-CN",
     town: Id = None,
 ) -> HTMLResponse:
-    page = actions.report_html(db=db, actor=user, festival_id=fid, locale=lang, town=town)
+    page = actions.report_html(db=db, actor=actor, festival_id=fid, locale=lang, town=town)
     return HTMLResponse(page)

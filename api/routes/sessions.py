@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentActor, DecideDep, SessionDep
+from api.deps import CurrentActor, DecideDep, FilterDep, SessionDep
 from api.routes.festivals import ERRORS
 from api.schemas import (
     ConfirmBody,
@@ -21,9 +20,8 @@ from api.schemas import (
 from citylive.actions import decisions as decision_actions
 from citylive.actions import sessions as session_actions
 from citylive.decision_rules import DecisionResult
-from citylive.session_queries import SessionFilter, session_public
+from citylive.session_queries import session_public
 from models import DecisionPublic, DecisionsPublic, SessionPublic, SessionsPublic
-from models.enums import SessionStatus
 
 router = APIRouter(tags=["sessions"])
 SESSION_LINKS = {
@@ -59,27 +57,12 @@ def read_sessions(
     db: SessionDep,
     actor: CurrentActor,
     fid: str,
-    town: Annotated[str | None, Query(max_length=64)] = None,
-    venue: Annotated[str | None, Query(max_length=64)] = None,
-    day: Annotated[date | None, Query(description="a festival day, YYYY-MM-DD")] = None,
-    industry: Annotated[str | None, Query(max_length=64)] = None,
-    enterprise: Annotated[str | None, Query(max_length=64)] = None,
-    streamer: Annotated[str | None, Query(max_length=64)] = None,
-    status: SessionStatus | None = None,
+    filters: FilterDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> SessionsPublic:
     """Sessions of the current schedule in programme order.  A coordinator gets only its own
     town's sessions (asking for another town answers 403)."""
-    filters = SessionFilter(
-        town=town,
-        venue=venue,
-        day=day,
-        industry=industry,
-        enterprise=enterprise,
-        streamer=streamer,
-        status=status,
-    )
     page = session_actions.sessions(
         db=db, actor=actor, festival_id=fid, filters=filters, limit=limit, offset=offset
     )
