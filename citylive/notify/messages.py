@@ -70,7 +70,7 @@ class Link(str):
 
 
 # The context values that are CityLive's own links.
-OWN_LINKS = ("portal_url", "report_link")
+OWN_LINKS = ("portal_url", "programme_url", "report_link")
 
 
 # C0 and C1 controls, zero-width and bidirectional formatting characters.

@@ -146,8 +146,9 @@ def test_collect_sales_unknown_file_in_the_inbox_is_named_not_quoted(
     [file] = result.files
     assert file.refused is not None
     assert file.refused.startswith(
-        "nothing was stored: token.csv: header row matches no platform's order export; found 2 columns, "
-        "none a known export column. Expected headers per platform"
+        "nothing was stored: token.csv: header row matches no platform's order export. Nearest "
+        "layout douyin 抖店 订单导出 misses 5 column(s): 主订单编号: no header like it;"
     )
+    assert "root" not in file.refused
     why = (inbox / "refused" / "token.csv.why.txt").read_text(encoding="utf-8")
     assert SECRET not in caplog.text + why + file.refused
