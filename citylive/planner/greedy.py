@@ -35,7 +35,7 @@ class Scorer:
         targets: dict[tuple[str, int], dict[str, int]] | None = None,
     ):
         self.p = problem
-        # targets: per enterprise-day, sessions meant for each venue (assign.venue_targets)
+        # targets: per enterprise-day, sessions meant for each venue (venue_targets.venue_targets)
         self.targets = {k: dict(v) for k, v in (targets or {}).items()}
         # sub_first: a town with a sub-venue of its own goes to the main venue only for its
         # first session there (H8) or when its own is full: room at the main venue for the
