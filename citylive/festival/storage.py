@@ -118,7 +118,7 @@ def import_festival(db: Session, festival: Festival, *, force: bool = False) -> 
                 id=v.id,
                 kind=v.kind,
                 name=v.name,
-                town_id=v.town,
+                town_id=festival.venue_town[v.id],
                 studios=v.studios,
                 closed=v.closed,
             )

@@ -49,7 +49,7 @@ class Scorer:
         f = problem.festival
         self.w = f.weights
         self.main = f.main_venue.id
-        self.venue_town = {v.id: v.town for v in f.venues}
+        self.venue_town = f.venue_town
         sub_towns = {v.town for v in f.venues if v.kind == "sub"}
         self.nbrs = {t: [u for u in f.neighbours[t] if u in sub_towns] for t in f.neighbours}
         self.sub_n: dict[tuple[str, str, int], int] = defaultdict(int)  # (town, industry, g)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from citylive.festival import Festival
+from citylive.festival import Festival, Venue
 
 LIVE = ("proposed", "confirmed")
 STATUSES = ("proposed", "confirmed", "declined", "cancelled")
@@ -65,7 +65,11 @@ def check_schedule(festival: Festival, document: object) -> list[str]:  # noqa: 
     venues = {v.id: v for v in f.venues}
     mains = [v for v in f.venues if v.kind == "main"]
     main = mains[0].id if mains else None
-    sub_of_town = {v.town: v.id for v in f.venues if v.kind == "sub"}
+    subs_of_town: dict[str, set[str]] = defaultdict(set)
+    for venue in f.venues:
+        if venue.kind == "sub":
+            subs_of_town[venue.town].add(venue.id)
+    district_of = {t: d.id for d in f.doc.districts for t in d.towns}
     nbrs: dict[str, set[str]] = defaultdict(set)
     for t in f.towns:
         for other in t.neighbours:
@@ -145,13 +149,16 @@ def check_schedule(festival: Festival, document: object) -> list[str]:  # noqa: 
         if v.id == main:
             town_main.add(e.town)
         # H3 where
-        if v.id != main and sub_of_town.get(e.town) != v.id:
-            neighbour_ok = e.town not in sub_of_town and v.town in nbrs[e.town]
-            if not neighbour_ok:
-                out.append(
-                    f"H3 venue: session {sid} of {e.id} (town {e.town}) is at {v.id}, which is "
-                    "neither its town's sub-venue nor the main venue"
-                )
+        if v.kind == "own" and v.enterprise != e.id:
+            out.append(
+                f"H3 venue: session {sid} of {e.id} is at {v.id}, the own rooms of {v.enterprise}"
+            )
+        elif not _venue_ok(e.town, e.id, v, main, subs_of_town, district_of, nbrs):
+            out.append(
+                f"H3 venue: session {sid} of {e.id} (town {e.town}) is at {v.id}, which is "
+                "neither its town's sub-venue nor the main venue"
+                + (" (nor its district's venue or its own rooms)" if f.doc.districts else "")
+            )
         # H4
         if _closed(e.unavailable, day, hhmm):
             out.append(
@@ -230,6 +237,7 @@ def check_schedule(festival: Festival, document: object) -> list[str]:  # noqa: 
                 f"H8 one city: town {town} has {town_placed[town]} placed "
                 f"session{'' if town_placed[town] == 1 else 's'} and none at the main venue {main}"
             )
+    out.extend(_districts_at_main(f, town_placed, town_main, grid, main))
     # the unplaced list against the requests
     unplaced: dict[str, int] = defaultdict(int)
     for u in document.get("unplaced") or []:
@@ -287,6 +295,46 @@ def _themes(f: Festival, sessions: list, grid: list, main: str | None) -> list[s
             out.append(
                 f"Theme {owner}: {venue} studio {studio} at {when} belongs to the block, but "
                 f"session {sid} ({e.industry}) does not carry the theme"
+            )
+    return out
+
+
+def _venue_ok(
+    town: str,
+    enterprise: str,
+    v: Venue,
+    main: str | None,
+    subs_of_town: dict[str, set[str]],
+    district_of: dict[str, str],
+    nbrs: dict[str, set[str]],
+) -> bool:
+    """H3's places: the main venue, a sub-venue of its town (of a neighbouring town when its
+    own has none), a venue of its town's district, its own rooms."""
+    if v.id == main or v.id in subs_of_town.get(town, ()):
+        return True
+    if v.kind == "sub" and town not in subs_of_town:
+        return v.town in nbrs[town]
+    if v.kind == "district":
+        return v.district == district_of.get(town, "")
+    return v.kind == "own" and v.enterprise == enterprise
+
+
+def _districts_at_main(
+    f: Festival, town_placed: dict[str, int], town_main: set[str], grid: list, main: str | None
+) -> list[str]:
+    """H8 with districts: every district with a placed session has one at the main venue
+    (from any of its towns) when one of its towns could have one at all."""
+    out: list[str] = []
+    if main is None:
+        return out
+    for d in f.doc.districts:
+        placed = sum(town_placed.get(t, 0) for t in d.towns)
+        if not placed or any(t in town_main for t in d.towns):
+            continue
+        if any(_main_possible(f, t, grid, main) for t in d.towns):
+            out.append(
+                f"H8 one city: district {d.id} has {placed} placed "
+                f"session{'' if placed == 1 else 's'} and none at the main venue {main}"
             )
     return out
 
