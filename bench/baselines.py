@@ -51,7 +51,7 @@ def greedy_floor(f: Festival) -> dict:
     sessions = []
     unplaced = []
     for e in sorted(f.enterprises, key=lambda x: -x.expected_gmv):
-        venues = [v for v in f.allowed_venues(e) if v.kind == "sub"] + [f.main_venue]
+        venues = [v for v in f.allowed_venues(e) if v.kind != "main"] + [f.main_venue]
         fitting = [s for s in f.streamers if _fits(e, s)]
         left = e.sessions
         for _ in range(e.sessions):
