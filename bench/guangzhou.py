@@ -26,7 +26,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-GZ_LIMIT = 600.0  # seconds for the Guangzhou plan
+GZ_LIMIT = 540.0  # seconds for the Guangzhou plan (the 15-minute target leaves room for start-up and the checks)
 CITY_LIMIT = 120.0  # seconds for each city plan
 
 
@@ -191,7 +191,7 @@ def main() -> None:
             {"uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()}
         )
     )
-    for step in ("greedy", "planner", "bound"):
+    for step in ("planner", "greedy", "bound"):
         if step in args.only:
             res = _measure(
                 [*me, "--child", step, "--festival", str(gz), "--time-limit", str(args.time_limit)]

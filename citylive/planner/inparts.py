@@ -23,7 +23,7 @@ from citylive.planner.data import Problem, build_problem
 from citylive.planner.finish import give_ids, number_studios, session_doc
 from citylive.planner.greedy import refill, scorer_for
 from citylive.planner.ls import local_search
-from citylive.planner.onecity import repair_one_city
+from citylive.planner.onecity import main_possible, repair_one_city
 from citylive.planner.parts import make_parts, part_document, split_main, split_streamers
 from citylive.planner.pipeline import context, schedule_for
 from citylive.planner.progress import Clock
@@ -38,12 +38,15 @@ from citylive.schedule.document import SCHEDULE_FORMAT
 SEAM_SHARE = 0.15  # of the time limit, at least SEAM_MIN seconds, kept for the join and seams
 SEAM_MIN = 5.0
 PART_SHARE = 0.85  # of a part's share of the time, for its schedule (its finish takes the rest)
+PART_MIN = 5.0  # seconds a part gets however late it starts
 
 
-def solve_part(document: dict[str, Any], seconds: float, seed: int) -> dict:
+def solve_part(document: dict[str, Any], seconds: float, seed: int, until: float) -> dict:
     """One part's schedule (runs on a Dask worker): its sessions as (enterprise, streamer,
-    venue, slot) and what it took."""
+    venue, slot) and what it took.  It takes `seconds`, less when it starts so late that
+    they would run past `until` (wall-clock time, `time.time()`), at least PART_MIN."""
     cpu0, t0 = time.process_time(), time.monotonic()
+    seconds = max(PART_MIN, min(seconds, until - time.time()))
     f = parse_festival(document, "part")
     p = build_problem(f)
     clock = Clock(seconds)
@@ -87,10 +90,11 @@ def plan_in_parts(
     avail = max(1.0, clock.left() - seam)
     total = sum(pt.requests for pt in parts) or 1
     slots = workers if not address else max(workers, len(parts))
+    until = time.time() + avail
     jobs = []
     for i, pt in enumerate(sorted(parts, key=lambda x: (-x.requests, x.name))):
         share = min(avail, avail * slots * pt.requests / total)
-        jobs.append((pt.name, (part_document(f, full, pt), max(1.0, share), seed + i)))
+        jobs.append((pt.name, (part_document(f, full, pt), max(1.0, share), seed + i, until)))
     done: dict[str, dict] = {}
     value = 0
 
@@ -160,10 +164,12 @@ def _document(p: Problem, state: State) -> dict:
     number_studios(p, state)
     sessions = [session_doc(p, pl, {}) for pl in state.sessions]
     sessions.sort(key=lambda s: (s["start"], s["venue"], s["studio"], s["status"]))
+    towns_at_main = {p.town(pl.enterprise) for pl in state.sessions if pl.venue == p.main}
+    left = [e.id for e in f.enterprises if state.remaining(e.id) > 0]
+    at_main = {t: t in towns_at_main or not main_possible(p, t) for t in {p.town(e) for e in left}}
     unplaced = [
-        {"enterprise": e.id, "count": state.remaining(e.id), "reason": unplaced_reason(p, state, e.id)}
-        for e in f.enterprises
-        if state.remaining(e.id) > 0
+        {"enterprise": e, "count": state.remaining(e), "reason": unplaced_reason(p, state, e, at_main)}
+        for e in left
     ]  # fmt: skip
     doc: dict = {"format": SCHEDULE_FORMAT, "festival": f.id, "version": p.version,
                  "sessions": sessions, "unplaced": unplaced}  # fmt: skip
