@@ -4,11 +4,11 @@ on a Dask worker (cluster.py), then the join and the repair of the seams.
 Each part is solved as any festival is (the day flow, the warm start, its improvement, the
 refill and H8), with one solver thread.  The join puts every part's sessions into one
 schedule of the whole festival, each checked against every hard rule again (a themed block
-can turn one away).  The seams: the local search over the whole city moves sessions where
-two neighbouring towns of different parts clash (S3) and evens the main venue; the refill
-places what is still asked for in what the parts left over (studios of the main venue the
-split rounded away, sub-venues a neighbouring part's towns may use, streamer-days a part
-did not fill); H8 is repaired for every town and district.  The independent checker
+can turn one away).  The seams: the refill places what is still asked for in what the parts
+left over (studios of the main venue the split rounded away, sub-venues a neighbouring
+part's towns may use, streamer-days a part did not fill); the local search over the whole
+city moves sessions where two neighbouring towns of different parts clash (S3) and evens
+the main venue; H8 is repaired for every town and district.  The independent checker
 (citylive.schedule.checker) reads the result, and its breaches are counted in the stats.
 """
 
@@ -35,7 +35,7 @@ from citylive.planner.tradeoffs import refill_key
 from citylive.schedule.checker import check_schedule
 from citylive.schedule.document import SCHEDULE_FORMAT
 
-SEAM_SHARE = 0.15  # of the time limit, at least SEAM_MIN seconds, kept for the join and seams
+SEAM_SHARE = 0.25  # of the time limit, at least SEAM_MIN seconds, kept for the join and seams
 SEAM_MIN = 5.0
 PART_SHARE = 0.85  # of a part's share of the time, for its schedule (its finish takes the rest)
 PART_MIN = 5.0  # seconds a part gets however late it starts
@@ -111,11 +111,13 @@ def plan_in_parts(
     dropped = _join(state, [results[name] for name, _args in jobs])
     clock.report("seams", value=_value(state))
     scorer = scorer_for(state)
-    # the seams get their share even when the parts ran over the time limit
-    seam_end = max(clock.at(clock.limit - 0.4 * seam), time.monotonic() + 0.5 * seam)
-    moves, _sweeps = local_search(state, scorer, deadline=seam_end)
+    # the seams get their share even when the parts ran over the time limit: the refill
+    # first (what the parts left: streamer-days, main-venue studios), then the local search
     fairness = festival_fairness(f)
-    refilled = refill(state, scorer, refill_key(state, fairness), seam_end + 0.3 * seam)
+    refill_end = max(clock.at(clock.limit - 0.4 * seam), time.monotonic() + 0.5 * seam)
+    refilled = refill(state, scorer, refill_key(state, fairness), refill_end)
+    repair_one_city(state, scorer)
+    moves, _sweeps = local_search(state, scorer, deadline=time.monotonic() + 0.3 * seam)
     repair_one_city(state, scorer)
     doc = _document(p, state)
     breaches = check_schedule(f, doc)
