@@ -140,7 +140,9 @@ def plan(
         None, "--previous", help="an earlier schedule to re-plan from"
     ),
     time_limit: float = typer.Option(30.0, "--time-limit", help="seconds the solver may use"),
-    workers: int = typer.Option(2, "--workers", help="solver threads"),
+    workers: int = typer.Option(
+        2, "--workers", help="solver threads; planned in parts: local Dask worker processes"
+    ),
     festival_id: str | None = typer.Option(
         None, "--festival", help="plan a stored festival and release the version"
     ),

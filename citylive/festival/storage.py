@@ -139,7 +139,7 @@ def _festival_parts(festival: Festival) -> list[Any]:
                 id=v.id,
                 kind=v.kind,
                 name=v.name,
-                town_id=v.town,
+                town_id=festival.venue_town[v.id],
                 studios=v.studios,
                 closed=v.closed,
             )
