@@ -50,9 +50,13 @@ def greedy_floor(f: Festival) -> dict:
     e_day: dict[tuple[str, int], int] = defaultdict(int)
     sessions = []
     unplaced = []
+    by_industry: dict[str, list] = defaultdict(list)  # in the file's order
+    for s in f.streamers:
+        for ind in s.industries:
+            by_industry[ind].append(s)
     for e in sorted(f.enterprises, key=lambda x: -x.expected_gmv):
-        venues = [v for v in f.allowed_venues(e) if v.kind == "sub"] + [f.main_venue]
-        fitting = [s for s in f.streamers if _fits(e, s)]
+        venues = [v for v in f.allowed_venues(e) if v.kind != "main"] + [f.main_venue]
+        fitting = [s for s in by_industry[e.industry] if _fits(e, s)]
         left = e.sessions
         for _ in range(e.sessions):
             done = False
@@ -60,14 +64,20 @@ def greedy_floor(f: Festival) -> dict:
                 d = g // n
                 if g not in e_open[e.id] or (e.id, g) in e_at or e_day[(e.id, d)] >= e.skus // mins:
                     continue
-                for v in venues:
-                    if g not in v_open[v.id] or used[(v.id, g)] >= v.studios:
-                        continue
-                    for s in fitting:
-                        if g not in s_open[s.id] or (s.id, g) in s_at:
-                            continue
-                        if s_day[(s.id, d)] >= s.max_sessions_per_day:
-                            continue
+                # the venues with a free studio, then the streamers free then (in the same
+                # order as venue by venue: the same first legal spot, found faster)
+                rooms = [v for v in venues if g in v_open[v.id] and used[(v.id, g)] < v.studios]
+                if not rooms:
+                    continue
+                free = [
+                    s
+                    for s in fitting
+                    if g in s_open[s.id]
+                    and (s.id, g) not in s_at
+                    and s_day[(s.id, d)] < s.max_sessions_per_day
+                ]
+                for v in rooms:
+                    for s in free:
                         if any(
                             h // n == d and s_at.get((s.id, h), v.id) != v.id
                             for h in (g - 1, g + 1)

@@ -3,6 +3,7 @@
     python bench/generate.py example --out examples/zhongshan-2020.yaml
     python bench/generate.py city --out /tmp/city.json     # 23 towns, 2,000 enterprises, 400 streamers, 3 days
     python bench/generate.py xl --out /tmp/xl.json         # 5,000 enterprises, 1,000 streamers, 5 days
+    python bench/generate.py guangzhou --seed 1 --out /tmp/gz.json  # 11 districts, 20,000 enterprises
 
 The same name and seed always give the same file.  Every town, industry and named enterprise
 comes from the source article on Zhongshan's towns (shared/domain.md); the rest is generated
@@ -518,13 +519,22 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("size", choices=sorted(SIZES))
+    ap.add_argument("size", choices=[*sorted(SIZES), "guangzhou"])
     ap.add_argument("--out", type=Path, required=True, help=".yaml or .json")
     ap.add_argument("--enterprises", type=int)
     ap.add_argument("--streamers", type=int)
     ap.add_argument("--days", type=int)
     ap.add_argument("--seed", type=int)
     args = ap.parse_args(argv)
+    if args.size == "guangzhou":  # its own shape: districts, several sub-venues, own rooms
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from bench.generate_guangzhou import generate_guangzhou
+
+        doc = generate_guangzhou(args.seed if args.seed is not None else 2026)
+        dump(doc, args.out)
+        print(f"wrote {args.out}: {len(doc['enterprises'])} enterprises, "
+              f"{len(doc['venues'])} venues, {len(doc['streamers'])} streamers", file=sys.stderr)  # fmt: skip
+        return 0
     doc = generate(
         args.size,
         enterprises=args.enterprises,

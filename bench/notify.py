@@ -84,7 +84,7 @@ def prepare(engine: Any, enterprises: int, streamers: int, seed: int) -> tuple[s
         for n, e in enumerate(festival.enterprises):
             streamer = festival.streamers[n % len(festival.streamers)]
             ref = refs[n % len(refs)]
-            venue = festival.sub_venue_of_town.get(e.town) or festival.main_venue
+            venue = (festival.sub_venues_of_town.get(e.town) or [festival.main_venue])[0]
             start = festival.slot_start(ref)
             sessions.append(
                 models.FestivalSession(

@@ -57,6 +57,19 @@ class Settings(BaseSettings):
         default=2_000_000, description="values in a festival file, YAML aliases expanded"
     )
 
+    # Planning a whole city in parts (docs/planner.md, "Planning in parts").
+    plan_parts_above: int = Field(
+        default=20_000, ge=0, description="requested sessions above which a plan is made in parts"
+    )
+    plan_part_sessions: int = Field(
+        default=4_000,
+        ge=1,
+        description="requested sessions of one part, in a city without districts",
+    )
+    dask_address: str | None = Field(
+        default=None, description="the Dask scheduler the parts are solved on (none: local workers)"
+    )
+
     # Sales: limits on exports and viewer figures, and the after-the-hype thresholds
     # (docs/sales.md lists each; docs/security.md the limits).
     sales_cell_max_chars: int = Field(

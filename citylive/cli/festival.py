@@ -36,6 +36,7 @@ def print_capacity(report: CapacityReport) -> None:
     )
     for title, lines in (
         ("town", report.by_town),
+        *((("district", report.by_district),) if report.by_district else ()),
         ("industry", report.by_industry),
         # demand from enterprises that sell on one platform only
         ("platform", report.by_platform),

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -17,6 +18,9 @@ from citylive.planner.progress import ProgressCallback, SolveProgress
 from citylive.schedule import ScheduleDocument
 from citylive.schedule.readout import Terms, TownLine, UnplacedLine, readout
 from models.enums import LIVE_STATUSES
+
+if TYPE_CHECKING:
+    from citylive.actions.planning import Release
 
 
 def _figure(value: object, spec: str = "") -> str:
@@ -136,7 +140,9 @@ def plan(
         None, "--previous", help="an earlier schedule to re-plan from"
     ),
     time_limit: float = typer.Option(30.0, "--time-limit", help="seconds the solver may use"),
-    workers: int = typer.Option(2, "--workers", help="solver threads"),
+    workers: int = typer.Option(
+        2, "--workers", help="solver threads; planned in parts: local Dask worker processes"
+    ),
     festival_id: str | None = typer.Option(
         None, "--festival", help="plan a stored festival and release the version"
     ),
@@ -149,10 +155,8 @@ def plan(
     seed: int = typer.Option(1, "--seed", help="the solver's seed"),
 ) -> None:
     """Plan a festival into a `citylive/schedule@1` file (re-plan with --previous)."""
-    from citylive.actions.planning import plan_and_release, plan_file
     from citylive.errors import CityLiveError
-    from citylive.planner.capacity import capacity_report
-    from citylive.schedule import read_schedule, write_schedule
+    from citylive.schedule import read_schedule
 
     if time_limit <= 0:
         fail(f"--time-limit must be more than 0 seconds, got {time_limit:g}")
@@ -163,53 +167,89 @@ def plan(
     try:
         prev_doc = read_schedule(previous) if previous is not None else None
         if file is not None:
-            festival = load_or_fail(file)
-            for line in capacity_report(festival).shortages:
-                err_console.print(f"shortage: {line}", highlight=False, markup=False)
-            with _progress_line(time_limit) as progress:
-                doc = plan_file(
-                    festival=festival,
-                    previous=prev_doc,
-                    time_limit=time_limit,
-                    workers=workers,
-                    progress=progress,
-                    fast=fast,
-                    seed=seed,
-                )
-            write_schedule(out, doc)
-            _summary(doc, festival)
-            console.print(f"wrote {out} (version {doc.version})", highlight=False)
+            _plan_file(file, out, prev_doc, time_limit, workers, fast, seed)
             return
-        from citylive.actions.plan_jobs import plan_lock
-        from citylive.db import get_engine, init_db, session_scope
-        from citylive.scope import Actor
-
         assert festival_id is not None
-        from citylive.festival.storage import load_stored_festival
-
-        engine = init_db(get_engine())
-        # the same lock as the API's planning jobs: one planner per festival at a time
-        with plan_lock(
-            engine=engine,
-            actor=Actor.system("citylive plan"),
-            festival_id=festival_id,
-            time_limit=time_limit,
-        ) as lock:
-            with session_scope(engine) as db, _progress_line(time_limit) as progress:
-                release = plan_and_release(
-                    db=db,
-                    festival_id=festival_id,
-                    time_limit=time_limit,
-                    workers=workers,
-                    previous=prev_doc,
-                    reason="citylive plan",
-                    progress=progress,
-                    fast=fast,
-                )
-                stored = load_stored_festival(db, festival_id)
-            lock.version = release.version
+        release, stored = _plan_stored(festival_id, prev_doc, time_limit, workers, fast)
     except CityLiveError as exc:
         fail(str(exc))
+    _report_release(out, festival_id, release, stored)
+
+
+def _plan_file(
+    file: Path,
+    out: Path,
+    prev_doc: ScheduleDocument | None,
+    time_limit: float,
+    workers: int,
+    fast: bool,
+    seed: int,
+) -> None:
+    """Plan a festival file (shortages said first) and write its schedule."""
+    from citylive.actions.planning import plan_file
+    from citylive.planner.capacity import capacity_report
+    from citylive.schedule import write_schedule
+
+    festival = load_or_fail(file)
+    for line in capacity_report(festival).shortages:
+        err_console.print(f"shortage: {line}", highlight=False, markup=False)
+    with _progress_line(time_limit) as progress:
+        doc = plan_file(
+            festival=festival,
+            previous=prev_doc,
+            time_limit=time_limit,
+            workers=workers,
+            progress=progress,
+            fast=fast,
+            seed=seed,
+        )
+    write_schedule(out, doc)
+    _summary(doc, festival)
+    console.print(f"wrote {out} (version {doc.version})", highlight=False)
+
+
+def _plan_stored(
+    festival_id: str,
+    prev_doc: ScheduleDocument | None,
+    time_limit: float,
+    workers: int,
+    fast: bool,
+) -> tuple[Release, Festival]:
+    """Plan a stored festival and release the version, under the planning lock."""
+    from citylive.actions.plan_jobs import plan_lock
+    from citylive.actions.planning import plan_and_release
+    from citylive.db import get_engine, init_db, session_scope
+    from citylive.festival.storage import load_stored_festival
+    from citylive.scope import Actor
+
+    engine = init_db(get_engine())
+    # the same lock as the API's planning jobs: one planner per festival at a time
+    with plan_lock(
+        engine=engine,
+        actor=Actor.system("citylive plan"),
+        festival_id=festival_id,
+        time_limit=time_limit,
+    ) as lock:
+        with session_scope(engine) as db, _progress_line(time_limit) as progress:
+            release = plan_and_release(
+                db=db,
+                festival_id=festival_id,
+                time_limit=time_limit,
+                workers=workers,
+                previous=prev_doc,
+                reason="citylive plan",
+                progress=progress,
+                fast=fast,
+            )
+            stored = load_stored_festival(db, festival_id)
+        lock.version = release.version
+    return release, stored
+
+
+def _report_release(out: Path, festival_id: str, release: Release, stored: Festival) -> None:
+    """Write the released schedule and say what changed."""
+    from citylive.schedule import write_schedule
+
     write_schedule(out, release.document)
     _summary(release.document, stored)
     console.print(

@@ -19,6 +19,7 @@ from citylive.festival.lookups import Festival, SlotRef
 from citylive.festival.schema import (
     DEFAULT_WEIGHTS,
     FORMAT,
+    District,
     Enterprise,
     FestivalDocument,
     FestivalInfo,
@@ -33,6 +34,7 @@ from citylive.festival.schema import (
 __all__ = [
     "DEFAULT_WEIGHTS",
     "FORMAT",
+    "District",
     "Enterprise",
     "Festival",
     "FestivalDocument",

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from citylive.festival.schema import (
     DEFAULT_WEIGHTS,
     SLOT_REF_RE,
+    District,
     Enterprise,
     FestivalDocument,
     FestivalInfo,
@@ -115,8 +116,56 @@ class Festival:
         return next(v for v in self.venues if v.kind == "main")
 
     @cached_property
-    def sub_venue_of_town(self) -> dict[str, Venue]:
-        return {v.town: v for v in self.venues if v.kind == "sub"}
+    def sub_venues_of_town(self) -> dict[str, list[Venue]]:
+        """A town's sub-venues (several, in file order, or none)."""
+        out: dict[str, list[Venue]] = {}
+        for v in self.venues:
+            if v.kind == "sub":
+                out.setdefault(v.town, []).append(v)
+        return out
+
+    @property
+    def districts(self) -> list[District]:
+        return self.doc.districts
+
+    @cached_property
+    def district_of_town(self) -> dict[str, str]:
+        """Town -> its district, for the towns that belong to one."""
+        return {t: d.id for d in self.districts for t in d.towns}
+
+    @cached_property
+    def venue_town(self) -> dict[str, str]:
+        """Venue -> the town it counts in for S3 and S6: a main or sub venue's town, own rooms'
+        enterprise's town; a district venue stands for its district (`district:<id>`, no
+        town's neighbour)."""
+        ents = {e.id: e.town for e in self.enterprises}
+        out = {}
+        for v in self.venues:
+            if v.kind == "own":
+                out[v.id] = ents.get(v.enterprise or "", v.town)
+            elif v.kind == "district":
+                out[v.id] = f"district:{v.district}"
+            else:
+                out[v.id] = v.town
+        return out
+
+    @cached_property
+    def own_venues(self) -> dict[str, list[Venue]]:
+        """Enterprise -> its own rooms."""
+        out: dict[str, list[Venue]] = {}
+        for v in self.venues:
+            if v.kind == "own" and v.enterprise:
+                out.setdefault(v.enterprise, []).append(v)
+        return out
+
+    @cached_property
+    def district_venues(self) -> dict[str, list[Venue]]:
+        """District -> its district venues."""
+        out: dict[str, list[Venue]] = {}
+        for v in self.venues:
+            if v.kind == "district" and v.district:
+                out.setdefault(v.district, []).append(v)
+        return out
 
     @cached_property
     def neighbours(self) -> dict[str, frozenset[str]]:
@@ -139,16 +188,19 @@ class Festival:
         return frozenset(i for i, s in enumerate(self.slots) if s.start in starts)
 
     def allowed_venues(self, enterprise: Enterprise) -> list[Venue]:
-        """H3: own town's sub-venue and the main venue; a neighbour's sub-venue only where
-        the enterprise's town has none."""
+        """H3: the main venue, its own town's sub-venues (a neighbour's only where its town
+        has none), its district's venues and its own rooms."""
         out = [self.main_venue]
-        own = self.sub_venue_of_town.get(enterprise.town)
-        if own is not None:
-            out.append(own)
+        subs = self.sub_venues_of_town
+        if enterprise.town in subs:
+            out.extend(subs[enterprise.town])
         else:
             for n in sorted(self.neighbours.get(enterprise.town, ())):
-                if n in self.sub_venue_of_town:
-                    out.append(self.sub_venue_of_town[n])
+                out.extend(subs.get(n, ()))
+        district = self.district_of_town.get(enterprise.town)
+        if district is not None:
+            out.extend(self.district_venues.get(district, ()))
+        out.extend(self.own_venues.get(enterprise.id, ()))
         return out
 
     def slot_start(self, ref: SlotRef) -> datetime:

@@ -51,6 +51,7 @@ MAX_SKUS = 1_000_000
 MAX_SLOTS = 48
 MAX_DAYS = 366
 MAX_TOWNS = 1_000
+MAX_VENUES = 60_000  # the main venue, district and sub-venues, and enterprises' own rooms
 MAX_ENTERPRISES = 50_000
 MAX_STREAMERS = 20_000
 MAX_MARKS = 2_000  # unavailable or closed marks on one entry
@@ -199,9 +200,18 @@ class Industry(_Entity):
     pass
 
 
+class District(_Entity):
+    """A level between the city and its towns (festival-file.md, "Venues")."""
+
+    towns: list[str] = Field(default_factory=list, max_length=MAX_TOWNS)
+
+
 class Venue(_Entity):
-    kind: Literal["main", "sub"]
-    town: str = Field(max_length=MAX_ID)
+    kind: Literal["main", "sub", "district", "own"]
+    name: str = Field(default="", max_length=MAX_NAME)
+    town: str = Field(default="", max_length=MAX_ID)  # main and sub venues name theirs
+    district: str | None = Field(default=None, max_length=MAX_ID)  # a district venue's
+    enterprise: str | None = Field(default=None, max_length=MAX_ID)  # an own venue's
     studios: int = Field(ge=1, le=MAX_STUDIOS)
     closed: list[str] = Field(default_factory=list, max_length=MAX_MARKS)
 
@@ -313,13 +323,6 @@ class CollectiveStore(_Strict):
     products: list[CollectiveProduct] = Field(min_length=1, max_length=MAX_ENTERPRISES)
 
 
-class District(_Entity):
-    """A level between the city and its towns (festival-file.md, "Venues"); accepted and
-    shown, the planner plans by town."""
-
-    towns: list[str] = Field(default_factory=list, max_length=MAX_TOWNS)
-
-
 class Fairness(_Strict):
     min_share: float | None = Field(default=None, ge=0, le=1)
 
@@ -336,7 +339,7 @@ class FestivalDocument(_Strict):
     districts: list[District] = Field(default_factory=list, max_length=MAX_TOWNS)
     industries: list[Industry] = Field(min_length=1, max_length=1_000)
     platforms: list[str] = Field(min_length=1, max_length=50)
-    venues: list[Venue] = Field(min_length=1, max_length=MAX_TOWNS + 1)
+    venues: list[Venue] = Field(min_length=1, max_length=MAX_VENUES)
     enterprises: list[Enterprise] = Field(default_factory=list, max_length=MAX_ENTERPRISES)
     streamers: list[Streamer] = Field(default_factory=list, max_length=MAX_STREAMERS)
     weights: dict[str, int] = Field(default_factory=dict)

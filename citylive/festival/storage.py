@@ -68,15 +68,32 @@ def import_festival(db: Session, festival: Festival, *, force: bool = False) -> 
     dropped: list[str] = []
     if row is not None:
         dropped = _drop_what_the_file_dropped(db, festival, force)
-        for table in (
-            models.Town,
-            models.Industry,
-            models.Venue,
-            models.Enterprise,
-            models.Streamer,
-        ):
-            db.exec(delete(table).where(col(table.festival_id) == festival.id))  # type: ignore[attr-defined]
-        db.flush()
+        _clear_festival_parts(db, festival.id)
+    _store_festival_row(db, festival, row, doc, sha)
+    db.add_all(_festival_parts(festival))
+    _requests_follow_the_file(db, festival)
+    _sessions_follow_their_enterprises(db, festival)
+    db.flush()
+    return ImportResult(festival.id, created=created, changed=True, dropped=dropped)
+
+
+def _clear_festival_parts(db: Session, festival_id: str) -> None:
+    """Towns, industries, venues, enterprises and streamers go: the file's are written anew."""
+    for table in (
+        models.Town,
+        models.Industry,
+        models.Venue,
+        models.Enterprise,
+        models.Streamer,
+    ):
+        db.exec(delete(table).where(col(table.festival_id) == festival_id))  # type: ignore[attr-defined]
+    db.flush()
+
+
+def _store_festival_row(
+    db: Session, festival: Festival, row: models.Festival | None, doc: dict, sha: str
+) -> None:
+    """The festival's own row, created or updated in place with the file's document."""
     deadline = festival.info.confirmation_deadline
     if deadline is not None and deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=festival.tz)
@@ -103,8 +120,12 @@ def import_festival(db: Session, festival: Festival, *, force: bool = False) -> 
         row.updated_at = utcnow()
         db.add(row)
     db.flush()
+
+
+def _festival_parts(festival: Festival) -> list[Any]:
+    """The file's towns, industries, venues, enterprises and streamers as rows."""
     fid = festival.id
-    db.add_all(
+    return (
         [
             models.Town(
                 festival_id=fid, id=t.id, name=t.name, neighbours=sorted(festival.neighbours[t.id])
@@ -118,7 +139,7 @@ def import_festival(db: Session, festival: Festival, *, force: bool = False) -> 
                 id=v.id,
                 kind=v.kind,
                 name=v.name,
-                town_id=v.town,
+                town_id=festival.venue_town[v.id],
                 studios=v.studios,
                 closed=v.closed,
             )
@@ -157,6 +178,11 @@ def import_festival(db: Session, festival: Festival, *, force: bool = False) -> 
             for s in festival.streamers
         ]
     )
+
+
+def _requests_follow_the_file(db: Session, festival: Festival) -> None:
+    """Each enterprise's session request takes the file's count; a dropped one's goes."""
+    fid = festival.id
     existing = {
         r.enterprise_id: r
         for r in db.exec(
@@ -172,9 +198,6 @@ def import_festival(db: Session, festival: Festival, *, force: bool = False) -> 
             db.add(req)
     for gone in existing.values():
         db.delete(gone)
-    _sessions_follow_their_enterprises(db, festival)
-    db.flush()
-    return ImportResult(fid, created=created, changed=True, dropped=dropped)
 
 
 def _sessions_follow_their_enterprises(db: Session, festival: Festival) -> None:

@@ -20,6 +20,7 @@ from citylive.festival.schema import (
     MAX_WEIGHT,
     SLOT_REF_RE,
     FestivalDocument,
+    Venue,
 )
 from citylive.folding import fold
 
@@ -63,7 +64,9 @@ def schema_errors(exc: ValidationError) -> list[str]:
 
 
 # lists whose broken items can be set aside while the rest of the file is cross-checked
-ITEM_LISTS = ("towns", "industries", "venues", "enterprises", "streamers", "themes")
+ITEM_LISTS = (
+    "towns", "districts", "industries", "venues", "enterprises", "streamers", "themes",
+)  # fmt: skip
 LATER = "(the cross-references are checked once these are fixed: more errors may follow)"
 GRID = ("days", "slots", "prime_slots")  # what the checks read of the festival section
 SETTINGS = ("weights", "fairness", "sales_windows", "collective_stores")  # no check needs them set
@@ -130,6 +133,7 @@ def check_document(doc: FestivalDocument) -> list[str]:
     checker.unique_ids()
     checker.grid()
     checker.towns()
+    checker.districts()
     checker.venues()
     checker.enterprises()
     checker.streamers()
@@ -149,6 +153,8 @@ class _Checker:
         self.industry_ids = {x.id for x in doc.industries}
         self.platforms = set(doc.platforms)
         self.enterprise_ids = {e.id for e in doc.enterprises}
+        self.enterprise_town = {e.id: e.town for e in doc.enterprises}
+        self.district_ids = {d.id for d in doc.districts}
         self.starts = {s.start for s in info.slots}
         self.day_set = {d.isoformat() for d in info.days}
 
@@ -180,6 +186,7 @@ class _Checker:
         doc = self.doc
         for kind, ids in (
             ("towns", [t.id for t in doc.towns]),
+            ("districts", [d.id for d in doc.districts]),
             ("industries", [x.id for x in doc.industries]),
             ("venues", [v.id for v in doc.venues]),
             ("enterprises", [e.id for e in doc.enterprises]),
@@ -251,18 +258,55 @@ class _Checker:
                 f"venues[{i}].kind: a second main venue (venues[{mains[0]}] is main); "
                 "exactly one venue may be `kind: main`"
             )
-        sub_of: dict[str, int] = {}
         for i, v in enumerate(venues):
-            self.known(f"venues[{i}].town", "town", v.town, self.town_ids)
-            if v.kind == "sub":
-                if v.town in sub_of:
+            self.venue_place(i, v)
+            self.marks(f"venues[{i}].closed", v.closed)
+
+    def venue_place(self, i: int, v: Venue) -> None:
+        """Where a venue stands: a main or sub venue in a known town, a district venue in a
+        known district, an enterprise's own rooms in that enterprise's town."""
+        where = f"venues[{i}]"
+        if v.kind in ("main", "sub", "district") and not v.name:
+            self.add(f"{where}.name: missing; this field is required")
+        if v.kind in ("main", "sub"):
+            if not v.town:
+                self.add(f"{where}.town: missing; a {v.kind} venue names its town")
+            else:
+                self.known(f"{where}.town", "town", v.town, self.town_ids)
+        elif v.kind == "district":
+            if v.district is None:
+                self.add(f"{where}.district: missing; a district venue names its district")
+            else:
+                self.known(f"{where}.district", "district", v.district, self.district_ids)
+        elif v.enterprise is None:
+            self.add(f"{where}.enterprise: missing; an own venue names its enterprise")
+        elif v.enterprise not in self.enterprise_town:
+            self.known(f"{where}.enterprise", "enterprise", v.enterprise, self.enterprise_ids)
+        elif v.town and v.town != self.enterprise_town[v.enterprise]:
+            self.add(
+                f"{where}.town: {v.town!r}, but enterprise {v.enterprise!r} is in "
+                f"{self.enterprise_town[v.enterprise]!r}; own rooms stand in their enterprise's town"
+            )
+        if v.kind != "district" and v.district is not None:
+            self.add(f"{where}.district: only a venue of kind district names a district")
+        if v.kind != "own" and v.enterprise is not None:
+            self.add(f"{where}.enterprise: only a venue of kind own names an enterprise")
+
+    def districts(self) -> None:
+        """Known towns, each in at most one district."""
+        first: dict[str, int] = {}
+        for i, d in enumerate(self.doc.districts):
+            for j, t in enumerate(d.towns):
+                where = f"districts[{i}].towns[{j}]"
+                if t not in self.town_ids:
+                    self.known(where, "town", t, self.town_ids)
+                elif t in first:
                     self.add(
-                        f"venues[{i}].town: town {v.town!r} already has a sub-venue "
-                        f"(venues[{sub_of[v.town]}]); a town has at most one"
+                        f"{where}: town {t!r} is already in district "
+                        f"{self.doc.districts[first[t]].id!r}; a town belongs to at most one"
                     )
                 else:
-                    sub_of[v.town] = i
-            self.marks(f"venues[{i}].closed", v.closed)
+                    first[t] = i
 
     def enterprises(self) -> None:
         for i, e in enumerate(self.doc.enterprises):

@@ -19,10 +19,12 @@ seconds), and CP-SAT the rest.
 
 from __future__ import annotations
 
+from citylive.config import get_settings
 from citylive.festival import Festival
 from citylive.planner.data import PlanError, Problem, build_problem, read_previous
 from citylive.planner.finish import give_ids, moved_count, number_studios, session_doc
 from citylive.planner.greedy import refill, scorer_for
+from citylive.planner.inparts import plan_in_parts
 from citylive.planner.onecity import repair_one_city
 from citylive.planner.pipeline import Context, context, flow_only, schedule_for
 from citylive.planner.progress import Clock, ProgressCallback, SolveProgress
@@ -53,16 +55,32 @@ def plan(
     seed: int = 1,
     progress: ProgressCallback | None = None,
     deterministic: bool = True,
+    parts: bool | None = None,
 ) -> ScheduleDocument:
     """Plan (or re-plan from `previous`) and return the schedule document; `progress` hears
     of each stage and, about once a second, of the best schedule so far while CP-SAT runs.
     `deterministic` (the default): the same festival, previous schedule and seed give the
-    same sessions, unplaced requests and tradeoffs; off, the fastest solve by the clock."""
+    same sessions, unplaced requests and tradeoffs; off, the fastest solve by the clock.
+
+    A new plan of a festival asking more than `plan_parts_above` sessions (or any, with
+    `parts=True`) is made in parts on Dask (inparts.py): `workers` local worker processes,
+    or the cluster at `CITYLIVE_DASK_ADDRESS`."""
     if not time_limit > 0:
         raise PlanError(f"the time limit must be more than 0 seconds, got {time_limit}")
     if workers < 1:
         raise PlanError(f"workers must be at least 1, got {workers}")
     clock = Clock(time_limit, progress, deterministic=deterministic)
+    settings = get_settings()
+    if parts is None:
+        parts = previous is None and festival.requested_sessions() > settings.plan_parts_above
+    if parts:
+        if previous is not None:
+            raise PlanError("a re-plan from a previous schedule is made in one piece")
+        doc = plan_in_parts(
+            festival, clock, workers=workers, seed=seed, address=settings.dask_address,
+            part_sessions=settings.plan_part_sessions,
+        )  # fmt: skip
+        return load_schedule(doc, "the planner's schedule")
     clock.report("prepare")
     problem = build_problem(festival)
     if previous is not None:

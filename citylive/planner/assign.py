@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -42,6 +43,57 @@ def prime_bonus(problem: Problem, e: str) -> int:
     return problem.festival.weights["prime"] * (problem.festival.enterprise[e].expected_gmv // 1000)
 
 
+@dataclass
+class _Open:
+    """What the flow's arcs are built from, worked out once per flow."""
+
+    state: State
+    keep: dict[tuple[str, str, int, bool | None], int]
+    price: dict[int, int]
+    streamer_town: dict[str, str]
+    kept_of: dict[str, set[str]]
+    prime_mask: int  # the prime slots
+    s_free: dict[str, int]  # each streamer's open slots not yet taken
+    banned: dict[str, list[tuple[int, str]]]  # enterprise -> (slot, streamer) not allowed
+    s_day_used: set[tuple[str, int]] = field(default_factory=set)
+
+
+def _open(
+    p: Problem,
+    state: State,
+    keep: dict[tuple[str, str, int, bool | None], int],
+    price: dict[int, int],
+) -> _Open:
+    f = p.festival
+    kept_of: dict[str, set[str]] = defaultdict(set)
+    for x, s_id, _d, _pr in keep:
+        kept_of[x].add(s_id)
+    prime_mask = 0
+    for g in range(p.n_g):
+        if p.is_prime(g):
+            prime_mask |= 1 << g
+    s_free: dict[str, int] = {}
+    for st in f.streamers:
+        mask = 0
+        for g in p.s_open[st.id]:
+            if (st.id, g) not in state.s_at:
+                mask |= 1 << g
+        s_free[st.id] = mask
+    banned: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for e_id, g, s_id in p.forbidden:
+        banned[e_id].append((g, s_id))
+    return _Open(
+        state=state,
+        keep=keep,
+        price=price,
+        streamer_town={s.id: s.town for s in f.streamers},
+        kept_of=kept_of,
+        prime_mask=prime_mask,
+        s_free=s_free,
+        banned=banned,
+    )
+
+
 class DayFlow:
     """The day-assignment flow over what `state` leaves open; `solve` per fairness setting."""
 
@@ -54,110 +106,129 @@ class DayFlow:
         price: dict[int, int] | None = None,
     ):
         self.p = p = problem
-        f = p.festival
-        w = f.weights
+        self.w = p.festival.weights
         self.tails: list[int] = []
         self.heads: list[int] = []
         self.caps: list[int] = []
         self.costs: list[int] = []
         self.nodes: dict[object, int] = {}
-        node, arc = self._node, self._arc
-        self.src, self.sink = node("src"), node("sink")
-        streamer_town = {s.id: s.town for s in f.streamers}
-        kept_of: dict[str, set[str]] = defaultdict(set)
-        for x, s_id, _d, _pr in keep:
-            kept_of[x].add(s_id)
+        self.src, self.sink = self._node("src"), self._node("sink")
         self.pair_arcs: dict[int, Unit] = {}
-        price = price or {}
-        prime_mask = 0
-        for g in range(p.n_g):
-            if p.is_prime(g):
-                prime_mask |= 1 << g
-        s_free: dict[str, int] = {}
-        for st in f.streamers:
-            mask = 0
-            for g in p.s_open[st.id]:
-                if (st.id, g) not in state.s_at:
-                    mask |= 1 << g
-            s_free[st.id] = mask
-        banned: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for e_id, g, s_id in p.forbidden:
-            banned[e_id].append((g, s_id))
-        s_day_used: set[tuple[str, int]] = set()
         self.town_need: dict[str, int] = defaultdict(int)
         self.best_unit = 1
-        fresh = w["freshness"]
-        for e in f.enterprises:
-            rem = state.remaining(e.id)
-            if rem <= 0 or not p.fit[e.id]:
+        o = _open(p, state, keep, price or {})
+        for e in p.festival.enterprises:
+            self._enterprise_arcs(o, e.id, e.town, max_streamers)
+        self._streamer_day_arcs(o)
+        self._tier_arcs()
+        self.a_tails = np.array(self.tails, dtype=np.int32)
+        self.a_heads = np.array(self.heads, dtype=np.int32)
+        self.a_caps = np.array(self.caps, dtype=np.int64)
+        self.a_costs = np.array(self.costs, dtype=np.int64)
+        self._memo: dict[tuple, list[Unit]] = {}
+        self.solves = 0
+        self.solve_seconds = 0.0  # the longest solve so far
+
+    def _enterprise_arcs(self, o: _Open, e: str, town: str, max_streamers: int | None) -> None:
+        """The town -> enterprise arc (S1) and the enterprise's days."""
+        p, state = self.p, o.state
+        rem = state.remaining(e)
+        if rem <= 0 or not p.fit[e]:
+            return
+        en = self._node(("e", e))
+        value = session_value(p, e)
+        bonus_p = prime_bonus(p, e)
+        self._arc(self._node(("t", town)), en, rem, -value)
+        self.town_need[town] += rem
+        self.best_unit = max(self.best_unit, value + bonus_p)
+        kept = o.kept_of.get(e, set())
+        shortlist = sorted(
+            p.fit[e],
+            key=lambda s: (s not in kept, o.streamer_town[s] != town, -state.max_day[s], s),
+        )[:max_streamers]
+        for d in range(p.n_days):
+            self._enterprise_day_arcs(o, e, town, d, en, bonus_p, shortlist)
+
+    def _enterprise_day_arcs(
+        self, o: _Open, e: str, town: str, d: int, en: int, bonus_p: int, shortlist: list[str]
+    ) -> None:
+        """The enterprise's day, split into prime and other slots when it is worth the price."""
+        p, state, price = self.p, o.state, o.price
+        free_e = 0
+        for g in p.day_slots(d):
+            if state.enterprise_free(e, g) and any(
+                state.room(e, v, g) is not None for v in p.e_venues[e]
+            ):
+                free_e |= 1 << g
+        n_free = free_e.bit_count()
+        cap = min(n_free, p.day_cap[e] - state.e_day[(e, d)])
+        if cap <= 0:
+            return
+        ed = self._node(("ed", e, d))
+        self._arc(en, ed, cap, 0)
+        # prime pairings only for sessions worth the day's prime price; the others
+        # take any slot (a relaxation: they may sit in prime time too)
+        halves: tuple[tuple[bool | None, int], ...] = ((None, free_e),)
+        if bonus_p > price.get(d, 0) and free_e & o.prime_mask:
+            halves = ((True, free_e & o.prime_mask), (False, free_e & ~o.prime_mask))
+        for prime, mask in halves:
+            if not mask:
                 continue
-            en = node(("e", e.id))
-            value = session_value(p, e.id)
-            bonus_p = prime_bonus(p, e.id)
-            arc(node(("t", e.town)), en, rem, -value)
-            self.town_need[e.town] += rem
-            self.best_unit = max(self.best_unit, value + bonus_p)
-            kept = kept_of.get(e.id, set())
-            shortlist = sorted(
-                p.fit[e.id],
-                key=lambda s: (s not in kept, streamer_town[s] != e.town, -state.max_day[s], s),
-            )[:max_streamers]
-            for d in range(p.n_days):
-                free_e = 0
-                for g in p.day_slots(d):
-                    if state.enterprise_free(e.id, g) and any(
-                        state.room(e.id, v, g) is not None for v in p.e_venues[e.id]
-                    ):
-                        free_e |= 1 << g
-                n_free = free_e.bit_count()
-                cap = min(n_free, p.day_cap[e.id] - state.e_day[(e.id, d)])
-                if cap <= 0:
-                    continue
-                ed = node(("ed", e.id, d))
-                arc(en, ed, cap, 0)
-                # prime pairings only for sessions worth the day's prime price; the others
-                # take any slot (a relaxation: they may sit in prime time too)
-                halves: tuple[tuple[bool | None, int], ...] = ((None, free_e),)
-                if bonus_p > price.get(d, 0) and free_e & prime_mask:
-                    halves = ((True, free_e & prime_mask), (False, free_e & ~prime_mask))
-                for prime, mask in halves:
-                    if not mask:
-                        continue
-                    half = node(("edh", e.id, d, prime))
-                    arc(ed, half, mask.bit_count(), price.get(d, 0) - bonus_p if prime else 0)
-                    # a second session of one pair that day needs room for two
-                    twice = cap >= 2 and mask.bit_count() >= 2
-                    for s in shortlist:
-                        if state.s_day[(s, d)] >= state.max_day[s]:
-                            continue
-                        both = mask & s_free[s]
-                        for g, s_id in banned.get(e.id, ()):
-                            if s_id == s:
-                                both &= ~(1 << g)
-                        common = both.bit_count()
-                        if common == 0:
-                            continue
-                        sdh = node(("sdh", s, d, prime))
-                        s_day_used.add((s, d))
-                        base = -(w["fit"] if streamer_town[s] == e.town else 0)
-                        kept_n = (
-                            keep.get((e.id, s, d, True), 0) + keep.get((e.id, s, d, False), 0)
-                            if prime is None
-                            else keep.get((e.id, s, d, prime), 0)
-                        )
-                        k = min(kept_n, common)
-                        unit = (e.id, s, d, bool(prime))
-                        if k:
-                            self.pair_arcs[arc(half, sdh, k, base - w["stability"] * STAY)] = unit
-                        left = common - k if twice else min(1, common - k)
-                        if left > 0 and not k:
-                            self.pair_arcs[arc(half, sdh, 1, base)] = unit
-                            left -= 1
-                        if left > 0:
-                            # S8: the same pair again that day
-                            self.pair_arcs[arc(half, sdh, left, base + fresh)] = unit
-        for s, d in sorted(s_day_used):
-            sd = node(("sd", s, d))
+            half = self._node(("edh", e, d, prime))
+            self._arc(ed, half, mask.bit_count(), price.get(d, 0) - bonus_p if prime else 0)
+            # a second session of one pair that day needs room for two
+            twice = cap >= 2 and mask.bit_count() >= 2
+            self._pair_arcs(o, e, town, d, prime, mask, half, twice, shortlist)
+
+    def _pair_arcs(
+        self,
+        o: _Open,
+        e: str,
+        town: str,
+        d: int,
+        prime: bool | None,
+        mask: int,
+        half: int,
+        twice: bool,
+        shortlist: list[str],
+    ) -> None:
+        """Enterprise-day half -> streamer-day half: S6 (same town), S7 (kept), S8 (again)."""
+        state, keep, w = o.state, o.keep, self.w
+        for s in shortlist:
+            if state.s_day[(s, d)] >= state.max_day[s]:
+                continue
+            both = mask & o.s_free[s]
+            for g, s_id in o.banned.get(e, ()):
+                if s_id == s:
+                    both &= ~(1 << g)
+            common = both.bit_count()
+            if common == 0:
+                continue
+            sdh = self._node(("sdh", s, d, prime))
+            o.s_day_used.add((s, d))
+            base = -(w["fit"] if o.streamer_town[s] == town else 0)
+            kept_n = (
+                keep.get((e, s, d, True), 0) + keep.get((e, s, d, False), 0)
+                if prime is None
+                else keep.get((e, s, d, prime), 0)
+            )
+            k = min(kept_n, common)
+            unit = (e, s, d, bool(prime))
+            if k:
+                self.pair_arcs[self._arc(half, sdh, k, base - w["stability"] * STAY)] = unit
+            left = common - k if twice else min(1, common - k)
+            if left > 0 and not k:
+                self.pair_arcs[self._arc(half, sdh, 1, base)] = unit
+                left -= 1
+            if left > 0:
+                # S8: the same pair again that day
+                self.pair_arcs[self._arc(half, sdh, left, base + w["freshness"])] = unit
+
+    def _streamer_day_arcs(self, o: _Open) -> None:
+        """Streamer-day halves -> streamer-day -> sink: the daily limit and an even load."""
+        p, state = self.p, o.state
+        for s, d in sorted(o.s_day_used):
+            sd = self._node(("sd", s, d))
             for prime in (True, False, None):
                 key = ("sdh", s, d, prime)
                 if key in self.nodes:
@@ -168,14 +239,16 @@ class DayFlow:
                         and g in p.s_open[s]
                         and (s, g) not in state.s_at
                     )
-                    arc(self.nodes[key], sd, free_h, 0)
+                    self._arc(self.nodes[key], sd, free_h, 0)
             cap = state.max_day[s] - state.s_day[(s, d)]
             for i in range(cap):
                 # every further session of a streamer's day costs a little more: spread the work
-                arc(sd, self.sink, 1, w["fit"] * i)
-        # fairness tiers: floor units, level units, the rest (capacities set per solve)
+                self._arc(sd, self.sink, 1, self.w["fit"] * i)
+
+    def _tier_arcs(self) -> None:
+        """Fairness tiers: floor units, level units, the rest (capacities set per solve)."""
         self.tier_arcs: dict[str, tuple[int, int, int]] = {}
-        big = 4 * self.best_unit + 4 * w["stability"] * STAY + 4
+        big = 4 * self.best_unit + 4 * self.w["stability"] * STAY + 4
         for town in sorted(self.town_need):
             tn = self.nodes[("t", town)]
             self.tier_arcs[town] = (
@@ -185,13 +258,6 @@ class DayFlow:
             )
         self.total = sum(self.town_need.values())
         self._arc(self.src, self.sink, self.total, 0)
-        self.a_tails = np.array(self.tails, dtype=np.int32)
-        self.a_heads = np.array(self.heads, dtype=np.int32)
-        self.a_caps = np.array(self.caps, dtype=np.int64)
-        self.a_costs = np.array(self.costs, dtype=np.int64)
-        self._memo: dict[tuple, list[Unit]] = {}
-        self.solves = 0
-        self.solve_seconds = 0.0  # the longest solve so far
 
     def _node(self, key: object) -> int:
         n = self.nodes.get(key)
@@ -276,84 +342,3 @@ def prime_price(problem: Problem, state: State) -> dict[int, int]:
         if 0 < rank < len(bonuses):
             out[d] = bonuses[rank]
     return out
-
-
-def venue_targets(
-    problem: Problem, state: State, units: list[Unit]
-) -> dict[tuple[str, int], dict[str, int]]:
-    """Per enterprise-day, how many of its sessions go to which of its venues: the flow's
-    sessions of each day routed to venues within their studio-slots, most valuable first,
-    an enterprise's own sub-venue before the main venue.  The day flow does not see studios;
-    placed one by one, a town that fills its own sub-venue can leave a neighbour without one
-    nowhere to go, while this routing keeps room for it."""
-    p = problem
-    own_sub = {v.town for v in p.festival.venues if v.kind == "sub"}
-    out: dict[tuple[str, int], dict[str, int]] = {}
-    for d in range(p.n_days):
-        count: dict[str, int] = defaultdict(int)
-        for e, _s, dd, _pr in units:
-            if dd == d:
-                count[e] += 1
-        for (e, v), n in _route_day(p, state, d, count, own_sub).items():
-            out.setdefault((e, d), {})[v] = n
-    return out
-
-
-class _Arcs:
-    def __init__(self) -> None:
-        self.tails: list[int] = []
-        self.heads: list[int] = []
-        self.caps: list[int] = []
-        self.costs: list[int] = []
-        self.nodes: dict[object, int] = {}
-
-    def node(self, key: object) -> int:
-        if key not in self.nodes:
-            self.nodes[key] = len(self.nodes)
-        return self.nodes[key]
-
-    def arc(self, a: int, b: int, cap: int, cost: int) -> int:
-        self.tails.append(a)
-        self.heads.append(b)
-        self.caps.append(cap)
-        self.costs.append(cost)
-        return len(self.tails) - 1
-
-
-def _route_day(
-    p: Problem, state: State, d: int, count: dict[str, int], own_sub: set[str]
-) -> dict[tuple[str, str], int]:
-    if not count:
-        return {}
-    g_ = _Arcs()
-    src, sink = g_.node("src"), g_.node("sink")
-    pair: dict[int, tuple[str, str]] = {}
-    for e, n in sorted(count.items()):
-        en = g_.node(("e", e))
-        g_.arc(src, en, n, -2 * (p.festival.enterprise[e].expected_gmv // 1000 + 1))
-        for vid in p.e_venues[e]:
-            cost = 1 if vid == p.main and p.town(e) in own_sub else 0
-            pair[g_.arc(en, g_.node(("v", vid)), n, cost)] = (e, vid)
-    for venue in p.festival.venues:
-        if ("v", venue.id) in g_.nodes:
-            room = sum(
-                state.studios[venue.id] - state.studio_used[(venue.id, g)]
-                for g in p.day_slots(d)
-                if g in p.v_open[venue.id]
-            )
-            g_.arc(g_.nodes[("v", venue.id)], sink, room, 0)
-    total = sum(count.values())
-    g_.arc(src, sink, total, 0)
-    mcf = min_cost_flow.SimpleMinCostFlow()
-    mcf.add_arcs_with_capacity_and_unit_cost(
-        np.array(g_.tails, dtype=np.int32),
-        np.array(g_.heads, dtype=np.int32),
-        np.array(g_.caps, dtype=np.int64),
-        np.array(g_.costs, dtype=np.int64),
-    )
-    supplies = np.zeros(len(g_.nodes), dtype=np.int64)
-    supplies[src], supplies[sink] = total, -total
-    mcf.set_nodes_supplies(np.arange(len(g_.nodes), dtype=np.int32), supplies)
-    if mcf.solve() != mcf.OPTIMAL:
-        return {}
-    return {ev: int(mcf.flow(a)) for a, ev in pair.items() if mcf.flow(a)}

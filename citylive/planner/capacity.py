@@ -40,9 +40,10 @@ class CapacityReport:
     by_platform: list[CapacityLine] = field(default_factory=list)
     by_industry_platform: list[CapacityLine] = field(default_factory=list)
     by_day: list[CapacityLine] = field(default_factory=list)
+    by_district: list[CapacityLine] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "festival": self.festival_id,
             "towns": self.towns,
             "venues": self.venues,
@@ -60,6 +61,9 @@ class CapacityReport:
             ],
             "by_day": [vars(x) | {"short": x.short} for x in self.by_day],
         }
+        if self.by_district:
+            out["by_district"] = [vars(x) | {"short": x.short} for x in self.by_district]
+        return out
 
 
 def capacity_report(festival: Festival) -> CapacityReport:
@@ -79,6 +83,7 @@ def capacity_report(festival: Festival) -> CapacityReport:
     by_industry = _by_industry(f, shortages)
     by_platform, by_industry_platform, by_day = _platforms_and_days(f, requested, shortages)
     return CapacityReport(
+        by_district=_by_district(f, by_town, _venue_slots(f), shortages),
         festival_id=f.id,
         by_platform=by_platform,
         by_industry_platform=by_industry_platform,
@@ -96,13 +101,17 @@ def capacity_report(festival: Festival) -> CapacityReport:
     )
 
 
+def _venue_slots(f: Festival) -> dict[str, int]:
+    """Each venue's open studio-slots over the festival."""
+    n_days, n_slots = len(f.days), len(f.slots)
+    return {v.id: v.studios * (n_days * n_slots - len(f.blocked(v.closed))) for v in f.venues}
+
+
 def _by_town(f: Festival, shortages: list[str]) -> list[CapacityLine]:
     """Per town: what its enterprises may use (H3) and what the supply rule (H7) lets them
     have."""
-    n_days, n_slots = len(f.days), len(f.slots)
-    venue_slots = {
-        v.id: v.studios * (n_days * n_slots - len(f.blocked(v.closed))) for v in f.venues
-    }
+    n_days = len(f.days)
+    venue_slots = _venue_slots(f)
     by_town: list[CapacityLine] = []
     town_req: dict[str, int] = defaultdict(int)
     town_cap: dict[str, int] = defaultdict(int)
@@ -160,6 +169,33 @@ def _by_industry(f: Festival, shortages: list[str]) -> list[CapacityLine]:
                 f"{ind.id}: {line.requested} sessions asked, {line.supply} streamer-slots can serve them"
             )
     return by_industry
+
+
+def _by_district(
+    f: Festival, by_town: list[CapacityLine], venue_slots: dict[str, int], shortages: list[str]
+) -> list[CapacityLine]:
+    """Per district: its towns' requests against the studio-slots they may use (H3) and
+    what their products allow, each town's supply summed and capped by the venues'."""
+    town_line = {x.key: x for x in by_town}
+    out: list[CapacityLine] = []
+    for d in f.districts:
+        lines = [town_line[t] for t in d.towns if t in town_line]
+        if not lines:
+            continue
+        towns = set(d.towns)
+        allowed = {v.id for e in f.enterprises if e.town in towns for v in f.allowed_venues(e)}
+        supply = min(sum(x.supply for x in lines), sum(venue_slots[v] for v in allowed))
+        line = CapacityLine(
+            d.id, sum(x.requested for x in lines), supply,
+            "studio-slots and products its towns' enterprises can use",
+        )  # fmt: skip
+        out.append(line)
+        if line.short:
+            shortages.append(
+                f"district {d.id}: {line.requested} sessions asked, at most {line.supply} can "
+                "be placed"
+            )
+    return out
 
 
 def _streamer_slots(f: Festival, s: Streamer, day: int) -> int:

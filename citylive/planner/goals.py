@@ -66,7 +66,7 @@ def clash_and_showcase(b: Terms) -> None:
     f = p.festival
     w = f.weights
     main = p.main
-    venue_town = {v.id: v.town for v in f.venues}
+    venue_town = f.venue_town
     sub_towns = {v.town for v in f.venues if v.kind == "sub"}
     main_ind: dict[tuple[str, int], list] = defaultdict(list)
     sub_ind: dict[tuple[str, str, int], list] = defaultdict(list)
@@ -101,7 +101,7 @@ def clash_and_showcase(b: Terms) -> None:
         y = hv.pairs(terms, len(terms), "c")
         if y is not None:
             b.obj.append((-w["clash"], y))
-        for u in f.neighbours[town]:
+        for u in f.neighbours.get(town, ()):
             if u not in sub_towns:
                 continue
             other = (u, ind, g)

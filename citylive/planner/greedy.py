@@ -35,7 +35,7 @@ class Scorer:
         targets: dict[tuple[str, int], dict[str, int]] | None = None,
     ):
         self.p = problem
-        # targets: per enterprise-day, sessions meant for each venue (assign.venue_targets)
+        # targets: per enterprise-day, sessions meant for each venue (venue_targets.venue_targets)
         self.targets = {k: dict(v) for k, v in (targets or {}).items()}
         # sub_first: a town with a sub-venue of its own goes to the main venue only for its
         # first session there (H8) or when its own is full: room at the main venue for the
@@ -49,7 +49,7 @@ class Scorer:
         f = problem.festival
         self.w = f.weights
         self.main = f.main_venue.id
-        self.venue_town = {v.id: v.town for v in f.venues}
+        self.venue_town = f.venue_town
         sub_towns = {v.town for v in f.venues if v.kind == "sub"}
         self.nbrs = {t: [u for u in f.neighbours[t] if u in sub_towns] for t in f.neighbours}
         self.sub_n: dict[tuple[str, str, int], int] = defaultdict(int)  # (town, industry, g)
@@ -310,6 +310,15 @@ def refill(
             for g in sorted(p.e_open[e]):
                 if not state.enterprise_free(e, g):
                     continue
+                # the rooms first (a full city is mostly out of studios), then the streamers
+                rooms = [
+                    (v, theme)
+                    for v in p.e_venues[e]
+                    if not (v != scorer.main and main_first)
+                    and (theme := state.room(e, v, g)) is not None
+                ]
+                if not rooms:
+                    continue
                 d = p.day_of(g)
                 free = [
                     s
@@ -318,14 +327,7 @@ def refill(
                     and g in p.s_open[s]
                     and state.s_day[(s, d)] < state.max_day[s]
                 ]
-                if not free:
-                    continue
-                for v in p.e_venues[e]:
-                    if v != scorer.main and main_first:
-                        continue
-                    theme = state.room(e, v, g)
-                    if theme is None:
-                        continue
+                for v, theme in rooms:
                     for s in free:
                         if state.can_place(e, s, v, g):
                             sc = scorer.score(e, s, v, g, theme or None)

@@ -166,7 +166,7 @@ class Builder:
         p, st, hv = self.p, self.st, self.hv
         f = p.festival
         w = f.weights
-        venue_town = {v.id: v.town for v in f.venues}
+        venue_town = f.venue_town
         streamer_town = {s.id: s.town for s in f.streamers}
         self.by_ed: dict[tuple[str, int], list] = defaultdict(list)
         for dm in self.spec.demands:

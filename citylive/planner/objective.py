@@ -16,7 +16,7 @@ def objective(state: State) -> int:
     p = state.p
     w = p.festival.weights
     stays = {(o.enterprise, o.streamer, o.venue, o.g) for o in p.old if o.status == "proposed"}
-    venue_town = {v.id: v.town for v in p.festival.venues}
+    venue_town = p.festival.venue_town
     streamer_town = {x.id: x.town for x in p.festival.streamers}
     total = 0
     blocks: set[tuple[str, int, str]] = set()

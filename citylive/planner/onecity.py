@@ -83,3 +83,38 @@ def repair_one_city(state: State, scorer: Scores) -> None:
             if pl.status == "proposed":
                 state.remove(pl)
                 scorer.add(pl, -1)
+    repair_districts(state, scorer)
+
+
+def repair_districts(state: State, scorer: Scores) -> None:
+    """H8 with districts: a district with a placed session and none of its towns at the main
+    venue gets one there, from the first of its towns that can have one (a town whose every
+    session is elsewhere is in no district's way: the town repair has run)."""
+    p = state.p
+    f = p.festival
+    main = f.main_venue.id
+    placed: dict[str, int] = defaultdict(int)
+    at_main: set[str] = set()
+    for pl in state.sessions:
+        t = p.town(pl.enterprise)
+        placed[t] += 1
+        if pl.venue == main:
+            at_main.add(t)
+    for d in f.districts:
+        if not any(placed[t] for t in d.towns) or any(t in at_main for t in d.towns):
+            continue
+        towns = set(d.towns)
+        for e in sorted(x.id for x in f.enterprises if x.town in towns):
+            new = _first_main(state, e)
+            if new is not None:
+                scorer.add(new)
+                break
+
+
+def _first_main(state: State, e: str) -> Placed | None:
+    p = state.p
+    for g in range(p.n_g):
+        for s in p.fit[e]:
+            if state.can_place(e, s, p.main, g):
+                return state.place(Placed(e, s, p.main, g))
+    return None

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from citylive.planner.assign import DayFlow, Unit, prime_price, venue_targets
+from citylive.planner.assign import DayFlow, Unit, prime_price
 from citylive.planner.data import Problem
 from citylive.planner.greedy import Item, place_items, refill, scorer_for
 from citylive.planner.onecity import repair_one_city
@@ -19,6 +19,7 @@ from citylive.planner.settings import Fairness, assign, lowest_share, town_count
 from citylive.planner.solve import Improved, improve
 from citylive.planner.state import Placed, State
 from citylive.planner.tradeoffs import refill_key
+from citylive.planner.venue_targets import venue_targets
 
 FLOW_ARCS = 600_000  # enterprise-streamer-day pairs the flow offers at most
 LEVEL_SHARE = 0.3  # of a schedule's seconds, at most, for the fairness level search

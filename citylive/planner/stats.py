@@ -14,7 +14,7 @@ def schedule_stats(festival: Festival, doc: dict) -> dict:
     day and themed sessions, S5 lowest town share, S8 freshness repeats."""
     f = festival
     main = f.main_venue.id
-    venue_town = {v.id: v.town for v in f.venues}
+    venue_town = f.venue_town
     sub_towns = {v.town for v in f.venues if v.kind == "sub"}
     live = [s for s in doc["sessions"] if s["status"] in LIVE_STATUSES]
     ents = f.enterprise
@@ -40,7 +40,7 @@ def schedule_stats(festival: Festival, doc: dict) -> dict:
             sub_n[(venue_town[s["venue"]], ent.industry, s["start"])] += 1
     clash = sum(n * (n - 1) // 2 for n in sub_n.values())
     for (town, ind, start), n in sub_n.items():
-        for u in f.neighbours[town]:
+        for u in f.neighbours.get(town, ()):
             if u in sub_towns and u > town:
                 clash += n * sub_n.get((u, ind, start), 0)
     dups = sum(n * (n - 1) // 2 for n in main_n.values())

@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from citylive.sales.block import Block
+from citylive.sales.column_text import clean, money
 from citylive.sales.platforms import (
     AFFILIATE_MARKS,
     AFTER_SALE_REFUNDED,
@@ -28,7 +30,7 @@ from citylive.sales.platforms import (
     STATUS_UNPAID,
     header_key,
 )
-from citylive.sales.readers import Block, Ragged
+from citylive.sales.readers import Ragged
 from citylive.sales.rows import LINE_KEY_LENGTH, Layout, Line, Owner, Refused, parse_row
 from citylive.sales.split import per_order_split, weights_of
 from citylive.sales.values import MAX_LINE_FEN
@@ -56,7 +58,6 @@ LINE_SCHEMA = pa.schema(
 )
 # control characters and the BOM: such a cell is read the reference way
 CONTROL_RE = r"[\x00-\x1f\x7f-\x9f\x{feff}]"
-MONEY_RE = r"^(?P<y>\d{1,13})(?:\.(?P<f>\d{1,2}))?$"
 TIME_RE = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"
 SHORT_TIME_RE = r"^\d{4}-\d\d-\d\d \d\d:\d\d$"
 _STANDING = pa.array(sorted(STATUS_STANDING))
@@ -80,34 +81,6 @@ _AFTER_SALES = pa.array(
 class Parsed:
     lines: pa.Table  # LINE_SCHEMA, in row order
     refused: list[Refused]
-
-
-def clean(a: Any) -> Any:
-    """`values.clean_text` for a column of text, but for a BOM inside a cell (which the
-    control check below sends to the reference reading)."""
-    t = pc.utf8_trim_whitespace(a)
-    eq = pc.starts_with(t, "=")
-    if pc.any(eq).as_py():
-        u = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(t, 1))
-        quoted = pc.and_(
-            pc.and_(pc.starts_with(u, '"'), pc.ends_with(u, '"')),
-            pc.greater_equal(pc.utf8_length(u), 2),
-        )
-        u = pc.if_else(quoted, pc.utf8_slice_codeunits(u, 1, -1), u)
-        t = pc.if_else(eq, u, t)
-    return pc.utf8_trim_whitespace(pc.utf8_ltrim(t, characters="'`\t"))
-
-
-def _money(t: Any) -> tuple[Any, Any]:
-    """Yuan text (guards already cleaned) -> (fen, ok)."""
-    t = pc.replace_substring_regex(t, r"[¥￥,，\s]", "")
-    t = pc.replace_substring_regex(t, r"元$", "")
-    parts = pc.extract_regex(t, MONEY_RE)
-    ok = pc.fill_null(pc.is_valid(parts), False)
-    y = pc.if_else(ok, pc.struct_field(parts, "y"), "0")
-    f = pc.utf8_rpad(pc.if_else(ok, pc.struct_field(parts, "f"), "0"), 2, "0")
-    fen = pc.add(pc.multiply(pc.cast(y, pa.int64()), 100), pc.cast(f, pa.int64()))
-    return fen, ok
 
 
 def _local_times(t: Any, tz: str) -> tuple[Any, Any, Any]:
@@ -171,7 +144,7 @@ def _standing(c: list[Any], h: Layout, n: int, need: Any) -> tuple[Any, Any, Any
     if h.refund is not None:
         text = clean(c[h.refund])
         blank = pc.is_in(text, value_set=_NO_REFUND)
-        value, refund_ok = _money(text)
+        value, refund_ok = money(text)
         need(pc.or_(blank, pc.and_(refund_ok, pc.less_equal(value, MAX_LINE_FEN))))
         refund = pc.if_else(blank, 0, value)
         stands = pc.and_(stands, pc.equal(refund, 0))
@@ -271,7 +244,7 @@ def parse_block(block: Block, layout: Layout, tz: tzinfo, owner: Owner) -> Parse
     order_id = clean(c[h.order])
     size = pc.utf8_length(order_id)
     need(pc.and_(pc.greater(size, 0), pc.less_equal(size, 64)))
-    amount, money_ok = _money(clean(c[h.amount]))
+    amount, money_ok = money(clean(c[h.amount]))
     need(money_ok)
     need(pc.less_equal(amount, MAX_LINE_FEN))
     qty_text = clean(c[h.quantity])

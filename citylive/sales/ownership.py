@@ -23,8 +23,8 @@ from citylive.festival import Festival
 from citylive.festival.schema import CollectiveStore
 from citylive.folding import fold
 from citylive.sales.attribution import SessionWindows, account_names, attribute
+from citylive.sales.block import Block
 from citylive.sales.platforms import normalise_platform
-from citylive.sales.readers import Block
 from citylive.sales.rows import Layout, Owner, Refused, raw_of
 from citylive.sales.values import clean_text
 

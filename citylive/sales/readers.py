@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 
 from citylive.config import get_settings
 from citylive.errors import Invalid
+from citylive.sales.block import Block
 from citylive.sales.platforms import (
     LAYOUTS,
     PlatformColumns,
@@ -35,6 +36,7 @@ from citylive.sales.platforms import (
     normalise_platform,
 )
 from citylive.sales.rows import Layout
+from citylive.sales.split import fill_down
 from citylive.sales.values import normalise_header
 from citylive.sales.xlsx import XlsxRows, check_workbook
 
@@ -84,22 +86,6 @@ class _CountingReader(io.RawIOBase):
 
 
 @dataclass
-class Block:
-    """Rows of an export as text columns (every cell a string; "" for an empty one)."""
-
-    columns: list[pa.Array]
-    numbers: np.ndarray  # the row number of each row in its file (1-based, header counted)
-    extras: dict[int, str] = field(default_factory=dict)  # row index -> cells past the header
-
-    @property
-    def size(self) -> int:
-        return len(self.numbers)
-
-    def cells(self, i: int) -> list[str]:
-        return [c[i].as_py() for c in self.columns]
-
-
-@dataclass
 class ExportFile:
     path: Path
     platform: str
@@ -126,8 +112,6 @@ class ExportFile:
     def _whole(self) -> Iterator[Block]:
         """A per-order layout in one block: an order's item rows (and the split of its
         amount over them) never straddle two blocks; merged cells filled down."""
-        from citylive.sales.split import fill_down
-
         parts = list(self._read_blocks())
         if not parts:
             return

@@ -14,22 +14,20 @@ the range the value, so the second item of an order is not a row without an orde
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-if TYPE_CHECKING:
-    from citylive.sales.readers import Block
-    from citylive.sales.rows import Layout
+from citylive.sales.block import Block
+from citylive.sales.column_text import clean, money
+from citylive.sales.rows import Layout
 
 
 def _fen(text: Any) -> np.ndarray:
     """Yuan text -> fen (0 where not money), for weights only."""
-    from citylive.sales.columnar import _money, clean
-
-    fen, ok = _money(clean(text))
+    fen, ok = money(clean(text))
     return np.where(
         pc.fill_null(ok, False).to_numpy(zero_copy_only=False),
         pc.fill_null(fen, 0).to_numpy(zero_copy_only=False),
@@ -39,8 +37,6 @@ def _fen(text: Any) -> np.ndarray:
 
 def weights_of(block: Block, h: Layout) -> np.ndarray:
     """Each row's list price in fen (the weight of its share of the order's amount)."""
-    from citylive.sales.columnar import clean
-
     qty_text = clean(block.columns[h.quantity])
     qty_ok = pc.match_substring_regex(qty_text, r"^[1-9]\d{0,6}$")
     qty = pc.cast(pc.if_else(qty_ok, qty_text, "1"), pa.int64()).to_numpy(zero_copy_only=False)
@@ -147,6 +143,4 @@ def fill_down(block: Block, h: Layout) -> Block:
         idx = np.where(blank, 0, np.arange(n))
         idx = np.maximum.accumulate(idx)
         columns.append(cells.take(pa.array(idx)) if blank.any() else cells)
-    from citylive.sales.readers import Block as _Block
-
-    return _Block(columns, block.numbers, block.extras)
+    return Block(columns, block.numbers, block.extras)

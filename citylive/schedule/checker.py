@@ -75,7 +75,8 @@ class _Grounds:
     strs: dict[str, Streamer]
     venues: dict[str, Venue]
     main: str | None
-    sub_of_town: dict[str, str]
+    subs_of_town: dict[str, set[str]]
+    district_of: dict[str, str]
     nbrs: dict[str, set[str]]
     grid: list[tuple[str, str, datetime, datetime]]
     by_instant: dict[datetime, int]
@@ -89,13 +90,18 @@ class _Grounds:
                 nbrs[t.id].add(other)
                 nbrs[other].add(t.id)
         grid = _grid(f)
+        subs_of_town: dict[str, set[str]] = defaultdict(set)
+        for venue in f.venues:
+            if venue.kind == "sub":
+                subs_of_town[venue.town].add(venue.id)
         return cls(
             f=f,
             ents={e.id: e for e in f.enterprises},
             strs={s.id: s for s in f.streamers},
             venues={v.id: v for v in f.venues},
             main=mains[0].id if mains else None,
-            sub_of_town={v.town: v.id for v in f.venues if v.kind == "sub"},
+            subs_of_town=subs_of_town,
+            district_of={t: d.id for d in f.doc.districts for t in d.towns},
             nbrs=nbrs,
             grid=grid,
             by_instant={start: i for i, (_d, _s, start, _e) in enumerate(grid)},
@@ -191,13 +197,16 @@ def _session_rules(g: _Grounds, live: list[_Live]) -> list[str]:
     for x in live:
         sid, e, st, v = x.sid, x.e, x.st, x.v
         day, hhmm, _start, _end = g.grid[x.idx]
-        if v.id != g.main and g.sub_of_town.get(e.town) != v.id:
-            neighbour_ok = e.town not in g.sub_of_town and v.town in g.nbrs[e.town]
-            if not neighbour_ok:
-                out.append(
-                    f"H3 venue: session {sid} of {e.id} (town {e.town}) is at {v.id}, which is "
-                    "neither its town's sub-venue nor the main venue"
-                )
+        if v.kind == "own" and v.enterprise != e.id:
+            out.append(
+                f"H3 venue: session {sid} of {e.id} is at {v.id}, the own rooms of {v.enterprise}"
+            )
+        elif not _venue_ok(g, e.town, e.id, v):
+            out.append(
+                f"H3 venue: session {sid} of {e.id} (town {e.town}) is at {v.id}, which is "
+                "neither its town's sub-venue nor the main venue"
+                + (" (nor its district's venue or its own rooms)" if g.f.doc.districts else "")
+            )
         if _closed(e.unavailable, day, hhmm):
             out.append(
                 f"H4 availability: session {sid} at {day} {hhmm}: enterprise {e.id} is unavailable"
@@ -309,6 +318,37 @@ def _one_city(g: _Grounds, t: _Tally) -> list[str]:
             f"H8 one city: town {town} has {n} placed "
             f"session{'' if n == 1 else 's'} and none at the main venue {g.main}"
         )
+    out.extend(_districts_at_main(g, t))
+    return out
+
+
+def _venue_ok(g: _Grounds, town: str, enterprise: str, v: Venue) -> bool:
+    """H3's places: the main venue, a sub-venue of its town (of a neighbouring town when its
+    own has none), a venue of its town's district, its own rooms."""
+    if v.id == g.main or v.id in g.subs_of_town.get(town, ()):
+        return True
+    if v.kind == "sub" and town not in g.subs_of_town:
+        return v.town in g.nbrs[town]
+    if v.kind == "district":
+        return v.district == g.district_of.get(town, "")
+    return v.kind == "own" and v.enterprise == enterprise
+
+
+def _districts_at_main(g: _Grounds, t: _Tally) -> list[str]:
+    """H8 with districts: every district with a placed session has one at the main venue
+    (from any of its towns) when one of its towns could have one at all."""
+    out: list[str] = []
+    if g.main is None:
+        return out
+    for d in g.f.doc.districts:
+        placed = sum(t.town_placed.get(town, 0) for town in d.towns)
+        if not placed or any(town in t.town_main for town in d.towns):
+            continue
+        if any(_main_possible(g.f, town, g.grid, g.main) for town in d.towns):
+            out.append(
+                f"H8 one city: district {d.id} has {placed} placed "
+                f"session{'' if placed == 1 else 's'} and none at the main venue {g.main}"
+            )
     return out
 
 

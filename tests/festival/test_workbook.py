@@ -57,7 +57,17 @@ def test_workbook_new_is_a_template_with_notes_and_dropdowns(tmp_path: Path) -> 
     result = runner.invoke(app, ["workbook", "new", "--out", str(out)])
     assert result.exit_code == 0 and result.output.strip() == f"wrote {out}"
     wb = load_workbook(out)
-    assert wb.sheetnames == ["活动", "镇街", "片区", "行业", "会场", "企业", "主播", "主题", "联合店铺"]
+    assert wb.sheetnames == [
+        "活动",
+        "镇街",
+        "片区",
+        "行业",
+        "会场",
+        "企业",
+        "主播",
+        "主题",
+        "联合店铺",
+    ]
     enterprises = wb["企业"]
     assert [c.value for c in enterprises[1]][:4] == [
         "编号 id", "名称 name", "所在镇街 town", "行业 industry",
