@@ -62,8 +62,15 @@ LIST_SHEETS: dict[str, tuple[str, tuple[Col, ...]]] = {
         (
             Col("id", "编号"),
             Col("name", "名称"),
-            Col("kind", "类型", note="main 主会场（仅一个）或 sub 分会场", choices="main,sub"),
+            Col(
+                "kind",
+                "类型",
+                note="main 主会场（仅一个）、sub 镇街分会场、district 片区分会场、own 企业自有直播间",
+                choices="main,sub,district,own",
+            ),
             Col("town", "所在镇街", choices="镇街"),
+            Col("district", "所属片区", note="片区分会场填片区编号", choices="片区"),
+            Col("enterprise", "所属企业", note="企业自有直播间填企业编号", choices="企业"),
             Col("studios", "直播间数", "int"),
             Col("closed", "关闭时段", "list", "日期 2020-06-06 或时段 2020-06-06T10:00，逗号分隔"),
         ),
