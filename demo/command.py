@@ -48,3 +48,6 @@ def register(app: typer.Typer) -> None:
         )
         for line in story.account(outcome) + day_lines(day):
             console.print(line, highlight=False, soft_wrap=True, markup=False)
+        if outcome["story"].failed:
+            # a side actor (the coordinators, the platforms) raised: the story did not happen
+            fail(f"the demo's {', '.join(outcome['story'].failed)} failed; see the notes above")

@@ -101,8 +101,7 @@ def _order_values(platform: str, o: Any, festival: Festival) -> dict[str, Any]:
             live_room="直播间" if o.live else "商品卡",
             channel="分销" if o.affiliate else "自卖",
             streamer=str(o.account) if o.affiliate else "",
-            buyer=o.buyer,
-        )
+        )  # the 61-column export names no buyer account
     else:  # 1688
         v.update(amount=_yuan(total), buyer=o.buyer)
     if o.note:

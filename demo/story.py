@@ -70,6 +70,7 @@ class Story:
     declined: int = 0
     exports: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # a side actor that raised
     say: Callable[[str], None] = print
 
 
@@ -297,6 +298,7 @@ def _guarded(target: Callable[..., None], story: Story, *args: Any) -> None:
         target(*args)
     except Exception as exc:  # noqa: BLE001 - a side actor's failure is told, not raised
         story.problems.append(f"{target.__name__}: {exc.__class__.__name__}: {exc}")
+        story.failed.append(target.__name__)
 
 
 def account(outcome: dict[str, Any]) -> list[str]:
