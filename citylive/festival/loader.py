@@ -22,9 +22,9 @@ from pydantic import ValidationError
 from citylive.config import get_settings
 from citylive.errors import Invalid, TooLarge
 from citylive.festival.lookups import Festival
-from citylive.festival.places import line_map, with_ids_and_lines
+from citylive.festival.places import line_map, schema_errors, with_ids_and_lines
 from citylive.festival.schema import FORMAT, FestivalDocument
-from citylive.festival.validation import check_document, checks_of_the_rest, schema_errors
+from citylive.festival.validation import check_document, checks_of_the_rest
 
 
 class FestivalFileError(Invalid):

@@ -7,14 +7,12 @@ Every problem is collected, each naming its place (`enterprises[12].town: unknow
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
 
-from citylive.festival.places import known_keys
+from citylive.festival.places import suggest
 from citylive.festival.schema import (
     DEFAULT_WEIGHTS,
     MAX_WEIGHT,
@@ -23,45 +21,6 @@ from citylive.festival.schema import (
     Venue,
 )
 from citylive.folding import fold
-
-
-def place(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
-def suggest(value: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def schema_errors(exc: ValidationError) -> list[str]:
-    out = []
-    for err in exc.errors():
-        loc = place(err["loc"])
-        msg = err["msg"]
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        if err["type"] == "missing":
-            msg = "missing; this field is required"
-        elif err["type"] == "extra_forbidden":
-            key = str(err["loc"][-1]) if err["loc"] else ""
-            known = known_keys(err["loc"][:-1])
-            msg = f"unknown field{suggest(key, known)}"
-            if known and not suggest(key, known):
-                msg += f"; known: {', '.join(known)}"
-        elif err["type"] == "int_parsing_size":
-            msg = "the number is far too large for this field"
-        elif err["type"] == "date_from_datetime_parsing" or err["type"].startswith("date_"):
-            msg = f"{str(err.get('input'))[:40]!r} is not a date; write it as YYYY-MM-DD"
-        out.append(f"{loc}: {msg}")
-    return out
-
 
 # lists whose broken items can be set aside while the rest of the file is cross-checked
 ITEM_LISTS = (
