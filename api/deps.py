@@ -19,7 +19,7 @@ from api.errors import ApiError
 from api.prefect_events import emit_decision
 from citylive.actions.decisions import decide, withdraw
 from citylive.actions.tokens import sign_in
-from citylive.db import get_engine, init_db, open_session
+from citylive.db import get_engine, init_db, open_db
 from citylive.decision_rules import DecisionResult
 from citylive.scope import Actor
 from citylive.session_queries import SessionFilter
@@ -73,14 +73,14 @@ def _slots_for_loop() -> asyncio.Semaphore:
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
     async with _slots_for_loop():
-        session = open_session(get_app_engine(request))
+        db = open_db(get_app_engine(request))
         try:
-            yield session
+            yield db
         finally:
-            session.close()  # on the event loop: never waits for a worker thread
+            db.close()  # on the event loop: never waits for a worker thread
 
 
-SessionDep = Annotated[Session, Depends(get_db)]
+DbDep = Annotated[Session, Depends(get_db)]
 
 
 def _unauthorized(message: str, error: str | None = None) -> ApiError:
@@ -104,7 +104,7 @@ def _actor(request: Request, db: Session, token: str | None, kinds: tuple[TokenK
 
 def get_current_actor(
     request: Request,
-    db: SessionDep,
+    db: DbDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     return _actor(request, db, creds.credentials if creds else None, (TokenKind.api,))
@@ -115,7 +115,7 @@ CurrentActor = Annotated[Actor, Depends(get_current_actor)]
 
 def get_feed_actor(
     request: Request,
-    db: SessionDep,
+    db: DbDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     token: Annotated[str | None, Depends(feed_key)],
 ) -> Actor:
@@ -133,7 +133,7 @@ FeedActor = Annotated[Actor, Depends(get_feed_actor)]
 
 def get_reader_actor(
     request: Request,
-    db: SessionDep,
+    db: DbDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     """Downloads a browser opens from the portal (the report): the bearer token, or the
@@ -160,7 +160,7 @@ class Decider:
     once the answer is sent, an applied decision is told to Prefect as an event.  The API and
     the portal both decide through it."""
 
-    def __init__(self, db: SessionDep, background: BackgroundTasks) -> None:
+    def __init__(self, db: DbDep, background: BackgroundTasks) -> None:
         self.db = db
         self.background = background
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 import models
 from citylive.actions.plan_jobs import attach_flow_run, fail_job, run_plan_job
-from citylive.db import open_session
+from citylive.db import open_db
 from citylive.errors import Unavailable
 
 log = logging.getLogger("citylive.api.prefect_jobs")
@@ -71,13 +71,13 @@ class PrefectLauncher:
             )
         except Exception as exc:  # noqa: BLE001 - told to the caller as 503, job marked
             log.warning("could not start %s for job %s", DEPLOYMENT, job.id, exc_info=True)
-            with open_session(engine) as db:
+            with open_db(engine) as db:
                 fail_job(db=db, job_id=job.id, message=f"could not start {DEPLOYMENT}")
             raise Unavailable(
                 f"the Prefect server could not start {DEPLOYMENT} ({exc.__class__.__name__}); "
                 "check PREFECT_API_URL and that the deployment exists (`prefect deploy --all`)"
             ) from None
-        with open_session(engine) as db:
+        with open_db(engine) as db:
             attach_flow_run(db=db, job_id=job.id, flow_run_id=str(run.id))
         return str(run.id)
 

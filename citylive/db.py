@@ -145,20 +145,20 @@ def warm_pool(engine: Engine, connections: int) -> None:
             conn.close()
 
 
-def open_session(engine: Engine | None = None) -> Session:
+def open_db(engine: Engine | None = None) -> Session:
     """A database session for one unit of work (a request, a command); the caller closes it.
     Use cases commit their own work (docs/architecture.md)."""
     return Session(init_db(engine), expire_on_commit=False)
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+def db_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""
     engine = init_db(engine)
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(engine, expire_on_commit=False) as db:
         try:
-            yield session
-            session.commit()
+            yield db
+            db.commit()
         except BaseException:
-            session.rollback()
+            db.rollback()
             raise

@@ -84,11 +84,11 @@ def festival_day(festival_id: str, out_dir: Path, say: Any = print) -> Day:
 
     from api.main import app
     from citylive.actions import live as live_actions
-    from citylive.db import open_session
+    from citylive.db import open_db
     from demo.story import _token
 
     day = Day()
-    db = open_session()
+    db = open_db()
     try:
         start, evening, earlier, covered = _evening(db, festival_id)
         _earlier_slots_ran(db, earlier)
@@ -106,7 +106,7 @@ def festival_day(festival_id: str, out_dir: Path, say: Any = print) -> Day:
             return towns[town]
 
         _evening_on_air(client, day, evening, start, covered, coordinator, organiser)
-        db = open_session()
+        db = open_db()
         try:
             day.watch = live_actions.watch(db=db, festival_id=festival_id, at=day.at).line()
         finally:

@@ -85,11 +85,11 @@ def _wait_for(condition: Callable[[], bool], timeout: float, poll: float = 0.2) 
 
 def _current_version(festival_id: str) -> int:
     from citylive.actions.festivals import festival
-    from citylive.db import session_scope
+    from citylive.db import db_scope
     from citylive.errors import NotFound
     from citylive.scope import SYSTEM
 
-    with session_scope() as db:
+    with db_scope() as db:
         try:
             return festival(db=db, actor=SYSTEM, festival_id=festival_id).current_version
         except NotFound:
@@ -98,10 +98,10 @@ def _current_version(festival_id: str) -> int:
 
 def _token(role: str, festival_id: str, town: str | None = None, name: str | None = None) -> str:
     from citylive.actions.tokens import make_token
-    from citylive.db import session_scope
+    from citylive.db import db_scope
     from citylive.scope import SYSTEM
 
-    with session_scope() as db:
+    with db_scope() as db:
         return make_token(
             db=db, actor=SYSTEM, role=role, town=town, festival_id=festival_id, name=name
         ).token

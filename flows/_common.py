@@ -11,7 +11,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from citylive.actions.planning import VersionReport, version_report
-from citylive.db import session_scope
+from citylive.db import db_scope
 
 
 def run_logger() -> Any:
@@ -31,7 +31,7 @@ def artifact_key(*parts: str) -> str:
 
 
 def read_version(festival_id: str, version: int) -> VersionReport:
-    with session_scope() as db:
+    with db_scope() as db:
         return version_report(db=db, festival_id=festival_id, version=version)
 
 

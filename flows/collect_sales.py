@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, task
 
 from citylive.actions import sales as actions
-from citylive.db import session_scope
+from citylive.db import db_scope
 from citylive.sales.inbox import inbox_of  # noqa: F401 - where the demo and tests drop files
 from flows._common import run_logger
 
@@ -38,7 +38,7 @@ def _io_error(state: Any) -> bool:
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=lambda t, r, s: _io_error(s))
 def ingest_batch(festival_id: str, paths: list[str], move: bool) -> list[dict[str, Any]]:
     """Ingest a batch of export files; returns each file's counts (or why it was refused)."""
-    with session_scope() as db:
+    with db_scope() as db:
         result = actions.collect_inbox(
             db=db, festival_id=festival_id, files=paths, figures=[], move=move
         )
@@ -48,7 +48,7 @@ def ingest_batch(festival_id: str, paths: list[str], move: bool) -> list[dict[st
 @task(retries=1, retry_delay_seconds=[2])
 def store_viewer_figures(festival_id: str) -> dict[str, Any]:
     """Views, peak viewers, followers and self-reported GMV per session (replaces earlier)."""
-    with session_scope() as db:
+    with db_scope() as db:
         result = actions.collect_inbox(db=db, festival_id=festival_id, files=[])
     return result.as_dict()
 

@@ -14,7 +14,7 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
 from citylive.actions import notifications as actions
-from citylive.db import session_scope
+from citylive.db import db_scope
 from citylive.scope import SYSTEM
 from flows._common import artifact_key, run_logger
 
@@ -35,7 +35,7 @@ def send_due(limit: int | None, wait_for_retries: float) -> dict[str, int]:
 def outbox_problems(festival_id: str | None) -> list[dict[str, Any]]:
     """Messages not delivered (failed, undeliverable, or pending a retry after an error),
     grouped by recipient tag, state and reason."""
-    with session_scope() as db:
+    with db_scope() as db:
         groups = actions.undelivered_messages(db=db, actor=SYSTEM, festival_id=festival_id)
     return [asdict(g) for g in groups]
 

@@ -17,7 +17,7 @@ from typing import Any
 from prefect import flow, task
 
 from citylive.actions.festivals import confirmations
-from citylive.db import session_scope
+from citylive.db import db_scope
 from citylive.paths import confined
 from citylive.scope import SYSTEM
 from flows._common import run_logger
@@ -32,7 +32,7 @@ from models.enums import SessionStatus
 
 def _round(festival_id: str) -> tuple[dict[str, int], datetime | None]:
     """Sessions by status, and the confirmation deadline as it stands now."""
-    with session_scope() as db:
+    with db_scope() as db:
         found = confirmations(db=db, actor=SYSTEM, festival_id=festival_id)
     counts = {
         status.value: sum(getattr(line, status.value) for line in found.lines)

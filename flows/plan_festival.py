@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from citylive.actions.festivals import capacity, import_festival_file
 from citylive.actions.plan_jobs import run_plan_job
 from citylive.actions.planning import StaleSchedule, planning_state, release_version, solve_stored
-from citylive.db import get_engine, init_db, session_scope
+from citylive.db import db_scope, get_engine, init_db
 from citylive.festival import FestivalFileError, load_festival
 from citylive.paths import confined
 from citylive.schedule import ScheduleDocument
@@ -42,7 +42,7 @@ def import_festival_from_file(path: str) -> str:
     """Read, validate and store (or update in place) the festival; returns its id.  The file
     must lie inside the folders flows may read (citylive/paths.py)."""
     festival = load_festival(confined(Path(path), what="festival_file"))
-    with session_scope() as db:
+    with db_scope() as db:
         result = import_festival_file(db=db, actor=SYSTEM, festival=festival).result
     run_logger().info(
         "festival %s %s",
@@ -55,7 +55,7 @@ def import_festival_from_file(path: str) -> str:
 @task
 def check_capacity(festival_id: str) -> dict[str, Any]:
     """The feasibility check before the solver: shortages explained in words."""
-    with session_scope() as db:
+    with db_scope() as db:
         report = capacity(db=db, actor=SYSTEM, festival_id=festival_id)
     logger = run_logger()
     # expected on a real festival; the planner gives each unplaced request its reason
@@ -70,7 +70,7 @@ def check_capacity(festival_id: str) -> dict[str, Any]:
 
 @task
 def current_state(festival_id: str) -> dict[str, Any]:
-    with session_scope() as db:
+    with db_scope() as db:
         state = planning_state(db=db, festival_id=festival_id)
     return {"current_version": state.current_version, "stale": state.stale}
 
@@ -86,7 +86,7 @@ def solve(festival_id: str, time_limit: float, workers: int) -> tuple[ScheduleDo
             p.objective, p.bound,
         )  # fmt: skip
 
-    with session_scope() as db:
+    with db_scope() as db:
         return solve_stored(
             db=db,
             festival_id=festival_id,
@@ -104,7 +104,7 @@ def release(festival_id: str, document: ScheduleDocument, solved_against: int) -
     When another run released a version since this one read `solved_against`, that version
     stands and this document is dropped: one release per change, never two.
     """
-    with session_scope() as db:
+    with db_scope() as db:
         try:
             return release_version(
                 db=db, festival_id=festival_id, document=document, expected_version=solved_against

@@ -19,14 +19,14 @@ from prefect import flow, task
 
 from citylive.actions.decisions import declines_since_release, expire_unanswered
 from citylive.actions.planning import StaleSchedule, plan_and_release
-from citylive.db import session_scope
+from citylive.db import db_scope
 from flows._common import publish_schedule_artifacts, read_version, run_logger
 
 
 @task(retries=2, retry_delay_seconds=[1, 5])
 def settle_silence(festival_id: str) -> dict[str, Any]:
     """Apply the festival's `silence` rule to sessions nobody answered by the deadline."""
-    with session_scope() as db:
+    with db_scope() as db:
         done = expire_unanswered(db=db, festival_id=festival_id)
     return {"rule": done.rule, "unanswered": done.unanswered, "declined": done.declined}
 
@@ -34,7 +34,7 @@ def settle_silence(festival_id: str) -> dict[str, Any]:
 @task
 def pending_declines(festival_id: str) -> dict[str, Any]:
     """Declines applied since the current version was released: what a re-plan would answer."""
-    with session_scope() as db:
+    with db_scope() as db:
         version, declines = declines_since_release(db=db, festival_id=festival_id)
     return {"current_version": version, "declines": declines}
 
@@ -48,7 +48,7 @@ def replan(festival_id: str, time_limit: float, reason: str, expected_version: i
     def progress(p: Any) -> None:
         logger.info("%s %.0fs: value %s, bound %s", p.stage, p.elapsed, p.value, p.bound)
 
-    with session_scope() as db:
+    with db_scope() as db:
         try:
             return plan_and_release(
                 db=db,

@@ -12,7 +12,7 @@ from typing import Any
 from prefect import flow, task
 
 from citylive.actions import notifications as actions
-from citylive.db import session_scope
+from citylive.db import db_scope
 from citylive.scope import SYSTEM
 from flows._common import run_logger
 from flows.dispatch_notifications import dispatch_notifications
@@ -22,13 +22,13 @@ from models._types import utcnow
 @task
 def festivals_in_play(now: datetime) -> list[str]:
     """Festivals with a session still to come, or one that ended less than a day ago."""
-    with session_scope() as db:
+    with db_scope() as db:
         return actions.festivals_for_digest(db=db, actor=SYSTEM, now=now)
 
 
 @task(retries=2, retry_delay_seconds=[1, 5])
 def queue_digest(festival_id: str, day: date | None, now: datetime) -> dict[str, Any]:
-    with session_scope() as db:
+    with db_scope() as db:
         done = actions.queue_digest(db=db, actor=SYSTEM, festival_id=festival_id, day=day, now=now)
     return {"day": done.day.isoformat(), "queued": done.queued}
 

@@ -12,7 +12,7 @@ from typing import Any
 from prefect import flow, task
 
 from citylive.actions import notifications as actions
-from citylive.db import session_scope
+from citylive.db import db_scope
 from citylive.scope import SYSTEM
 from flows._common import run_logger
 from flows.dispatch_notifications import dispatch_notifications
@@ -22,13 +22,13 @@ from models._types import utcnow
 @task
 def running_festivals(now: datetime) -> list[str]:
     """Festivals with a released schedule and a session still to start."""
-    with session_scope() as db:
+    with db_scope() as db:
         return actions.festivals_to_remind(db=db, actor=SYSTEM, now=now)
 
 
 @task(retries=2, retry_delay_seconds=[1, 5])
 def queue_reminders(festival_id: str, now: datetime) -> int:
-    with session_scope() as db:
+    with db_scope() as db:
         return actions.queue_reminders(db=db, actor=SYSTEM, festival_id=festival_id, now=now)
 
 

@@ -11,7 +11,7 @@ from prefect.artifacts import create_link_artifact, create_table_artifact
 from citylive.actions import notifications
 from citylive.actions import sales as actions
 from citylive.config import get_settings
-from citylive.db import session_scope
+from citylive.db import db_scope
 from citylive.paths import confined
 from citylive.scope import Actor
 from flows._common import artifact_key, run_logger
@@ -22,7 +22,7 @@ from flows.dispatch_notifications import dispatch_notifications
 def festival_figures(festival_id: str) -> dict[str, Any]:
     """Totals, figures per town and platform, lift per town and for the whole festival, and
     the loss-leader sessions (money as yuan strings)."""
-    with session_scope() as db:
+    with db_scope() as db:
         return actions.festival_figures(db=db, festival_id=festival_id)
 
 
@@ -34,7 +34,7 @@ def write_report(festival_id: str, out: str | None, locale: str) -> str:
         if out
         else get_settings().reports_dir / festival_id / "report.html"
     )
-    with session_scope() as db:
+    with db_scope() as db:
         return str(
             actions.write_report(
                 db=db,
@@ -49,7 +49,7 @@ def write_report(festival_id: str, out: str | None, locale: str) -> str:
 @task(retries=2, retry_delay_seconds=[1, 5])
 def queue_summaries(festival_id: str, report_path: str, totals: dict[str, Any], locale: str) -> int:
     """The summaries: the festival's figures, and each coordinator its town's lift."""
-    with session_scope() as db:
+    with db_scope() as db:
         return notifications.queue_summaries(
             db=db, festival_id=festival_id, report_path=report_path, figures=totals, locale=locale
         )

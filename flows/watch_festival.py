@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, task
 
 from citylive.actions import live as actions
-from citylive.db import open_session
+from citylive.db import open_db
 from flows._common import run_logger
 from flows.dispatch_notifications import dispatch_notifications
 from models._types import utcnow
@@ -22,7 +22,7 @@ from models._types import utcnow
 @task
 def festivals_on_day(now: datetime) -> list[str]:
     """Festivals with a released schedule whose festival day it is."""
-    db = open_session()
+    db = open_db()
     try:
         return actions.festivals_on_day(db=db, now=now)
     finally:
@@ -31,7 +31,7 @@ def festivals_on_day(now: datetime) -> list[str]:
 
 @task(retries=2, retry_delay_seconds=[1, 5])
 def watch_one(festival_id: str, now: datetime) -> dict[str, Any]:
-    db = open_session()
+    db = open_db()
     try:
         result = actions.watch(db=db, festival_id=festival_id, at=now)
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.deps import FeedActor, FilterDep, SessionDep
+from api.deps import DbDep, FeedActor, FilterDep
 from api.middleware import content_disposition
 from api.routes.festivals import ERRORS
 from citylive.actions import sessions as actions
@@ -26,7 +26,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     summary="Calendar feed of sessions (per town, venue, enterprise or streamer)",
 )
 def calendar_feed(
-    db: SessionDep,
+    db: DbDep,
     actor: FeedActor,
     fid: str,
     filters: FilterDep,
@@ -47,7 +47,7 @@ def calendar_feed(
     summary="The schedule as an Excel workbook",
 )
 def schedule_xlsx(
-    db: SessionDep,
+    db: DbDep,
     actor: FeedActor,
     fid: str,
     filters: FilterDep,

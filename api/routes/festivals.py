@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api import prefect_jobs
-from api.deps import CurrentActor, EngineDep, SessionDep
+from api.deps import CurrentActor, DbDep, EngineDep
 from api.errors import ApiError
 from api.schemas import (
     CapacityPublic,
@@ -94,7 +94,7 @@ FESTIVAL_EXAMPLE = {
 
 
 @router.get("", response_model=FestivalsPublic, responses=ERRORS)
-def read_festivals(db: SessionDep, actor: CurrentActor) -> FestivalsPublic:
+def read_festivals(db: DbDep, actor: CurrentActor) -> FestivalsPublic:
     """Festivals stored (a token made for one festival sees only that one)."""
     rows = actions.festivals(db=db, actor=actor)
     return FestivalsPublic(data=rows, count=len(rows))
@@ -113,7 +113,7 @@ def _imported(done: actions.Imported) -> FestivalImportPublic:
     operation_id="create_festival",
 )
 async def create_festival(
-    db: SessionDep,
+    db: DbDep,
     actor: CurrentActor,
     document: Annotated[
         dict[str, Any],
@@ -132,7 +132,7 @@ async def create_festival(
 
 @router.post("/upload", response_model=FestivalImportPublic, responses=IMPORT_ERRORS)
 async def upload_festival(
-    db: SessionDep,
+    db: DbDep,
     actor: CurrentActor,
     file: Annotated[UploadFile, File(description="a festival file, YAML or JSON, UTF-8")],
     force: Annotated[bool, Query(description="remove what the file dropped")] = False,
@@ -159,7 +159,7 @@ async def upload_festival(
 
 
 @router.get("/{fid}", response_model=FestivalPublic, responses=ERRORS, operation_id="read_festival")
-def read_festival(db: SessionDep, actor: CurrentActor, fid: str) -> FestivalPublic:
+def read_festival(db: DbDep, actor: CurrentActor, fid: str) -> FestivalPublic:
     return actions.festival(db=db, actor=actor, festival_id=fid)
 
 
@@ -167,7 +167,7 @@ def read_festival(db: SessionDep, actor: CurrentActor, fid: str) -> FestivalPubl
     "/{fid}", response_model=FestivalPublic, responses=ERRORS, operation_id="update_festival"
 )
 def update_festival(
-    db: SessionDep, actor: CurrentActor, fid: str, body: FestivalUpdate
+    db: DbDep, actor: CurrentActor, fid: str, body: FestivalUpdate
 ) -> FestivalPublic:
     """Move the confirmation deadline (organisers); a time in the past closes the round."""
     return actions.set_deadline(
@@ -176,7 +176,7 @@ def update_festival(
 
 
 @router.get("/{fid}/capacity", response_model=CapacityPublic, responses=ERRORS)
-def read_capacity(db: SessionDep, actor: CurrentActor, fid: str) -> CapacityPublic:
+def read_capacity(db: DbDep, actor: CurrentActor, fid: str) -> CapacityPublic:
     """The capacity check: demand against supply per town and industry, shortages in words."""
     report = actions.capacity(db=db, actor=actor, festival_id=fid)
     return CapacityPublic.model_validate(report.as_dict())
@@ -188,7 +188,7 @@ def read_capacity(db: SessionDep, actor: CurrentActor, fid: str) -> CapacityPubl
     responses=ERRORS,
     operation_id="read_confirmations",
 )
-def read_confirmations(db: SessionDep, actor: CurrentActor, fid: str) -> ConfirmationsPublic:
+def read_confirmations(db: DbDep, actor: CurrentActor, fid: str) -> ConfirmationsPublic:
     """How many sessions each town confirmed, declined, or has yet to decide (a coordinator
     sees only its own town)."""
     found = actions.confirmations(db=db, actor=actor, festival_id=fid)
@@ -221,7 +221,7 @@ def read_confirmations(db: SessionDep, actor: CurrentActor, fid: str) -> Confirm
     operation_id="launch_plan",
 )
 def launch_plan(
-    db: SessionDep,
+    db: DbDep,
     engine: EngineDep,
     actor: CurrentActor,
     fid: str,
@@ -258,7 +258,7 @@ def launch_plan(
     operation_id="read_schedule",
 )
 def read_schedule(
-    db: SessionDep,
+    db: DbDep,
     actor: CurrentActor,
     fid: str,
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
@@ -270,7 +270,7 @@ def read_schedule(
 
 
 @router.get("/{fid}/plan/{run_id}", response_model=PlanRunPublic, responses=ERRORS)
-def read_plan_run(db: SessionDep, actor: CurrentActor, fid: str, run_id: str) -> PlanRunPublic:
+def read_plan_run(db: DbDep, actor: CurrentActor, fid: str, run_id: str) -> PlanRunPublic:
     """How a planning job goes (it survives a restart of the server); once completed, the plan
     in words (`readout`): each town's table, every unplaced request and why, the terms."""
     job = PlanRunPublic.of(plan_job(db=db, actor=actor, festival_id=fid, job_id=run_id))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentActor, SessionDep
+from api.deps import CurrentActor, DbDep
 from api.routes.festivals import ERRORS
 from api.schemas import ErrorPublic
 from citylive.actions import live as live_actions
@@ -49,7 +49,7 @@ class FiguresBody(BaseModel):
     summary="The session started (idempotent)",
 )
 def mark_live(
-    db: SessionDep, actor: CurrentActor, sid: str, body: LiveBody | None = None
+    db: DbDep, actor: CurrentActor, sid: str, body: LiveBody | None = None
 ) -> dict[str, Any]:
     return live_actions.mark(
         db=db, actor=actor, session_id=sid, state="live", at=body.at if body else None
@@ -63,7 +63,7 @@ def mark_live(
     summary="The session ended (idempotent)",
 )
 def mark_ended(
-    db: SessionDep, actor: CurrentActor, sid: str, body: LiveBody | None = None
+    db: DbDep, actor: CurrentActor, sid: str, body: LiveBody | None = None
 ) -> dict[str, Any]:
     return live_actions.mark(
         db=db, actor=actor, session_id=sid, state="ended", at=body.at if body else None
@@ -76,7 +76,7 @@ def mark_ended(
     operation_id="mark_session_no_show",
     summary="The streamer or the enterprise did not show; the answer offers stand-ins",
 )
-def mark_no_show(db: SessionDep, actor: CurrentActor, sid: str, body: NoShowBody) -> dict[str, Any]:
+def mark_no_show(db: DbDep, actor: CurrentActor, sid: str, body: NoShowBody) -> dict[str, Any]:
     return live_actions.mark(
         db=db, actor=actor, session_id=sid, state="no_show", who=body.who, reason=body.reason
     ).public()
@@ -88,7 +88,7 @@ def mark_no_show(db: SessionDep, actor: CurrentActor, sid: str, body: NoShowBody
     operation_id="read_stand_ins",
     summary="Who may stand in, best first, each keeping every hard rule",
 )
-def read_stand_ins(db: SessionDep, actor: CurrentActor, sid: str) -> dict[str, Any]:
+def read_stand_ins(db: DbDep, actor: CurrentActor, sid: str) -> dict[str, Any]:
     """Streamers who may take the session, best first, with the reasons of their rank; when
     nobody fits, `reasons` says why.  For an enterprise that did not show: the town's
     waiting requests that fit the slot."""
@@ -102,9 +102,7 @@ def read_stand_ins(db: SessionDep, actor: CurrentActor, sid: str) -> dict[str, A
     operation_id="take_stand_in",
     summary="Give the session to a stand-in, in a new schedule version",
 )
-def take_stand_in(
-    db: SessionDep, actor: CurrentActor, sid: str, body: StandInBody
-) -> dict[str, Any]:
+def take_stand_in(db: DbDep, actor: CurrentActor, sid: str, body: StandInBody) -> dict[str, Any]:
     """409 when the streamer was taken meanwhile (the answer names the winner); 422 when
     the streamer would break a hard rule."""
     return live_actions.take_stand_in(
@@ -118,9 +116,7 @@ def take_stand_in(
     operation_id="post_live_figures",
     summary="Running figures (views, GMV) as the platform shows them: provisional",
 )
-def post_figures(
-    db: SessionDep, actor: CurrentActor, sid: str, body: FiguresBody
-) -> dict[str, Any]:
+def post_figures(db: DbDep, actor: CurrentActor, sid: str, body: FiguresBody) -> dict[str, Any]:
     return live_actions.post_figures(
         db=db, actor=actor, session_id=sid, views=body.views, gmv=body.gmv
     ).public()
@@ -133,7 +129,7 @@ def post_figures(
     summary="Now and next per venue, the counts, the stand-ins taken",
 )
 def read_live_board(
-    db: SessionDep,
+    db: DbDep,
     actor: CurrentActor,
     fid: str,
     at: Annotated[datetime | None, Query(description="ISO time with offset (default: now)")] = None,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentActor, SessionDep
+from api.deps import CurrentActor, DbDep
 from api.routes.festivals import ERRORS
 from api.schemas import ErrorPublic
 from citylive.actions import notifications as actions
@@ -22,7 +22,7 @@ OUTBOX_ERRORS = ERRORS | {
 
 @router.get("/notifications", response_model=NotificationsPublic, responses=OUTBOX_ERRORS)
 def list_notifications(
-    db: SessionDep,
+    db: DbDep,
     actor: CurrentActor,
     festival: Annotated[
         str | None, Query(max_length=64, description="only this festival's")

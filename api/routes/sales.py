@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse
 
-from api.deps import CurrentActor, ReaderActor, SessionDep
+from api.deps import CurrentActor, DbDep, ReaderActor
 from api.routes.festivals import ERRORS
 from api.routes.sales_models import (
     DiscountRow,
@@ -53,7 +53,7 @@ Id = Annotated[str | None, Query(max_length=64)]
     summary="Sales figures grouped by session, streamer, enterprise, town, industry, platform, venue or hour",
 )
 def sales_summary(
-    db: SessionDep,
+    db: DbDep,
     actor: CurrentActor,
     fid: str,
     by: Grouping = "town",
@@ -92,7 +92,7 @@ def sales_summary(
     summary="After the hype: mean daily net GMV before, during and after, lift and retention",
 )
 def sales_lift(
-    db: SessionDep, actor: CurrentActor, fid: str, by: LiftGrouping = "town", town: Id = None
+    db: DbDep, actor: CurrentActor, fid: str, by: LiftGrouping = "town", town: Id = None
 ) -> LiftPublic:
     rows = actions.sales_lift(db=db, actor=actor, festival_id=fid, by=by, town=town)
     data = [LiftRow(**r) for r in rows]
@@ -106,7 +106,7 @@ def sales_lift(
     summary="Discount depth per session against the products' pre-festival median prices",
 )
 def sales_discounts(
-    db: SessionDep,
+    db: DbDep,
     actor: CurrentActor,
     fid: str,
     town: Id = None,
@@ -123,7 +123,7 @@ def sales_discounts(
     summary="Sessions flagged for inflated figures or loss-leader selling",
 )
 def sales_flags(
-    db: SessionDep,
+    db: DbDep,
     actor: CurrentActor,
     fid: str,
     town: Id = None,
@@ -145,7 +145,7 @@ def sales_flags(
     summary="Upload platform order exports (CSV in UTF-8/GBK, or XLSX)",
 )
 def upload_exports(
-    db: SessionDep,
+    db: DbDep,
     actor: CurrentActor,
     fid: str,
     files: Annotated[
@@ -201,7 +201,7 @@ def upload_exports(
     summary="Report viewer figures and self-reported GMV per session",
 )
 def report_figures(
-    db: SessionDep, actor: CurrentActor, fid: str, body: FiguresBody
+    db: DbDep, actor: CurrentActor, fid: str, body: FiguresBody
 ) -> FiguresStoredPublic:
     """A later report for a session replaces the earlier one.  Coordinators report for their
     town's sessions; an unknown session (or another town's) answers 404."""
@@ -221,7 +221,7 @@ def report_figures(
     responses=ERRORS,
     summary="The export files ingested (organisers)",
 )
-def sales_files(db: SessionDep, actor: CurrentActor, fid: str) -> SalesFilesPublic:
+def sales_files(db: DbDep, actor: CurrentActor, fid: str) -> SalesFilesPublic:
     rows = actions.list_sales_files(db=db, actor=actor, festival_id=fid)
     return SalesFilesPublic(data=[SalesFilePublic(**r) for r in rows], count=len(rows))
 
@@ -232,9 +232,7 @@ def sales_files(db: SessionDep, actor: CurrentActor, fid: str) -> SalesFilesPubl
     responses=ERRORS,
     summary="Take an ingested file back out: its lines no other listed file holds, its quarantined rows (organisers)",
 )
-def remove_sales_file(
-    db: SessionDep, actor: CurrentActor, fid: str, file_id: int
-) -> RemovedFilePublic:
+def remove_sales_file(db: DbDep, actor: CurrentActor, fid: str, file_id: int) -> RemovedFilePublic:
     removed = actions.remove_sales_file(db=db, actor=actor, festival_id=fid, file_id=file_id)
     return RemovedFilePublic(**removed.__dict__)
 
@@ -245,9 +243,7 @@ def remove_sales_file(
     responses=ERRORS,
     summary="Order lines two enterprises' files both hold, with the evidence",
 )
-def sales_disputes(
-    db: SessionDep, actor: CurrentActor, fid: str, town: Id = None
-) -> DisputesPublic:
+def sales_disputes(db: DbDep, actor: CurrentActor, fid: str, town: Id = None) -> DisputesPublic:
     """A coordinator sees the disputes of its own town's enterprises."""
     out = actions.sales_disputes(db=db, actor=actor, festival_id=fid, town=town)
     return DisputesPublic.model_validate(out)
@@ -259,9 +255,7 @@ def sales_disputes(
     responses=ERRORS,
     summary="Settle disputed lines for one enterprise (organisers)",
 )
-def settle_disputes(
-    db: SessionDep, actor: CurrentActor, fid: str, body: SettleBody
-) -> SettlementPublic:
+def settle_disputes(db: DbDep, actor: CurrentActor, fid: str, body: SettleBody) -> SettlementPublic:
     """The lines `keep` and `against` (without it: anyone) both hold count for `keep`."""
     out = actions.settle_disputes(
         db=db,
@@ -280,7 +274,7 @@ def settle_disputes(
     responses=ERRORS,
     summary="Attribute every order line afresh, after a re-plan (organisers)",
 )
-def reattribute(db: SessionDep, actor: CurrentActor, fid: str) -> ReattributedPublic:
+def reattribute(db: DbDep, actor: CurrentActor, fid: str) -> ReattributedPublic:
     changed = actions.reattribute_festival(db=db, actor=actor, festival_id=fid)
     return ReattributedPublic(changed=changed)
 
@@ -292,7 +286,7 @@ def reattribute(db: SessionDep, actor: CurrentActor, fid: str) -> ReattributedPu
     summary="The sales summary report (HTML); a coordinator's holds its own town only",
 )
 def sales_report(
-    db: SessionDep,
+    db: DbDep,
     actor: ReaderActor,
     fid: str,
     lang: Literal["zh-CN", "en"] = "zh-CN",

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentActor, DecideDep, FilterDep, SessionDep
+from api.deps import CurrentActor, DbDep, DecideDep, FilterDep
 from api.routes.festivals import ERRORS
 from api.schemas import (
     ConfirmBody,
@@ -54,7 +54,7 @@ DECISION_ERRORS: dict[int | str, dict[str, Any]] = ERRORS | {
     summary="The schedule, filtered and paged",
 )
 def read_sessions(
-    db: SessionDep,
+    db: DbDep,
     actor: CurrentActor,
     fid: str,
     filters: FilterDep,
@@ -75,7 +75,7 @@ def read_sessions(
     responses=DECISION_ERRORS,
     operation_id="read_session",
 )
-def read_session(db: SessionDep, actor: CurrentActor, sid: str) -> SessionPublic:
+def read_session(db: DbDep, actor: CurrentActor, sid: str) -> SessionPublic:
     return session_actions.session(db=db, actor=actor, session_id=sid)
 
 
@@ -158,7 +158,7 @@ def withdraw_decision(
     responses=DECISION_ERRORS,
     operation_id="read_session_decisions",
 )
-def read_session_decisions(db: SessionDep, actor: CurrentActor, sid: str) -> DecisionsPublic:
+def read_session_decisions(db: DbDep, actor: CurrentActor, sid: str) -> DecisionsPublic:
     """The audit trail of one session: who decided what, when, why and from where."""
     rows, count = decision_actions.session_decisions(db=db, actor=actor, session_id=sid)
     return DecisionsPublic(data=[DecisionPublic.model_validate(r) for r in rows], count=count)
@@ -166,7 +166,7 @@ def read_session_decisions(db: SessionDep, actor: CurrentActor, sid: str) -> Dec
 
 @router.get("/festivals/{fid}/decisions", response_model=DecisionsPublic, responses=ERRORS)
 def read_festival_decisions(
-    db: SessionDep,
+    db: DbDep,
     actor: CurrentActor,
     fid: str,
     town: Annotated[str | None, Query(max_length=64)] = None,

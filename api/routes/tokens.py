@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentActor, SessionDep
+from api.deps import CurrentActor, DbDep
 from api.routes.festivals import ERRORS
 from api.schemas import FeedTokenPublic
 from citylive.actions.tokens import make_feed_token
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 
 @router.post("/feed", response_model=FeedTokenPublic, responses=ERRORS, status_code=201)
-def create_feed_token(db: SessionDep, actor: CurrentActor) -> FeedTokenPublic:
+def create_feed_token(db: DbDep, actor: CurrentActor) -> FeedTokenPublic:
     """A read-only token for calendar apps, with your own scope (town, festival); shown once.
     It opens the calendar feeds and the schedule workbook, read-only; it expires no later
     than the token that made it and dies when that token is revoked."""

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import SessionDep, portal_actor
+from api.deps import DbDep, portal_actor
 from api.web.portal import _same_origin
 from api.web.render import lang_of, render, texts, url
 from citylive.actions import live as live_actions
@@ -115,7 +115,7 @@ def _context(request: Request, actor: Actor, board: Any, lang: str, **extra: Any
 
 
 def _board_or_page(
-    request: Request, db: SessionDep, fid: str, at: str | None, name: str, **extra: Any
+    request: Request, db: DbDep, fid: str, at: str | None, name: str, **extra: Any
 ) -> Response:
     lang = lang_of(request)
     actor = portal_actor(request, db)
@@ -136,7 +136,7 @@ def _board_or_page(
 @router.get("/live/{fid}", response_class=HTMLResponse)
 def live_board(
     request: Request,
-    db: SessionDep,
+    db: DbDep,
     fid: str,
     at: Annotated[str | None, Query(max_length=40)] = None,
     layout: Annotated[str | None, Query(pattern="^(screen|phone)$")] = None,
@@ -163,7 +163,7 @@ def live_board(
 @router.get("/live/{fid}/body", response_class=HTMLResponse)
 def live_board_body(
     request: Request,
-    db: SessionDep,
+    db: DbDep,
     fid: str,
     at: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
@@ -173,7 +173,7 @@ def live_board_body(
 @router.post("/live/{fid}/sessions/{sid}/{action}")
 def live_board_mark(
     request: Request,
-    db: SessionDep,
+    db: DbDep,
     fid: str,
     sid: str,
     action: str,

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import COOKIE, DecideDep, SessionDep, portal_actor
+from api.deps import COOKIE, DbDep, DecideDep, portal_actor
 from api.web.render import lang_of, render, texts, url
 from citylive.actions import pages
 from citylive.actions.tokens import sign_in
@@ -26,7 +26,7 @@ class SignInFirst(Exception):
     """A portal page asked for with no valid token in the cookie."""
 
 
-def signed_in(request: Request, db: SessionDep) -> Actor:
+def signed_in(request: Request, db: DbDep) -> Actor:
     """The portal's guard: who is signed in, or the sign-in form instead of the page."""
     actor = portal_actor(request, db)
     if actor is None:
@@ -52,7 +52,7 @@ def _same_origin(request: Request) -> bool:
 @router.post("/portal/signin")
 def signin(
     request: Request,
-    db: SessionDep,
+    db: DbDep,
     token: Annotated[str, Form(max_length=200)],
 ) -> Response:
     """Sign in with the token from the organisers: kept in an HttpOnly cookie."""
@@ -75,9 +75,7 @@ def signin(
     return response
 
 
-def _flash(
-    db: SessionDep, actor: Actor, lang: str, done: str | None, sid: str | None
-) -> str | None:
+def _flash(db: DbDep, actor: Actor, lang: str, done: str | None, sid: str | None) -> str | None:
     """The message after a decision, written by the server from the outcome's code and the
     session's own state: a link cannot put words on the page."""
     if done not in OUTCOMES or not sid:
@@ -94,7 +92,7 @@ def _flash(
 @router.get("/portal", response_class=HTMLResponse)
 def portal(
     request: Request,
-    db: SessionDep,
+    db: DbDep,
     actor: SignedIn,
     festival: Annotated[str | None, Query(max_length=64)] = None,
     done: Annotated[str | None, Query(max_length=16)] = None,
@@ -153,7 +151,7 @@ def portal_decide(
 @router.get("/portal/overview", response_class=HTMLResponse)
 def overview(
     request: Request,
-    db: SessionDep,
+    db: DbDep,
     actor: SignedIn,
     festival: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:

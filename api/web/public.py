@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import SessionDep
+from api.deps import DbDep
 from api.web.render import lang_of, render
 from citylive.actions import pages
 from citylive.errors import NotFound
@@ -17,7 +17,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, db: SessionDep) -> HTMLResponse:
+def index(request: Request, db: DbDep) -> HTMLResponse:
     lang = lang_of(request)
     return render(request, "index.html", lang, festivals=pages.public_festivals(db=db))
 
@@ -25,7 +25,7 @@ def index(request: Request, db: SessionDep) -> HTMLResponse:
 @router.get("/programme/{fid}", response_class=HTMLResponse)
 def programme(
     request: Request,
-    db: SessionDep,
+    db: DbDep,
     fid: str,
     day: Annotated[date | None, Query()] = None,
     town: Annotated[str | None, Query(max_length=64)] = None,

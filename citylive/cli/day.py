@@ -8,7 +8,7 @@ import typer
 
 from citylive.actions import live as actions
 from citylive.cli.app import app, console, fail
-from citylive.db import open_session
+from citylive.db import db_scope
 
 day_app = typer.Typer(help="The festival day: late sessions, alerts.", no_args_is_help=True)
 app.add_typer(day_app, name="day")
@@ -32,11 +32,8 @@ def watch_command(
             moment = datetime.fromisoformat(at)
         except ValueError:
             fail(f"--at {at!r} is not an ISO 8601 time, e.g. 2020-06-06T19:11:00+08:00")
-    db = open_session()
-    try:
+    with db_scope() as db:
         result = actions.watch(db=db, festival_id=festival, at=moment)
-    finally:
-        db.close()
     for town, ids in result.by_town.items():
         console.print(f"late in {town}: {', '.join(ids)}", highlight=False, markup=False)
     console.print(result.line(), highlight=False, markup=False)

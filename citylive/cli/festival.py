@@ -79,11 +79,11 @@ def import_(
 ) -> None:
     """Store a festival, or update the stored one with the same id in place; prints its id."""
     from citylive.actions.festivals import import_festival_file
-    from citylive.db import session_scope
+    from citylive.db import db_scope
     from citylive.scope import SYSTEM
 
     festival = load_or_fail(file)
-    with session_scope() as db:
+    with db_scope() as db:
         done = import_festival_file(db=db, actor=SYSTEM, festival=festival, force=force)
     result = done.result
     what = "created" if result.created else ("updated" if result.changed else "unchanged")
@@ -95,10 +95,10 @@ def import_(
 def festivals() -> None:
     """List the stored festivals."""
     from citylive.actions.festivals import festivals as stored
-    from citylive.db import session_scope
+    from citylive.db import db_scope
     from citylive.scope import SYSTEM
 
-    with session_scope() as db:
+    with db_scope() as db:
         rows = stored(db=db, actor=SYSTEM)
     if not rows:
         console.print("no festivals stored yet; add one with `citylive import FILE`")

@@ -9,7 +9,7 @@ import typer
 
 from citylive.actions import notifications as actions
 from citylive.cli.app import app, console
-from citylive.db import session_scope
+from citylive.db import db_scope
 from citylive.scope import SYSTEM
 from models.enums import NotificationStatus
 
@@ -54,7 +54,7 @@ def digest_command(
     ),
 ) -> None:
     """Queue the organisers' daily digest (once per day); `citylive notify dispatch` sends it."""
-    with session_scope() as db:
+    with db_scope() as db:
         done = actions.queue_digest(
             db=db, actor=SYSTEM, festival_id=festival, day=day.date() if day else None
         )
@@ -75,7 +75,7 @@ def notifications_command(
     ),
 ) -> None:
     """List the outbox (newest first), with each row's status and last error."""
-    with session_scope() as db:
+    with db_scope() as db:
         if requeue:
             n = actions.requeue_undelivered(db=db, actor=SYSTEM, festival_id=festival)
             _say(f"requeued={n}")

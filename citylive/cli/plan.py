@@ -218,7 +218,7 @@ def _plan_stored(
     """Plan a stored festival and release the version, under the planning lock."""
     from citylive.actions.plan_jobs import plan_lock
     from citylive.actions.planning import plan_and_release
-    from citylive.db import get_engine, init_db, session_scope
+    from citylive.db import db_scope, get_engine, init_db
     from citylive.festival.storage import load_stored_festival
     from citylive.scope import Actor
 
@@ -230,7 +230,7 @@ def _plan_stored(
         festival_id=festival_id,
         time_limit=time_limit,
     ) as lock:
-        with session_scope(engine) as db, _progress_line(time_limit) as progress:
+        with db_scope(engine) as db, _progress_line(time_limit) as progress:
             release = plan_and_release(
                 db=db,
                 festival_id=festival_id,

@@ -36,10 +36,10 @@ ACTOR = Actor.system("cli")
 @contextmanager
 def _db() -> Iterator[Session]:
     """A database session for one command; a user error ends the command with one line."""
-    from citylive.db import init_db, session_scope
+    from citylive.db import db_scope, init_db
 
     try:
-        with session_scope(init_db()) as db:
+        with db_scope(init_db()) as db:
             yield db
     except CityLiveError as exc:
         fail(str(exc))

@@ -24,12 +24,12 @@ def _load(schedule: Path | None, festival_file: Path | None, festival_id: str | 
 
     if festival_id is not None:
         from citylive.actions.planning import released_schedule
-        from citylive.db import session_scope
+        from citylive.db import db_scope
         from citylive.festival.storage import load_stored_festival
         from citylive.scope import Actor
 
         try:
-            with session_scope() as db:
+            with db_scope() as db:
                 doc = released_schedule(db=db, actor=Actor.system("cli"), festival_id=festival_id)
                 return load_stored_festival(db, festival_id), doc
         except CityLiveError as exc:

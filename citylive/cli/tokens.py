@@ -7,7 +7,7 @@ from rich.table import Table
 
 from citylive.actions.tokens import make_token, revoke, tokens
 from citylive.cli.app import app, console
-from citylive.db import session_scope
+from citylive.db import db_scope
 from citylive.scope import SYSTEM
 
 token_app = typer.Typer(help="API, portal and calendar tokens for organisers and coordinators.")
@@ -26,7 +26,7 @@ def token_create(
     days: int | None = typer.Option(None, "--days", min=1, max=3660, help="how long it lasts"),
 ) -> None:
     """Make a token; it is printed once, alone on the last line (only its hash is kept)."""
-    with session_scope() as db:
+    with db_scope() as db:
         made = make_token(
             db=db,
             actor=SYSTEM,
@@ -55,7 +55,7 @@ def token_revoke(
     token_id: int = typer.Argument(..., min=1, max=2**31 - 1, help="the id from `token list`"),
 ) -> None:
     """Revoke a token and the tokens it made: requests with them answer 401 from now on."""
-    with session_scope() as db:
+    with db_scope() as db:
         row = revoke(db=db, actor=SYSTEM, token_id=token_id)
         when = row.revoked_at
     console.print(
@@ -67,7 +67,7 @@ def token_revoke(
 def token_list() -> None:
     """The tokens made so far as a tree, each maker above the tokens it made (never the
     tokens themselves)."""
-    with session_scope() as db:
+    with db_scope() as db:
         rows = tokens(db=db, actor=SYSTEM)
     table = Table(show_edge=False, pad_edge=False)
     for column in (

@@ -41,13 +41,13 @@ def export(
     if file is not None:
         festival = load_or_fail(file)
     else:
-        from citylive.db import session_scope
+        from citylive.db import db_scope
         from citylive.errors import CityLiveError
         from citylive.festival.storage import load_stored_festival
 
         assert festival_id is not None
         try:
-            with session_scope() as db:
+            with db_scope() as db:
                 festival = load_stored_festival(db, festival_id)
         except CityLiveError as exc:
             fail(str(exc))

@@ -76,9 +76,9 @@ def test_hash_token_is_sha256_hex() -> None:
 
 
 def test_token_cli_create_list_revoke(data_dir: Path) -> None:
-    from citylive.db import session_scope
+    from citylive.db import db_scope
 
-    with session_scope() as db:
+    with db_scope() as db:
         seed_small(db)
     runner = CliRunner()
     made = runner.invoke(
@@ -87,7 +87,7 @@ def test_token_cli_create_list_revoke(data_dir: Path) -> None:
     assert made.exit_code == 0, made.output
     value = made.stdout.strip().splitlines()[-1]
     assert value.startswith("clv_") and " " not in value
-    with session_scope() as db:
+    with db_scope() as db:
         p = verify_token(db=db, token=value)
         assert p is not None and p.town == "guzhen"
         token_id = p.token_id
@@ -95,7 +95,7 @@ def test_token_cli_create_list_revoke(data_dir: Path) -> None:
     assert listed.exit_code == 0 and "王芳" in listed.stdout and value not in listed.stdout
     revoked = runner.invoke(cli_app, ["token", "revoke", str(token_id)])
     assert revoked.exit_code == 0, revoked.output
-    with session_scope() as db:
+    with db_scope() as db:
         assert verify_token(db=db, token=value) is None
     missing = runner.invoke(cli_app, ["token", "revoke", "999"])
     assert missing.exit_code == 1 and "no token with id 999" in missing.output

@@ -103,9 +103,9 @@ def test_token_list_shows_each_maker_above_the_tokens_it_made(data_dir: Path) ->
     from support.factories import seed_small
 
     from citylive.cli import app as cli_app
-    from citylive.db import session_scope
+    from citylive.db import db_scope
 
-    with session_scope() as db:
+    with db_scope() as db:
         seed_small(db)
         maker, _ = create_token(db=db, role="coordinator", town="guzhen", name="王芳")
         other, _ = create_token(db=db, role="organiser", name="市商务局")

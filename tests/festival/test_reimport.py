@@ -124,9 +124,9 @@ def test_dropping_a_streamer_with_a_live_session_cancels_it_only_when_forced(
 
 def test_cli_import_force(data_dir: Path, tmp_path: Path) -> None:
     from citylive.cli import app
-    from citylive.db import session_scope
+    from citylive.db import db_scope
 
-    with session_scope() as db:
+    with db_scope() as db:
         seed_small(db)
     doc = _doc()
     doc["enterprises"] = [e for e in doc["enterprises"] if e["id"] != "juhao"]
@@ -140,5 +140,5 @@ def test_cli_import_force(data_dir: Path, tmp_path: Path) -> None:
     forced = runner.invoke(app, ["import", str(path), "--force"])
     assert forced.exit_code == 0, forced.output
     assert forced.stdout.strip().splitlines()[-1] == FID
-    with session_scope() as db:
+    with db_scope() as db:
         assert db.get(models.FestivalSession, sid(3)) is None

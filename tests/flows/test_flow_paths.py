@@ -20,11 +20,11 @@ SECRET = "clv_organiser-token-that-must-never-be-logged"
 def stored(data_dir: Path) -> Path:
     """The data folder with examples/small.yaml imported."""
     from citylive.actions.festivals import import_festival_file
-    from citylive.db import session_scope
+    from citylive.db import db_scope
     from citylive.festival import load_festival
     from citylive.scope import SYSTEM
 
-    with session_scope() as db:
+    with db_scope() as db:
         import_festival_file(db=db, actor=SYSTEM, festival=load_festival(SMALL))
     return data_dir
 
@@ -102,7 +102,7 @@ def test_collect_sales_paths_outside_are_refused_and_never_quoted(
     stored: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from citylive.actions.sales import collect_inbox
-    from citylive.db import session_scope
+    from citylive.db import db_scope
 
     token_file = tmp_path / "token.txt"
     token_file.write_text(SECRET + "\n", encoding="utf-8")
@@ -110,7 +110,7 @@ def test_collect_sales_paths_outside_are_refused_and_never_quoted(
     inbox.mkdir(parents=True)
     (inbox / "linked.csv").symlink_to(token_file)
     caplog.set_level(logging.DEBUG)
-    with session_scope() as db:
+    with db_scope() as db:
         given = collect_inbox(
             db=db,
             festival_id="small-2020",
@@ -118,7 +118,7 @@ def test_collect_sales_paths_outside_are_refused_and_never_quoted(
             figures=[],
             move=False,
         )
-    with session_scope() as db:
+    with db_scope() as db:
         waiting = collect_inbox(db=db, festival_id="small-2020", figures=[])
     refused = {f.file: f.refused for f in given.files + waiting.files}
     assert sorted(refused) == sorted(["/etc/passwd", str(token_file), str(inbox / "linked.csv")])
@@ -135,13 +135,13 @@ def test_collect_sales_unknown_file_in_the_inbox_is_named_not_quoted(
     stored: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from citylive.actions.sales import collect_inbox
-    from citylive.db import session_scope
+    from citylive.db import db_scope
 
     inbox = stored / "inbox" / "small-2020"
     inbox.mkdir(parents=True)
     (inbox / "token.csv").write_text(f"{SECRET},root:x:0:0\n1,2\n", encoding="utf-8")
     caplog.set_level(logging.DEBUG)
-    with session_scope() as db:
+    with db_scope() as db:
         result = collect_inbox(db=db, festival_id="small-2020", figures=[])
     [file] = result.files
     assert file.refused is not None

@@ -339,12 +339,12 @@ def test_collect_sales_flow_refuses_paths_outside_and_logs_no_content(
     city: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     from citylive.actions.festivals import import_festival_file
-    from citylive.db import session_scope
+    from citylive.db import db_scope
     from citylive.festival import load_festival
     from citylive.scope import SYSTEM
     from flows.collect_sales import collect_sales
 
-    with session_scope() as db:
+    with db_scope() as db:
         import_festival_file(db=db, actor=SYSTEM, festival=load_festival(SMALL))
     secret = tmp_path / "organiser-token.txt"
     secret.write_text("clv_the-organisers-token-never-logged\n", encoding="utf-8")

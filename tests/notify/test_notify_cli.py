@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import models
 from citylive.cli import app
-from citylive.db import session_scope
+from citylive.db import db_scope
 from citylive.notify import enqueue_schedule_release
 from demo.receivers import Receiver
 
@@ -25,7 +25,7 @@ runner = CliRunner()
 def queued(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The embedded default database with the small festival's 12 assignments queued."""
     monkeypatch.delenv("CITYLIVE_NOTIFY_CONFIG", raising=False)
-    with session_scope() as db:
+    with db_scope() as db:
         f = store_festival(db)
         release(db, f, SMALL_V1)
         enqueue_schedule_release(db=db, festival_id=f.id, version=1)
@@ -51,7 +51,7 @@ def test_notify_dispatch_without_config_leaves_rows_undeliverable(queued: Path) 
     assert result.exit_code == 0, result.output
     assert last_line(result.output) == "sent=0 failed=0 pending=0"
     assert "undeliverable=12" in result.output
-    with session_scope() as db:
+    with db_scope() as db:
         rows = db.exec(select(models.Notification)).all()
     assert {r.status for r in rows} == {"undeliverable"}
     listing = runner.invoke(app, ["notifications", "--failed"])
@@ -101,14 +101,14 @@ def test_notify_dispatch_config_missing_secret_names_line_and_variable(
     assert f"{config}, line 3: environment variable CITYLIVE_SECRET_NOT_SET is not set" in " ".join(
         result.output.split()
     )
-    with session_scope() as db:
+    with db_scope() as db:
         assert {r.status for r in db.exec(select(models.Notification))} == {"pending"}
 
 
 def test_notifications_route_lists_failed_for_organisers_only(client: TestClient) -> None:
     from citylive.token_store import create_token
 
-    with session_scope() as db:
+    with db_scope() as db:
         store_festival(db)
         outbox_rows(db, 3)
         first = db.exec(select(models.Notification).order_by(models.Notification.id)).first()
@@ -141,7 +141,7 @@ def test_notifications_route_lists_failed_for_organisers_only(client: TestClient
 def test_notifications_route_festival_token_and_bounds(client: TestClient) -> None:
     from citylive.token_store import create_token
 
-    with session_scope() as db:
+    with db_scope() as db:
         store_festival(db)
         outbox_rows(db, 2, prefix="s", festival_id="small-2020")
         outbox_rows(db, 3, prefix="o", festival_id="other-2020")
@@ -187,7 +187,7 @@ def test_notify_digest_command_queues_once_per_day(queued: Path) -> None:
         "the digest of 2020-06-06 was queued before; nothing new",
         "festival=small-2020 day=2020-06-06 queued=0",
     ]
-    with session_scope() as db:
+    with db_scope() as db:
         digest = db.exec(
             select(models.Notification).where(models.Notification.event == "digest")
         ).one()

@@ -12,7 +12,7 @@ from support.notify_factories import SMALL_V1, release, store_festival
 
 import flows  # noqa: F401 - CityLive's Prefect defaults before prefect is imported
 import models
-from citylive.db import session_scope
+from citylive.db import db_scope
 from citylive.festival import SlotRef
 
 pytestmark = pytest.mark.xdist_group("prefect")
@@ -27,7 +27,7 @@ def city(data_dir: Path, prefect_server: str, monkeypatch: pytest.MonkeyPatch) -
 def test_send_digest_queues_each_festival_in_play_once_and_sends_it(city: Path) -> None:
     from flows.send_digest import send_digest
 
-    with session_scope() as db:
+    with db_scope() as db:
         f = store_festival(db)
         release(db, f, SMALL_V1)
     # the night before the festival: 01:00 on 5 June in Asia/Shanghai
@@ -42,7 +42,7 @@ def test_send_digest_queues_each_festival_in_play_once_and_sends_it(city: Path) 
     assert later["queued"] == {"small-2020": {"day": "2020-06-06", "queued": 1}}
     after = send_digest(now=f.slot_end(SlotRef(1, 2)) + timedelta(days=2))
     assert after == {"queued": {}, "dispatch": None}
-    with session_scope() as db:
+    with db_scope() as db:
         keys = sorted(db.exec(select(models.Notification.key)))
     assert keys == [
         "digest:small-2020:2020-06-05:organiser",
