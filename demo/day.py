@@ -55,13 +55,18 @@ def _evening(db: Any, festival_id: str) -> tuple[datetime, list[Any], list[Any],
             .order_by(col(S.start), col(S.venue), col(S.studio))
         )
     )
+    best: tuple[int, int, datetime, list[Any], set[str]] | None = None
     for hhmm in order:
         start = datetime.fromisoformat(f"{info['days'][0]}T{hhmm}").replace(tzinfo=tz)
         slot = [r for r in rows if r.start == start]
         covered = {r.id for r in slot[2:] if live_actions.ranked_candidates(db, r.id)}
-        if len(covered) >= 2 or hhmm == order[-1]:
+        if len(covered) >= 2:
             return start, slot, [r for r in rows if r.start < start], covered
-    raise AssertionError("unreachable: the last slot is always taken")
+        if best is None or (len(covered), len(slot)) > best[:2]:
+            best = (len(covered), len(slot), start, slot, covered)
+    assert best is not None, "a festival has at least one slot"
+    _, _, start, slot, covered = best  # a small festival: the fullest slot of the first day
+    return start, slot, [r for r in rows if r.start < start], covered
 
 
 def _earlier_slots_ran(db: Any, earlier: list[Any]) -> None:

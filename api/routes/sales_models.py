@@ -14,8 +14,15 @@ class SummaryRow(BaseModel):
     model_config = ConfigDict(extra="allow")
     key: str | None = Field(description="the group's id (null: off-session lines)")
     label: str
-    gmv: str = Field(description="paid, before refunds (yuan)")
-    net_gmv: str = Field(description="after refunds and cancellations (yuan)")
+    gmv: str = Field(
+        description="paid, before refunds: yuan as a decimal string for machines; people read "
+        "it with separators and 万 (¥20.81万 on Chinese pages, ¥208,106.00 in English)",
+        examples=["208106.00"],
+    )
+    net_gmv: str = Field(
+        description="after refunds and cancellations (yuan; ¥19.87万 as people read it)",
+        examples=["198713.40"],
+    )
     orders: int
     units: int
     buyers: int
