@@ -137,7 +137,9 @@ def _table(columns: list[str], rows: list[list[Any]]) -> None:
 def summary_cmd(
     festival: str = typer.Option(..., "--festival", help="festival id"),
     by: str = typer.Option(
-        "town", "--by", help="session|streamer|enterprise|town|industry|platform|venue|hour"
+        "town",
+        "--by",
+        help="session|streamer|enterprise|town|district|industry|platform|venue|hour",
     ),
     town: str | None = typer.Option(None, "--town", help="only this town's enterprises"),
     window: str = typer.Option(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,6 +64,13 @@ class Names:
     enterprises: dict[str, str]
     streamers: dict[str, str]
     industries: dict[str, str]
+    districts: dict[str, str] = field(default_factory=dict)  # empty: the city has none
+    district_of_town: dict[str, str] = field(default_factory=dict)
+
+    def district_of(self, town: str | None) -> str | None:
+        """The district's name of a town, or None (no districts, or a town in none)."""
+        d = self.district_of_town.get(town or "")
+        return self.districts.get(d, d) if d else None
 
 
 def names_of(*, db: Session, festival_id: str) -> Names:
@@ -83,6 +90,16 @@ def names_of(*, db: Session, festival_id: str) -> Names:
         enterprises=pairs(models.Enterprise),
         streamers=pairs(models.Streamer),
         industries=pairs(models.Industry),
+        districts=pairs(models.District),
+        district_of_town={
+            t: d
+            for t, d in db.exec(
+                select(models.Town.id, models.Town.district_id).where(
+                    models.Town.festival_id == festival_id
+                )
+            )
+            if d is not None
+        },
     )
 
 
