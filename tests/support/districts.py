@@ -8,8 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from sqlmodel import Session
 
+import models
 from citylive.festival import Festival, parse_festival
+from citylive.festival.storage import import_festival
+from support.factories import SMALL_SESSIONS, add_session
 from support.sales_factories import SMALL
 
 DISTRICTS = [
@@ -31,3 +35,24 @@ def districts_doc() -> dict[str, Any]:
 
 def districts_festival() -> Festival:
     return parse_festival(districts_doc(), "districts.yaml")
+
+
+# SMALL_SESSIONS of tests/support/factories.py, with 华艺's taobao session (2) in its own
+# rooms and 钜豪's (3) at the west's district venue
+MOVED = {2: "huayi-rooms", 3: "west-hall"}
+
+
+def seed_districts(db: Session, statuses: dict[int, str] | None = None) -> Festival:
+    """The district festival imported with the six sessions (version 1)."""
+    festival = districts_festival()
+    import_festival(db, festival)
+    for n, ent, st, platform, venue, studio, day, slot in SMALL_SESSIONS:
+        status = (statuses or {}).get(n, "proposed")
+        place, room = (MOVED[n], 1) if n in MOVED else (venue, studio)
+        add_session(db, festival, n, ent, st, platform, place, room, day, slot, status)
+    row = db.get(models.Festival, festival.id)
+    assert row is not None
+    row.current_version = 1
+    db.add(row)
+    db.commit()
+    return festival
