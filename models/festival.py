@@ -73,6 +73,7 @@ class District(SQLModel, table=True):
     )
     id: str = Field(primary_key=True, max_length=64)
     name: str
+    position: int = 0  # its place in the festival file: programmes list districts in this order
 
 
 class Industry(SQLModel, table=True):

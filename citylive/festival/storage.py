@@ -140,7 +140,10 @@ def _festival_parts(festival: Festival) -> list[Any]:
             )
             for t in festival.towns
         ]
-        + [models.District(festival_id=fid, id=d.id, name=d.name) for d in festival.districts]
+        + [
+            models.District(festival_id=fid, id=d.id, name=d.name, position=i)
+            for i, d in enumerate(festival.districts)
+        ]
         + [models.Industry(festival_id=fid, id=i.id, name=i.name) for i in festival.industries]
         + [
             models.Venue(

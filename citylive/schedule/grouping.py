@@ -1,6 +1,6 @@
 """Where venues stand in a city with districts: the programme reads district -> town ->
-venue.  The main venue is the city's and comes first; a district venue stands under its
-district; sub-venues and enterprises' own rooms under their town (own rooms: the
+venue, districts in the festival file's order.  The main venue is the city's and comes
+first; a district venue stands under its district; sub-venues and enterprises' own rooms under their town (own rooms: the
 enterprise's town), the town under its district; towns in no district come last.  A city
 without districts keeps its flat list of venues."""
 
@@ -49,7 +49,7 @@ def programme_rows(venues: list[Any], names: Names, district: str | None = None)
             d = district_of_venue(v, names) or NO_DISTRICT
             town = "" if v.kind == "district" else v.town_id
             groups.setdefault(d, {}).setdefault(town, []).append(v)
-    keys = sorted(k for k in groups if k != NO_DISTRICT) + [NO_DISTRICT] * (NO_DISTRICT in groups)
+    keys = [k for k in names.districts if k in groups] + [NO_DISTRICT] * (NO_DISTRICT in groups)
     for d in keys:
         if district is not None and d != district:
             continue
@@ -61,7 +61,8 @@ def programme_rows(venues: list[Any], names: Names, district: str | None = None)
     return rows
 
 
-def district_key(names: Names, town: str | None) -> tuple[int, str]:
-    """Sorts a town's rows by its district (towns in no district last)."""
-    d = names.district_of_town.get(town or "")
-    return (0, d) if d else (1, "")
+def district_key(names: Names, town: str | None) -> int:
+    """Sorts a town's rows by its district, in the festival file's order (towns in no
+    district last)."""
+    order = {d: i for i, d in enumerate(names.districts)}
+    return order.get(names.district_of_town.get(town or "", ""), len(order))

@@ -21,6 +21,7 @@ def upgrade() -> None:
     sa.Column('festival_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['festival_id'], ['festival.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('festival_id', 'id')
     )

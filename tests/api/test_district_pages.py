@@ -81,10 +81,10 @@ def test_portal_and_overview_show_and_filter_by_district(engine: Engine) -> None
         c.post("/portal/signin", data={"token": organiser}, headers=ORIGIN)
         every = c.get("/portal/overview").text
         west = c.get("/portal/overview?district=west").text
-    assert _towns(every) == [  # districts by id: centre, west; then the towns in none
-        ("中心组团", "石岐街道", "0", "0", "0", "0"),
+    assert _towns(every) == [  # districts in the file's order, then the towns in none
         ("西部组团", "古镇镇", "2", "1", "0", "3"),
         ("西部组团", "横栏镇", "1", "0", "0", "1"),
+        ("中心组团", "石岐街道", "0", "0", "0", "0"),
         ("不属于片区", "沙溪镇", "1", "0", "1", "2"),
     ]
     assert _towns(west) == [
@@ -102,3 +102,37 @@ def _towns(html: str) -> list[tuple[str, ...]]:
         r'<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>',
         html,
     )
+
+
+def test_workbook_and_calendar_name_the_district(engine: Engine) -> None:
+    from io import BytesIO
+
+    from icalendar import Calendar
+    from openpyxl import load_workbook
+    from support.factories import bearer
+
+    with Session(engine) as db:
+        seed_districts(db)
+        organiser = bearer(token(db, "organiser", name="主办方"))
+    with bound_app(engine) as app, TestClient(app) as c:  # type: ignore[arg-type]
+        xlsx = c.get(f"/api/v1/festivals/{FID}/schedule.xlsx", headers=organiser)
+        ics = c.get(f"/api/v1/festivals/{FID}/calendar.ics", headers=organiser)
+    assert xlsx.status_code == 200 and ics.status_code == 200
+    sheet = load_workbook(BytesIO(xlsx.content))["日程 Schedule"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][5:9] == ("直播间 Studio", "镇街 Town", "片区 District", "行业 Industry")
+    assert [(r[0][-1], r[4], r[6], r[7]) for r in rows[1:]] == [
+        ("3", "西部分会场", "古镇镇", "西部组团"),
+        ("1", "主会场", "古镇镇", "西部组团"),
+        ("2", "华艺直播间", "古镇镇", "西部组团"),
+        ("4", "主会场", "横栏镇", "西部组团"),
+        ("5", "沙溪分会场", "沙溪镇", "不属于片区"),
+        ("6", "沙溪分会场", "沙溪镇", "不属于片区"),
+    ]
+    events = {
+        str(e["uid"]): e for e in Calendar.from_ical(ics.content).walk() if e.name == "VEVENT"
+    }
+    first = events[f"{FID}-s00001@citylive"]
+    assert "district: 西部组团\n" in str(first["description"])
+    assert [str(x) for x in first["categories"].cats] == ["guzhen", "west", "lighting", "douyin"]
+    assert "district: -\n" in str(events[f"{FID}-s00005@citylive"]["description"])

@@ -11,8 +11,9 @@ import yaml
 from sqlmodel import Session
 
 import models
-from citylive.festival import Festival, parse_festival
+from citylive.festival import Festival, SlotRef, parse_festival
 from citylive.festival.storage import import_festival
+from citylive.schedule.document import ScheduleDocument, ScheduledSession
 from support.factories import SMALL_SESSIONS, add_session
 from support.sales_factories import SMALL
 
@@ -56,3 +57,24 @@ def seed_districts(db: Session, statuses: dict[int, str] | None = None) -> Festi
     db.add(row)
     db.commit()
     return festival
+
+
+def districts_schedule(festival: Festival) -> ScheduleDocument:
+    """The six sessions of seed_districts as a schedule document (all proposed)."""
+    sessions = []
+    for n, ent, st, platform, venue, studio, day, slot in SMALL_SESSIONS:
+        place, room = (MOVED[n], 1) if n in MOVED else (venue, studio)
+        ref = SlotRef(day, slot)
+        sessions.append(
+            ScheduledSession(
+                id=f"{festival.id}-s{n:05d}",
+                enterprise=ent,
+                streamer=st,
+                platform=platform,
+                venue=place,
+                studio=room,
+                start=festival.slot_start(ref),
+                end=festival.slot_end(ref),
+            )
+        )
+    return ScheduleDocument(festival=festival.id, sessions=sessions)
