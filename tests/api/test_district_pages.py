@@ -136,3 +136,52 @@ def test_workbook_and_calendar_name_the_district(engine: Engine) -> None:
     assert "district: 西部组团\n" in str(first["description"])
     assert [str(x) for x in first["categories"].cats] == ["guzhen", "west", "lighting", "douyin"]
     assert "district: -\n" in str(events[f"{FID}-s00005@citylive"]["description"])
+
+
+def test_programme_of_the_full_example(engine: Engine) -> None:
+    from support.factories import ROOT
+
+    from citylive.festival import load_festival
+    from citylive.festival.storage import import_festival
+
+    with Session(engine) as db:
+        import_festival(db, load_festival(ROOT / "examples" / "full.yaml"))
+        db.commit()
+    with bound_app(engine) as app, TestClient(app) as c:  # type: ignore[arg-type]
+        html = c.get("/programme/full-2020").text
+    assert _groups(html) == [
+        'district="city"',
+        'venue="main"',
+        'district="west"',
+        'venue="west-hall"',
+        'town="guzhen"',
+        'venue="guzhen-venue"',
+        'venue="huayi-rooms"',
+        'district="centre"',
+        'town="shaxi"',
+        'venue="shaxi-base"',
+    ]
+    assert '<th colspan="5" scope="rowgroup">中心组团</th>' in html
+
+
+def test_sessions_route_filters_by_district(engine: Engine) -> None:
+    from support.factories import bearer
+
+    with Session(engine) as db:
+        seed_districts(db)
+        organiser = bearer(token(db, "organiser", name="主办方"))
+        shaxi = bearer(token(db, "coordinator", "shaxi", name="李强"))
+    api = f"/api/v1/festivals/{FID}"
+    with bound_app(engine) as app, TestClient(app) as c:  # type: ignore[arg-type]
+        west = c.get(f"{api}/sessions?district=west", headers=organiser).json()
+        centre = c.get(f"{api}/sessions?district=centre", headers=organiser).json()
+        other = c.get(f"{api}/sessions?district=west", headers=shaxi).json()
+        xlsx = c.get(f"{api}/schedule.xlsx?district=west", headers=organiser)
+    assert [(s["id"][-1], s["town"]) for s in west["data"]] == [
+        ("3", "guzhen"),
+        ("1", "guzhen"),
+        ("2", "guzhen"),
+        ("4", "henglan"),
+    ]
+    assert (centre["count"], other["count"]) == (0, 0)  # a coordinator stays in its town
+    assert 'filename="small-2020-west.xlsx"' in xlsx.headers["content-disposition"]
