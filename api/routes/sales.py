@@ -66,6 +66,7 @@ def sales_summary(
     day: date | None = None,
     window: Window | None = None,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    district: Id = None,
 ) -> SummaryPublic:
     """A coordinator gets its own town's enterprises only.  By district, an enterprise counts
     for its town's district; the key None holds the towns in no district.  `window` keeps the lines paid in
@@ -78,6 +79,7 @@ def sales_summary(
         streamer=streamer,
         day=day.isoformat() if day else None,
         window=window,
+        district=district,
     )
     rows = actions.sales_summary(
         db=db, actor=actor, festival_id=fid, by=by, town=town, filters=filters, limit=limit

@@ -74,6 +74,7 @@ class Filters:
     session: str | None = None
     day: str | None = None  # YYYY-MM-DD, local
     window: str | None = None  # before | festival | after
+    district: str | None = None  # the enterprises of this district's towns
 
 
 def yuan(fen: int | None) -> str | None:
@@ -129,7 +130,7 @@ def select_rows(
     ents = enterprise_attributes(conn, festival_id)
     attrs = {name: fr.per_enterprise(values) for name, values in ents.items()}
     keep = attrs["town"][0] != -2
-    for name, value in (("town", town), ("industry", f.industry)):
+    for name, value in (("town", town), ("industry", f.industry), ("district", f.district)):
         if value:
             codes, names = attrs[name]
             keep &= codes == (names.index(value) if value in names else -3)

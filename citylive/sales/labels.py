@@ -61,7 +61,7 @@ def add_viewer_figures(
     joined = sf.join(s, s.c.id == sf.c.session_id).join(
         e, sa.and_(e.c.festival_id == s.c.festival_id, e.c.id == s.c.enterprise)
     )
-    if by == "district":
+    if by == "district" or f.district:
         joined = joined.join(t, sa.and_(t.c.festival_id == e.c.festival_id, t.c.id == e.c.town_id))
     stmt = (
         sa.select(
@@ -79,6 +79,7 @@ def add_viewer_figures(
     for column, value in (
         (e.c.town_id, town),
         (e.c.industry_id, f.industry),
+        (t.c.district_id, f.district),
         (s.c.enterprise, f.enterprise),
         (s.c.platform, f.platform),
         (s.c.venue, f.venue),

@@ -15,6 +15,7 @@ from support.sales_factories import build_sales, ingest_sales, small_festival_wi
 from typer.testing import CliRunner
 
 from citylive.sales.figures import Filters, summary
+from citylive.sales.session_figures import read_figures_csv, store_figures
 
 FID = "small-2020"
 
@@ -55,6 +56,35 @@ def test_summary_by_district_adds_up_to_the_towns(engine: Engine, tmp_path: Path
         ]
 
 
+def test_district_filter_and_viewer_figures_by_district(engine: Engine, tmp_path: Path) -> None:
+    build_district_sales(engine, tmp_path)
+    csv_path = tmp_path / "figures.csv"
+    csv_path.write_text(
+        f"场次编号,场观,自报GMV\n{FID}-s00001,1000,2000.00\n{FID}-s00003,5000,\n", encoding="gbk"
+    )
+    with Session(engine) as db:
+        rows = read_figures_csv(csv_path)
+        assert store_figures(db=db, festival_id=FID, rows=rows, reported_by="玄度科技") == 2
+        db.commit()
+        west = Filters(district="west")
+        assert _rows(db, "town", filters=west) == [("guzhen", "古镇镇", "998.00", "619.00", 7, 6)]
+        assert _rows(db, "enterprise", filters=Filters(district="centre")) == []
+        by_district = {
+            r["key"]: (r.get("views"), r.get("gpm"), r.get("claimed_gmv"))
+            for r in summary(db=db, festival_id=FID, by="district")
+        }
+        assert by_district == {
+            "west": (1000, "730.00", "2000.00"),
+            None: (5000, "100.00", None),
+        }
+        session = summary(db=db, festival_id=FID, by="session", filters=west)
+        assert [(r["key"], r.get("views")) for r in session] == [
+            (f"{FID}-s00001", 1000),
+            (f"{FID}-s00002", None),
+            (None, None),
+        ]
+
+
 def test_summary_by_district_in_a_city_without_districts(engine: Engine, tmp_path: Path) -> None:
     build_sales(engine, tmp_path)
     with Session(engine) as db:
@@ -76,6 +106,8 @@ def test_api_summary_by_district(engine: Engine, tmp_path: Path, data_dir: Path)
             ("west", "西部组团", "998.00", 7),
             (None, "不属于片区 (no district)", "500.00", 1),
         ]
+        r = c.get(f"/api/v1/festivals/{FID}/summary?by=town&district=west", headers=organiser)
+        assert [(x["key"], x["gmv"]) for x in r.json()["data"]] == [("guzhen", "998.00")]
         r = c.get(f"/api/v1/festivals/{FID}/summary?by=district", headers=shaxi)
         assert [(x["key"], x["gmv"]) for x in r.json()["data"]] == [(None, "500.00")]
         assert "西部组团" not in r.text
