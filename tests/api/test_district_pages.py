@@ -42,6 +42,10 @@ def test_programme_grouped_by_district_town_venue(engine: Engine) -> None:
         assert '<th colspan="5" scope="rowgroup">不属于片区</th>' in html
         assert '<th colspan="5" scope="rowgroup">全市 · 主会场</th>' in html
         assert '<option value="west" >西部组团</option>' in html
+        en = c.get(f"/programme/{FID}?day=2020-06-06&lang=en").text
+        assert '<th colspan="5" scope="rowgroup">City · main venue</th>' in en
+        assert '<th colspan="5" scope="rowgroup">In no district</th>' in en
+        assert "<label>District<select" in en
         assert 'data-count="3"' in html  # sessions 1, 3 and 5 on the first day
         west = c.get(f"/programme/{FID}?day=2020-06-06&district=west").text
         assert _groups(west) == [
