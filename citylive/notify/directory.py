@@ -101,6 +101,19 @@ class Directory:
         d = self.district_of_town.get(town or "")
         return self.districts.get(d, d) if d else None
 
+    def town_order(self, town: str) -> tuple[int, str]:
+        """Towns by district (the file's order, towns in none last), then by name; by name
+        alone in a city without districts."""
+        rank = {d: i for i, d in enumerate(self.districts)}
+        district = self.district_of_town.get(town, "")
+        return rank.get(district, len(rank)), self.towns.get(town, town)
+
+    def town_label(self, town: str) -> str:
+        """A town's name, with its district's where it has one (`古镇镇（西部组团）`)."""
+        name = self.towns.get(town, town)
+        district = self.district_of(town)
+        return f"{name}（{district}）" if district else name
+
     def enterprise_name(self, enterprise_id: str) -> str:
         found = self.enterprises.get(enterprise_id)
         return found.name if found else enterprise_id
@@ -229,7 +242,11 @@ def festival_directory(db: Session, festival_id: str) -> Directory:
                 select(S.id, S.name, S.town_id).where(S.festival_id == festival_id)
             )
         },
-        districts=dict(db.exec(select(D.id, D.name).where(D.festival_id == festival_id)).all()),
+        districts=dict(  # in the festival file's order
+            db.exec(
+                select(D.id, D.name).where(D.festival_id == festival_id).order_by(col(D.position))
+            ).all()
+        ),
         district_of_town={
             t: d
             for t, d in db.exec(select(T.id, T.district_id).where(T.festival_id == festival_id))

@@ -297,8 +297,8 @@ def enqueue_daily_digest(
     ):
         counts[town][str(status)] += int(n)
     town_rows: list[list[Any]] = [
-        [d.towns.get(t, t), *(c[s.value] for s in order)]
-        for t, c in sorted(counts.items(), key=lambda kv: d.towns.get(kv[0], kv[0]))
+        [d.town_label(t), *(c[s.value] for s in order)]
+        for t, c in sorted(counts.items(), key=lambda kv: d.town_order(kv[0]))
     ]
     totals = [sum(int(r[i]) for r in town_rows) for i in range(1, len(order) + 1)]
     SR = models.SessionRequest

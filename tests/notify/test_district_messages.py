@@ -103,3 +103,24 @@ def test_messages_without_districts_are_unchanged() -> None:
     body = render("assignment", ctx).markdown  # type: ignore[arg-type]
     assert body.startswith("**古镇镇**，您好：")
     assert "| 场次 | 日期 | 时段 | 会场 | 直播间 |" in body
+
+
+def test_digest_lists_the_towns_by_district(engine: Engine) -> None:
+    from datetime import date
+
+    from citylive.notify.events import enqueue_daily_digest
+
+    festival = districts_festival()
+    with Session(engine, expire_on_commit=False) as db:
+        import_festival(db, festival)
+        store_schedule(db=db, festival=festival, document=districts_schedule(festival))
+        assert enqueue_daily_digest(db=db, festival_id=FID, day=date(2020, 6, 6)) == 1
+        db.commit()
+        body = _body(db, f"digest:{FID}:2020-06-06:organiser")
+    lines = [line for line in body.splitlines() if line.startswith("| ") and "镇" in line]
+    assert [line.split(" | ")[0] for line in lines] == [
+        "| 镇街",
+        "| 古镇镇（西部组团）",
+        "| 横栏镇（西部组团）",
+        "| 沙溪镇",
+    ]
