@@ -128,9 +128,11 @@ def report_data(*, db: Session, festival_id: str, town: str | None = None) -> di
             }
             for r in by_town
         ],
-        "district_rows": _district_rows(
-            db, festival_id, by, town_sessions, flagged_by_town
-        ),  # fmt: skip
+        # the organisers' report only: a town's report would show its own figures as its
+        # district's
+        "district_rows": []
+        if town
+        else _district_rows(db, festival_id, by, town_sessions, flagged_by_town),  # fmt: skip
         "hype": hype_data(db, festival_id, town),
         "live_figures": provisional_rows(
             db, festival_id, town, {str(r["key"]): int(r["gmv_fen"]) for r in sessions}

@@ -146,6 +146,12 @@ def test_cli_summary_and_report_by_district(data_dir: Path, tmp_path: Path) -> N
     ) in html
     assert "<tr><td>企业自有直播间</td><td>¥198.00</td></tr>" in html
     assert "<tr><td>片区分会场</td><td>¥0.00</td></tr>" in html
+    from citylive.report import render_html
+
+    with Session(engine) as db:
+        guzhen = render_html(db=db, festival_id=FID, town="guzhen")
+    assert 'id="districts"' not in guzhen and "<h2>各片区 GMV</h2>" not in guzhen
+    assert "<h2>各片区 GMV</h2>" in html
 
 
 def test_report_of_a_city_without_districts_has_no_district_table(
