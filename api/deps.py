@@ -188,6 +188,9 @@ def session_filter(
     enterprise: Annotated[str | None, Query(max_length=64)] = None,
     streamer: Annotated[str | None, Query(max_length=64)] = None,
     status: SessionStatus | None = None,
+    district: Annotated[
+        str | None, Query(max_length=64, description="the sessions of this district's towns")
+    ] = None,
 ) -> SessionFilter:
     """The session filters every schedule route takes (the list, the calendar, the workbook)."""
     return SessionFilter(
@@ -198,6 +201,7 @@ def session_filter(
         enterprise=enterprise,
         streamer=streamer,
         status=status,
+        district=district,
     )
 
 

@@ -6,7 +6,8 @@ Measures, in a fresh process (so the peak memory is the ingest's own), CPU secon
 time (client: the Python process; server: its PostgreSQL backends, from /proc), since the
 machine is shared:
 - ingest + attribution (`citylive.sales.ingest.ingest_files`);
-- every summary (`summary(by=...)` for the eight groupings), the flags, the lift (by town and
+- every summary (`summary(by=...)` for the nine groupings, district among them: the bench
+  festival puts huayi's town in a district), the flags, the lift (by town and
   for the whole festival), the discount depth per session: first computed, then read back
   from the cache;
 - the whole report at a new data version (nothing cached), then again;
@@ -56,7 +57,17 @@ PRODUCTS = [
     ("户外庭院灯", "3456004", 5990),
     ("智能感应灯 新品", "3456005", 1990),
 ]
-GROUPINGS = ("session", "streamer", "enterprise", "town", "industry", "platform", "venue", "hour")
+GROUPINGS = (
+    "session",
+    "streamer",
+    "enterprise",
+    "town",
+    "district",
+    "industry",
+    "platform",
+    "venue",
+    "hour",
+)
 FIRST_DAY = date(2020, 6, 6)
 FESTIVAL_DAYS = 2
 WINDOW_DAYS = 28
@@ -201,6 +212,7 @@ def prepare(url: str) -> None:
     import yaml
 
     doc = yaml.safe_load((ROOT / "examples" / "small.yaml").read_text(encoding="utf-8"))
+    doc["districts"] = [{"id": "west", "name": "西部组团", "towns": ["guzhen", "henglan"]}]
     for s in doc["streamers"]:
         if s["id"] == "li-ming":
             s["accounts"] = {"douyin": int(LIMING)}  # a 达人ID is a number

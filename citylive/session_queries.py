@@ -26,6 +26,7 @@ class SessionFilter:
     streamer: str | None = None
     status: SessionStatus | None = None
     statuses: tuple[SessionStatus, ...] = field(default=())
+    district: str | None = None  # the sessions of the towns of this district
 
 
 def _where(query: Any, festival_id: str, f: SessionFilter) -> Any:
@@ -44,7 +45,14 @@ def _where(query: Any, festival_id: str, f: SessionFilter) -> Any:
             query = query.where(col(column) == value)
     if f.statuses:
         query = query.where(col(S.status).in_([s.value for s in f.statuses]))
+    if f.district is not None:
+        query = query.where(col(S.town).in_(_towns_of(festival_id, f.district)))
     return query
+
+
+def _towns_of(festival_id: str, district: str) -> Any:
+    T = models.Town
+    return select(T.id).where(col(T.festival_id) == festival_id, col(T.district_id) == district)
 
 
 def list_sessions(
@@ -106,6 +114,7 @@ def session_public(row: models.FestivalSession, tz: ZoneInfo) -> models.SessionP
 class TownConfirmations:
     town: str
     name: str
+    district: str | None = None
     proposed: int = 0
     confirmed: int = 0
     declined: int = 0
@@ -118,20 +127,25 @@ class TownConfirmations:
 
 
 def confirmations_by_town(
-    *, db: Session, festival_id: str, town: str | None = None
+    *, db: Session, festival_id: str, town: str | None = None, district: str | None = None
 ) -> list[TownConfirmations]:
-    """How many sessions each town has confirmed, declined and left waiting (proposed)."""
+    """How many sessions each town has confirmed, declined and left waiting (proposed);
+    `district`: only its towns."""
     towns_q = select(models.Town).where(models.Town.festival_id == festival_id)
     if town is not None:
         towns_q = towns_q.where(models.Town.id == town)
+    if district is not None:
+        towns_q = towns_q.where(models.Town.district_id == district)
     out = {
-        t.id: TownConfirmations(town=t.id, name=t.name)
+        t.id: TownConfirmations(town=t.id, name=t.name, district=t.district_id)
         for t in db.exec(towns_q.order_by(col(models.Town.id)))
     }
     S = models.FestivalSession
     counts = select(S.town, S.status, func.count()).where(S.festival_id == festival_id)
     if town is not None:
         counts = counts.where(S.town == town)
+    if district is not None:
+        counts = counts.where(col(S.town).in_(_towns_of(festival_id, district)))
     for town_id, status, n in db.exec(counts.group_by(S.town, S.status)):
         line = out.setdefault(town_id, TownConfirmations(town=town_id, name=town_id))
         if status in set(SessionStatus):

@@ -5,6 +5,7 @@ from models.auth import ApiToken
 from models.decision import Decision, DecisionPublic, DecisionsPublic
 from models.enums import DecisionAction, NotificationStatus, Role, SessionStatus, VenueKind
 from models.festival import (
+    District,
     Enterprise,
     Festival,
     FestivalPublic,
@@ -32,6 +33,7 @@ __all__ = [
     "DecisionAction",
     "DecisionPublic",
     "DecisionsPublic",
+    "District",
     "Enterprise",
     "Festival",
     "FestivalPublic",

@@ -62,6 +62,18 @@ class Town(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     name: str
     neighbours: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    district_id: str | None = Field(default=None, max_length=64)  # the district it belongs to
+
+
+class District(SQLModel, table=True):
+    """A level between the city and its towns (Guangzhou's 11 districts); optional."""
+
+    festival_id: str = Field(
+        foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    position: int = 0  # its place in the festival file: programmes list districts in this order
 
 
 class Industry(SQLModel, table=True):

@@ -39,7 +39,7 @@ from citylive.sales.figures import Filters
 router = APIRouter(prefix="/festivals/{fid}", tags=["sales"])
 
 Grouping = Literal[
-    "session", "streamer", "enterprise", "town", "industry", "platform", "venue", "hour"
+    "session", "streamer", "enterprise", "town", "district", "industry", "platform", "venue", "hour"
 ]
 Window = Literal["before", "festival", "after"]
 LiftGrouping = Literal["festival", "enterprise", "town", "industry", "platform"]
@@ -50,7 +50,7 @@ Id = Annotated[str | None, Query(max_length=64)]
     "/summary",
     response_model=SummaryPublic,
     responses=ERRORS,
-    summary="Sales figures grouped by session, streamer, enterprise, town, industry, platform, venue or hour",
+    summary="Sales figures grouped by session, streamer, enterprise, town, district, industry, platform, venue or hour",
 )
 def sales_summary(
     db: DbDep,
@@ -66,8 +66,10 @@ def sales_summary(
     day: date | None = None,
     window: Window | None = None,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    district: Id = None,
 ) -> SummaryPublic:
-    """A coordinator gets its own town's enterprises only.  `window` keeps the lines paid in
+    """A coordinator gets its own town's enterprises only.  By district, an enterprise counts
+    for its town's district; the key None holds the towns in no district.  `window` keeps the lines paid in
     the weeks before the festival, on its days, or in the weeks after (`sales_windows`)."""
     filters = Filters(
         industry=industry,
@@ -77,6 +79,7 @@ def sales_summary(
         streamer=streamer,
         day=day.isoformat() if day else None,
         window=window,
+        district=district,
     )
     rows = actions.sales_summary(
         db=db, actor=actor, festival_id=fid, by=by, town=town, filters=filters, limit=limit

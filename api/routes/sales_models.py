@@ -12,7 +12,9 @@ class SummaryRow(BaseModel):
     """Figures of one group.  Money as decimal strings in yuan; viewer figures where reported."""
 
     model_config = ConfigDict(extra="allow")
-    key: str | None = Field(description="the group's id (null: off-session lines)")
+    key: str | None = Field(
+        description="the group's id (null: off-session lines; by district: towns in no district)"
+    )
     label: str
     gmv: str = Field(
         description="paid, before refunds: yuan as a decimal string for machines; people read "

@@ -117,6 +117,7 @@ def portal(
         counts=shown.counts,
         deadline=shown.deadline,
         deadline_passed=shown.deadline_passed,
+        district_name=shown.district_name,
         flash=_flash(db, actor, lang, done, sid) if sid in shown.session_ids else None,
         flash_sid=sid if sid in shown.session_ids else None,
     )
@@ -154,12 +155,13 @@ def overview(
     db: DbDep,
     actor: SignedIn,
     festival: Annotated[str | None, Query(max_length=64)] = None,
+    district: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     lang = lang_of(request)
     if actor.role != Role.organiser:
         return RedirectResponse(url("/portal", lang), status_code=303)
     try:
-        shown = pages.overview(db=db, actor=actor, festival_id=festival)
+        shown = pages.overview(db=db, actor=actor, festival_id=festival, district=district)
     except NotFound:
         return render(request, "missing.html", lang, 404, what=festival or "")
     return render(
@@ -172,6 +174,8 @@ def overview(
         lines=shown.lines,
         totals=shown.totals,
         deadline=shown.deadline,
+        districts=shown.districts,
+        district=shown.district,
     )
 
 

@@ -30,11 +30,15 @@ def programme(
     day: Annotated[date | None, Query()] = None,
     town: Annotated[str | None, Query(max_length=64)] = None,
     industry: Annotated[str | None, Query(max_length=64)] = None,
+    district: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
-    """The festival's printed programme: per day, venues down, slots across."""
+    """The festival's printed programme: per day, venues down (district -> town -> venue
+    where the city has districts), slots across."""
     lang = lang_of(request)
     try:
-        shown = pages.programme(db=db, festival_id=fid, day=day, town=town, industry=industry)
+        shown = pages.programme(
+            db=db, festival_id=fid, day=day, town=town, industry=industry, district=district
+        )
     except NotFound:
         return render(request, "missing.html", lang, 404, what=fid)
     return render(
@@ -47,6 +51,8 @@ def programme(
         day=shown.day,
         slots=shown.slots,
         venues=shown.venues,
+        rows=shown.rows,
+        district=shown.district,
         grid=shown.grid,
         town=shown.town,
         industry=shown.industry,

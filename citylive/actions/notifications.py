@@ -34,6 +34,7 @@ from citylive.notify.listing import (
 )
 from citylive.notify.queue import requeue
 from citylive.notify.routing import Routes
+from citylive.sales.figures import summary
 from citylive.scope import (
     Actor,
     FestivalOutOfScope,
@@ -248,6 +249,11 @@ def queue_summaries(
     lang = locale or get_settings().locale
     t = words(lang, "report")
     lifts = town_lifts(db=db, festival_id=festival_id)
+    by_district = summary(db=db, festival_id=festival_id, by="district")
+    district_rows = [  # where the city has districts: GMV and orders per district
+        [r["label"] if r["key"] else t["no_district"], money(r["gmv"], lang), f"{r['orders']:,}"]
+        for r in by_district
+    ] if any(r["key"] for r in by_district) else []  # fmt: skip
 
     def share(value: float | None) -> str:
         return "-" if value is None else f"{value:+.1%}"
@@ -274,6 +280,7 @@ def queue_summaries(
         report_path=report_path,
         figures=readable_figures(figures, lang),
         town_figures=town_figures,
+        district_figures=district_rows,
     )
     db.commit()
     return queued

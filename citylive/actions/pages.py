@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 import models
 from citylive.errors import NotFound
 from citylive.festival.storage import list_festivals
+from citylive.schedule.grouping import Row, district_key, programme_rows
 from citylive.schedule.publish import Names, names_of
 from citylive.scope import Actor, festival_visible, require_festival
 from citylive.session_queries import (
@@ -47,6 +48,8 @@ class Programme:
     town: str | None
     industry: str | None
     count: int
+    rows: list[Row] = field(default_factory=list)  # venues with district and town headings
+    district: str | None = None
 
 
 def programme(
@@ -56,8 +59,10 @@ def programme(
     day: date | None = None,
     town: str | None = None,
     industry: str | None = None,
+    district: str | None = None,
 ) -> Programme:
-    """One day of the festival's printed programme: venues down, slots across (public)."""
+    """One day of the festival's printed programme: venues down (by district and town where
+    the city has districts), slots across (public)."""
     festival = require_festival(db, Actor.system("public"), festival_id)
     names = names_of(db=db, festival_id=festival_id)
     info = festival.info or {}
@@ -66,11 +71,16 @@ def programme(
     day = day if day in days else days[0]  # a festival has at least one day
     town = town if town in names.towns else None
     industry = industry if industry in names.industries else None
+    district = district if district in names.districts else None
     rows, _ = list_sessions(
         db=db,
         festival_id=festival_id,
         filters=SessionFilter(
-            day=day, town=town, industry=industry, statuses=tuple(sorted(LIVE_STATUSES))
+            day=day,
+            town=town,
+            industry=industry,
+            district=district,
+            statuses=tuple(sorted(LIVE_STATUSES)),
         ),
     )
     venues = list(
@@ -109,6 +119,8 @@ def programme(
         town=town,
         industry=industry,
         count=len(rows),
+        rows=programme_rows(venues, names, district),
+        district=district,
     )
 
 
@@ -142,6 +154,7 @@ class Portal:
     deadline: str | None
     deadline_passed: bool
     session_ids: set[str] = field(default_factory=set)
+    district_name: str | None = None  # the coordinator's town's district, where it has one
 
 
 def portal(*, db: Session, actor: Actor, festival_id: str | None = None) -> Portal:
@@ -184,6 +197,7 @@ def portal(*, db: Session, actor: Actor, festival_id: str | None = None) -> Port
         deadline=deadline,
         deadline_passed=passed,
         session_ids={s.id for s in rows},
+        district_name=names.district_of(actor.town),
     )
 
 
@@ -216,13 +230,20 @@ class Overview:
     lines: list[TownConfirmations]
     totals: dict[str, int]
     deadline: str | None
+    districts: dict[str, str] = field(default_factory=dict)  # id -> name; empty: none
+    district: str | None = None  # the district the organiser filtered by
 
 
-def overview(*, db: Session, actor: Actor, festival_id: str | None = None) -> Overview:
-    """Confirmations per town for the organisers."""
+def overview(
+    *, db: Session, actor: Actor, festival_id: str | None = None, district: str | None = None
+) -> Overview:
+    """Confirmations per town for the organisers: by district, then town, where the city has
+    districts (`district`: only its towns)."""
     festival = _festival_for(db, actor, festival_id)
     names = names_of(db=db, festival_id=festival.id)
-    lines = confirmations_by_town(db=db, festival_id=festival.id)
+    district = district if district in names.districts else None
+    lines = confirmations_by_town(db=db, festival_id=festival.id, district=district)
+    lines.sort(key=lambda x: (district_key(names, x.town), x.town))
     totals = {
         k: sum(getattr(x, k) for x in lines)
         for k in (SessionStatus.proposed, SessionStatus.confirmed, SessionStatus.declined)
@@ -233,6 +254,8 @@ def overview(*, db: Session, actor: Actor, festival_id: str | None = None) -> Ov
         lines=lines,
         totals={str(k): v for k, v in totals.items()},
         deadline=_deadline(festival, names)[0],
+        districts=names.districts,
+        district=district,
     )
 
 

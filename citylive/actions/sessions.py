@@ -59,7 +59,15 @@ class Export:
 
 def _export_name(festival_id: str, filters: SessionFilter) -> str:
     parts = [festival_id] + [
-        v for v in (filters.town, filters.venue, filters.enterprise, filters.streamer) if v
+        v
+        for v in (
+            filters.district,
+            filters.town,
+            filters.venue,
+            filters.enterprise,
+            filters.streamer,
+        )
+        if v
     ]
     return "-".join(parts)
 

@@ -137,9 +137,14 @@ def _table(columns: list[str], rows: list[list[Any]]) -> None:
 def summary_cmd(
     festival: str = typer.Option(..., "--festival", help="festival id"),
     by: str = typer.Option(
-        "town", "--by", help="session|streamer|enterprise|town|industry|platform|venue|hour"
+        "town",
+        "--by",
+        help="session|streamer|enterprise|town|district|industry|platform|venue|hour",
     ),
     town: str | None = typer.Option(None, "--town", help="only this town's enterprises"),
+    district: str | None = typer.Option(
+        None, "--district", help="only the enterprises of this district's towns"
+    ),
     window: str = typer.Option(
         "festival",
         "--window",
@@ -158,7 +163,7 @@ def summary_cmd(
             festival_id=festival,
             by=by,
             town=town,
-            filters=Filters(window=None if window == "all" else window),
+            filters=Filters(window=None if window == "all" else window, district=district),
         )
     scope = "every week of the data" if window == "all" else f"the {window} window"
     console.print(f"sales figures for {scope}, money in yuan", highlight=False)

@@ -78,9 +78,11 @@ def import_festival(db: Session, festival: Festival, *, force: bool = False) -> 
 
 
 def _clear_festival_parts(db: Session, festival_id: str) -> None:
-    """Towns, industries, venues, enterprises and streamers go: the file's are written anew."""
+    """Towns, districts, industries, venues, enterprises and streamers go: the file's are
+    written anew."""
     for table in (
         models.Town,
+        models.District,
         models.Industry,
         models.Venue,
         models.Enterprise,
@@ -123,14 +125,24 @@ def _store_festival_row(
 
 
 def _festival_parts(festival: Festival) -> list[Any]:
-    """The file's towns, industries, venues, enterprises and streamers as rows."""
+    """The file's towns (each with its district), districts, industries, venues, enterprises
+    and streamers as rows."""
     fid = festival.id
+    district_of = festival.district_of_town
     return (
         [
             models.Town(
-                festival_id=fid, id=t.id, name=t.name, neighbours=sorted(festival.neighbours[t.id])
+                festival_id=fid,
+                id=t.id,
+                name=t.name,
+                neighbours=sorted(festival.neighbours[t.id]),
+                district_id=district_of.get(t.id),
             )
             for t in festival.towns
+        ]
+        + [
+            models.District(festival_id=fid, id=d.id, name=d.name, position=i)
+            for i, d in enumerate(festival.districts)
         ]
         + [models.Industry(festival_id=fid, id=i.id, name=i.name) for i in festival.industries]
         + [

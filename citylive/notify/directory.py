@@ -54,6 +54,8 @@ class Directory:
     venues: dict[str, str] = field(default_factory=dict)
     enterprises: dict[str, Named] = field(default_factory=dict)
     streamers: dict[str, Named] = field(default_factory=dict)
+    districts: dict[str, str] = field(default_factory=dict)  # id -> name; empty: none
+    district_of_town: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.festival.timezone)
@@ -94,6 +96,24 @@ class Directory:
             return found.town if found else None
         return None
 
+    def district_of(self, town: str | None) -> str | None:
+        """The name of a town's district (None: no districts, or a town in none)."""
+        d = self.district_of_town.get(town or "")
+        return self.districts.get(d, d) if d else None
+
+    def town_order(self, town: str) -> tuple[int, str]:
+        """Towns by district (the file's order, towns in none last), then by name; by name
+        alone in a city without districts."""
+        rank = {d: i for i, d in enumerate(self.districts)}
+        district = self.district_of_town.get(town, "")
+        return rank.get(district, len(rank)), self.towns.get(town, town)
+
+    def town_label(self, town: str) -> str:
+        """A town's name, with its district's where it has one (`古镇镇（西部组团）`)."""
+        name = self.towns.get(town, town)
+        district = self.district_of(town)
+        return f"{name}（{district}）" if district else name
+
     def enterprise_name(self, enterprise_id: str) -> str:
         found = self.enterprises.get(enterprise_id)
         return found.name if found else enterprise_id
@@ -108,10 +128,13 @@ class Directory:
     def session_row(self, s: models.FestivalSession) -> list[Any]:
         start, end = s.start.astimezone(self.tz), s.end.astimezone(self.tz)
         status = str(s.status)
+        # where the city has districts, the session's (its enterprise's town's) before the venue
+        district = [self.district_of(s.town) or "-"] if self.districts else []
         return [
             s.id,
             start.strftime("%Y-%m-%d"),
             f"{start:%H:%M}-{end:%H:%M}",
+            *district,
             self.venue_of(s),
             s.studio,
             self.enterprise_name(s.enterprise),
@@ -147,6 +170,12 @@ class Directory:
             "portal_url": self.portal_url,
             "programme_url": self.programme_url,
             "deadline": self.when(deadline) if deadline else None,
+            # the recipient's district (a coordinator's or an enterprise's town's), and
+            # whether the session tables carry a district column
+            "district_name": self.district_of(self.town_of(recipient))
+            if recipient.kind != RecipientKind.streamer
+            else None,
+            "districts": bool(self.districts),
         }
 
 
@@ -195,6 +224,7 @@ def festival_directory(db: Session, festival_id: str) -> Directory:
     if head is None:
         raise FestivalNotFound(festival_id)
     T, V, E, S = models.Town, models.Venue, models.Enterprise, models.Streamer
+    D = models.District
     return Directory(
         festival=_head(head),
         locale=_locale(),
@@ -211,6 +241,16 @@ def festival_directory(db: Session, festival_id: str) -> Directory:
             for sid, name, town in db.exec(
                 select(S.id, S.name, S.town_id).where(S.festival_id == festival_id)
             )
+        },
+        districts=dict(  # in the festival file's order
+            db.exec(
+                select(D.id, D.name).where(D.festival_id == festival_id).order_by(col(D.position))
+            ).all()
+        ),
+        district_of_town={
+            t: d
+            for t, d in db.exec(select(T.id, T.district_id).where(T.festival_id == festival_id))
+            if d is not None
         },
     )
 

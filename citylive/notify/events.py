@@ -297,8 +297,8 @@ def enqueue_daily_digest(
     ):
         counts[town][str(status)] += int(n)
     town_rows: list[list[Any]] = [
-        [d.towns.get(t, t), *(c[s.value] for s in order)]
-        for t, c in sorted(counts.items(), key=lambda kv: d.towns.get(kv[0], kv[0]))
+        [d.town_label(t), *(c[s.value] for s in order)]
+        for t, c in sorted(counts.items(), key=lambda kv: d.town_order(kv[0]))
     ]
     totals = [sum(int(r[i]) for r in town_rows) for i in range(1, len(order) + 1)]
     SR = models.SessionRequest
@@ -349,12 +349,14 @@ def enqueue_summary(
     report_path: str | None,
     figures: dict,
     town_figures: dict[str, list[tuple[str, str]]] | None = None,
+    district_figures: list[list[str]] | None = None,
 ) -> int:
     """The post-event summary to the organisers and every coordinator, the report attached
     (channels that take files) and linked; key `summary:festival:recipient`.
 
     `town_figures` adds, per town, (label, value) rows that only that town's coordinator
-    sees (its sales before, during and after the festival, say)."""
+    sees (its sales before, during and after the festival, say); `district_figures`, rows
+    per district that the organisers' summary carries."""
     d = festival_directory(db, festival_id)
     towns = sorted(set(db.exec(select(FS.town).where(FS.festival_id == festival_id).distinct())))
     figure_rows = [[str(k), str(v)] for k, v in figures.items()]
@@ -371,6 +373,9 @@ def enqueue_summary(
             figure_rows=figure_rows,
             town_figure_rows=[[str(k), str(v)] for k, v in mine.get(recipient.id or "", [])]
             if recipient.id
+            else [],
+            district_figure_rows=(district_figures or [])
+            if recipient == Recipient.organiser()
             else [],
             report_path=report_path or "",
             report_link=report_link,

@@ -226,13 +226,21 @@ def environment(body: str) -> Environment:
     return env
 
 
-@lru_cache(maxsize=len(LOCALES))
-def _labels(locale: str) -> dict[str, Any]:
+@lru_cache(maxsize=2 * len(LOCALES))
+def _labels(locale: str, districts: bool = False) -> dict[str, Any]:
+    """The locale's labels; with `districts`, the session tables' headers name the district
+    (the column Directory.session_row adds before the venue)."""
+    session_headers = list(words(locale, "session_headers"))
+    change_headers = list(words(locale, "change_headers"))
+    if districts:
+        word = words(locale, "web")["district"]
+        session_headers.insert(3, word)
+        change_headers.insert(4, word)
     return {
         "status_label": words(locale, "status"),
         "change_label": words(locale, "change"),
-        "session_headers": words(locale, "session_headers"),
-        "change_headers": words(locale, "change_headers"),
+        "session_headers": session_headers,
+        "change_headers": change_headers,
     }
 
 
@@ -241,7 +249,7 @@ def render(event: MessageEvent, context: dict[str, Any], locale: str | None = "z
     event = MessageEvent(event)
     loc = normal_locale(locale)
     name = f"{loc}/{event.value}.j2"
-    ctx = {**_labels(loc), **context}
+    ctx = {**_labels(loc, bool(context.get("districts"))), **context}
     for key in OWN_LINKS:
         if isinstance(ctx.get(key), str):
             ctx[key] = Link(ctx[key])

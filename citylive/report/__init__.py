@@ -24,6 +24,7 @@ from citylive.report.evidence import evidence_sentence
 TEMPLATES = Path(str(resources.files("citylive.templates") / "report"))
 LOCALES = ("zh-CN", "en")
 LINES_IN_CHART = 6
+VENUE_WORD = {"district": "district_venue"}  # the report's word for a kind of venue
 
 __all__ = ["column_chart", "hbar_chart", "render_html", "render_report", "report_data"]
 
@@ -61,7 +62,15 @@ def render_html(
             ]
         ),
         "streamers": hbar_chart([(r["label"], r["gmv_fen"]) for r in data["top_streamers"]]),
-        "venues": hbar_chart([(t[k], v) for k, v in data["venue_split_fen"].items()]),
+        "venues": hbar_chart(
+            [(t[VENUE_WORD.get(k, k)], v) for k, v in data["venue_split_fen"].items()]
+        ),
+        "district": hbar_chart(
+            [
+                (r["label"] if r["key"] else t["no_district"], r["gmv_fen"])
+                for r in data["district_rows"]
+            ]
+        ),
         "daily": _daily_chart(data["hype"], t),
     }
     for f in data["flags"]:

@@ -86,17 +86,7 @@ def report_data(*, db: Session, festival_id: str, town: str | None = None) -> di
         return summary(db=db, festival_id=festival_id, by=kind, town=town)
 
     by_town = by("town")
-    by_venue = by("venue")
-    conn = db.connection()
-    kinds = {
-        r.id: r.kind
-        for r in conn.execute(
-            sa.select(VENUE.c.id, VENUE.c.kind).where(VENUE.c.festival_id == festival_id)
-        )
-    }
-    venue_split = {"main": 0, "sub": 0, "off": 0}
-    for r in by_venue:
-        venue_split[kinds.get(r["key"], "off") if r["key"] else "off"] += r["gmv_fen"]
+    venue_split = _venue_split(db, festival_id, by("venue"))
     flags = flag_sessions(db=db, festival_id=festival_id, town=town)
     sessions = [r for r in by("session") if r["key"]]
     flagged_by_town: dict[str, set[str]] = {}
@@ -138,12 +128,67 @@ def report_data(*, db: Session, festival_id: str, town: str | None = None) -> di
             }
             for r in by_town
         ],
+        # the organisers' report only: a town's report would show its own figures as its
+        # district's
+        "district_rows": []
+        if town
+        else _district_rows(db, festival_id, by, town_sessions, flagged_by_town),  # fmt: skip
         "hype": hype_data(db, festival_id, town),
         "live_figures": provisional_rows(
             db, festival_id, town, {str(r["key"]): int(r["gmv_fen"]) for r in sessions}
         ),
         "ingest": _ingest_stats(db, festival_id) if town is None else None,
     }
+
+
+def _venue_split(db: Session, festival_id: str, by_venue: list[dict[str, Any]]) -> dict[str, int]:
+    """GMV (fen) at the main venue, the sub-venues, the district venues and the enterprises'
+    own rooms (these two only where the festival has them) and off-session."""
+    kinds = {
+        r.id: r.kind
+        for r in db.connection().execute(
+            sa.select(VENUE.c.id, VENUE.c.kind).where(VENUE.c.festival_id == festival_id)
+        )
+    }
+    split = {"main": 0, "sub": 0}
+    split.update(dict.fromkeys((k for k in ("district", "own") if k in kinds.values()), 0))
+    split["off"] = 0
+    for r in by_venue:
+        split[kinds.get(r["key"], "off") if r["key"] else "off"] += r["gmv_fen"]
+    return split
+
+
+def _district_rows(
+    db: Session,
+    festival_id: str,
+    by: Any,
+    town_sessions: dict[str, int],
+    flagged_by_town: dict[str, set[str]],
+) -> list[dict[str, Any]]:
+    """Per district (its towns' enterprises, own rooms included): the figures, live sessions
+    and flagged sessions; none in a festival without districts."""
+    district_of = {
+        str(r.id): str(r.district_id)
+        for r in db.connection().execute(
+            sa.select(TOWN.c.id, TOWN.c.district_id).where(
+                TOWN.c.festival_id == festival_id, TOWN.c.district_id.is_not(None)
+            )
+        )
+    }
+    if not district_of:
+        return []
+
+    def towns_of(key: str | None) -> list[str]:
+        return [t for t in set(town_sessions) | set(flagged_by_town) if district_of.get(t) == key]
+
+    return [
+        {
+            **r,
+            "sessions": sum(town_sessions.get(t, 0) for t in towns_of(r["key"])),
+            "flagged": sum(len(flagged_by_town.get(t, ())) for t in towns_of(r["key"])),
+        }
+        for r in by("district")
+    ]
 
 
 def _town_sessions(db: Session, festival_id: str) -> dict[str, int]:

@@ -1,5 +1,5 @@
-"""The festival's sales figures, grouped by session, streamer, enterprise, town, industry,
-platform, venue or hour, computed in the database from the per-order rollup, and cached per
+"""The festival's sales figures, grouped by session, streamer, enterprise, town, district,
+industry, platform, venue or hour, computed in the database from the per-order rollup, and cached per
 data version (state.py): a figure asked for again is read back, not recomputed.
 
 Definitions (docs/sales.md):
@@ -14,7 +14,9 @@ Definitions (docs/sales.md):
 
 Every grouping reads the enterprise's current town and industry, and the lines of an
 enterprise no longer in the festival count in none of them, so the summaries by enterprise,
-town and industry always add up to the same totals.
+town, district and industry always add up to the same totals.  By district, an enterprise
+counts for its town's district (its own rooms too); the enterprises of towns in no district
+(every one, in a city without districts) are the row whose key is None.
 """
 
 from __future__ import annotations
@@ -42,7 +44,17 @@ from citylive.sales.frame import (
 from citylive.sales.labels import add_viewer_figures, label_rows
 from citylive.sales.windows import WINDOWS, day_range, windows_of
 
-GROUPINGS = ("session", "streamer", "enterprise", "town", "industry", "platform", "venue", "hour")
+GROUPINGS = (
+    "session",
+    "streamer",
+    "enterprise",
+    "town",
+    "district",
+    "industry",
+    "platform",
+    "venue",
+    "hour",
+)
 OFF_SESSION = None  # the key of lines that count for no session (off-session sales)
 
 
@@ -62,6 +74,7 @@ class Filters:
     session: str | None = None
     day: str | None = None  # YYYY-MM-DD, local
     window: str | None = None  # before | festival | after
+    district: str | None = None  # the enterprises of this district's towns
 
 
 def yuan(fen: int | None) -> str | None:
@@ -117,7 +130,7 @@ def select_rows(
     ents = enterprise_attributes(conn, festival_id)
     attrs = {name: fr.per_enterprise(values) for name, values in ents.items()}
     keep = attrs["town"][0] != -2
-    for name, value in (("town", town), ("industry", f.industry)):
+    for name, value in (("town", town), ("industry", f.industry), ("district", f.district)):
         if value:
             codes, names = attrs[name]
             keep &= codes == (names.index(value) if value in names else -3)
@@ -170,6 +183,9 @@ def _summary(
         codes, names = attrs[by]
     elif by in ("town", "industry"):
         codes, names = attrs[by]
+    elif by == "district":  # towns in no district: no key (orders of no enterprise are not kept)
+        codes, names = attrs[by]
+        codes = np.where(codes == -2, -1, codes)
     elif by == "enterprise":
         codes, names = fr.enterprise, fr.enterprises
     elif by == "platform":

@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from citylive.sales._tables import ENTERPRISE, FESTIVAL_SESSION
+from citylive.sales._tables import ENTERPRISE, FESTIVAL_SESSION, TOWN
 
 KEEP = 2  # frames kept per process (a festival's current one and the one before)
 _COLUMNS = {
@@ -221,13 +221,20 @@ def distinct_by(codes: np.ndarray, items: np.ndarray, size: int) -> np.ndarray:
 
 
 def enterprise_attributes(conn: Connection, festival_id: str) -> dict[str, dict[str, str]]:
-    e = ENTERPRISE
+    """Each enterprise's town, industry and district (its town's; only the enterprises whose
+    town belongs to a district)."""
+    e, t = ENTERPRISE, TOWN
     rows = conn.execute(
-        sa.select(e.c.id, e.c.town_id, e.c.industry_id).where(e.c.festival_id == festival_id)
+        sa.select(e.c.id, e.c.town_id, e.c.industry_id, t.c.district_id)
+        .select_from(
+            e.outerjoin(t, sa.and_(t.c.festival_id == e.c.festival_id, t.c.id == e.c.town_id))
+        )
+        .where(e.c.festival_id == festival_id)
     ).all()
     return {
         "town": {r.id: r.town_id for r in rows},
         "industry": {r.id: r.industry_id for r in rows},
+        "district": {r.id: r.district_id for r in rows if r.district_id is not None},
     }
 
 

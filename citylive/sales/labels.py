@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from citylive.sales._tables import (
+    DISTRICT,
     ENTERPRISE,
     FESTIVAL,
     FESTIVAL_SESSION,
@@ -46,15 +47,22 @@ def add_viewer_figures(
     s = FESTIVAL_SESSION.alias("s")
     sf = SESSION_FIGURES.alias("sf")
     e = ENTERPRISE.alias("e")
+    t = TOWN.alias("t")
     col = {
         "session": s.c.id,
         "streamer": s.c.streamer,
         "enterprise": s.c.enterprise,
         "town": e.c.town_id,
+        "district": t.c.district_id,
         "industry": e.c.industry_id,
         "platform": s.c.platform,
         "venue": s.c.venue,
     }[by]
+    joined = sf.join(s, s.c.id == sf.c.session_id).join(
+        e, sa.and_(e.c.festival_id == s.c.festival_id, e.c.id == s.c.enterprise)
+    )
+    if by == "district" or f.district:
+        joined = joined.join(t, sa.and_(t.c.festival_id == e.c.festival_id, t.c.id == e.c.town_id))
     stmt = (
         sa.select(
             col.label("key"),
@@ -64,17 +72,14 @@ def add_viewer_figures(
             sa.func.sum(sf.c.claimed_gmv_fen).label("claimed_gmv"),
             sa.func.count().label("reported_sessions"),
         )
-        .select_from(
-            sf.join(s, s.c.id == sf.c.session_id).join(
-                e, sa.and_(e.c.festival_id == s.c.festival_id, e.c.id == s.c.enterprise)
-            )
-        )
+        .select_from(joined)
         .where(sf.c.festival_id == festival_id)
         .group_by(col)
     )
     for column, value in (
         (e.c.town_id, town),
         (e.c.industry_id, f.industry),
+        (t.c.district_id, f.district),
         (s.c.enterprise, f.enterprise),
         (s.c.platform, f.platform),
         (s.c.venue, f.venue),
@@ -91,11 +96,20 @@ def add_viewer_figures(
         row.update({k: v for k, v in r._asdict().items() if k != "key"})
 
 
+NO_KEY_LABEL = {
+    "session": "场外销售 (off-session)",
+    "streamer": "场外销售 (off-session)",
+    "venue": "场外销售 (off-session)",
+    "district": "不属于片区 (no district)",
+}
+
+
 def label_rows(conn: Connection, festival_id: str, by: str, rows: list[dict[str, Any]]) -> None:
     """A human name beside each key (town names, enterprise names, ...)."""
     names: dict[Any, str] = {}
     table = {
         "town": TOWN,
+        "district": DISTRICT,
         "industry": INDUSTRY,
         "enterprise": ENTERPRISE,
         "streamer": STREAMER,
@@ -112,7 +126,7 @@ def label_rows(conn: Connection, festival_id: str, by: str, rows: list[dict[str,
         names = session_labels(conn, festival_id)
     for r in rows:
         if r["key"] is None:
-            r["label"] = "场外销售 (off-session)" if by in ("session", "streamer", "venue") else "—"
+            r["label"] = NO_KEY_LABEL.get(by, "—")
         else:
             r["label"] = names.get(r["key"], str(r["key"]))
 

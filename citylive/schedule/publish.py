@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from icalendar import Calendar, Event
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import models
 from citylive.festival.storage import FestivalNotFound
@@ -64,6 +64,13 @@ class Names:
     enterprises: dict[str, str]
     streamers: dict[str, str]
     industries: dict[str, str]
+    districts: dict[str, str] = field(default_factory=dict)  # file order; empty: none
+    district_of_town: dict[str, str] = field(default_factory=dict)
+
+    def district_of(self, town: str | None) -> str | None:
+        """The district's name of a town, or None (no districts, or a town in none)."""
+        d = self.district_of_town.get(town or "")
+        return self.districts.get(d, d) if d else None
 
 
 def names_of(*, db: Session, festival_id: str) -> Names:
@@ -83,6 +90,23 @@ def names_of(*, db: Session, festival_id: str) -> Names:
         enterprises=pairs(models.Enterprise),
         streamers=pairs(models.Streamer),
         industries=pairs(models.Industry),
+        districts={  # in the festival file's order
+            i: clean_text(n)
+            for i, n in db.exec(
+                select(models.District.id, models.District.name)
+                .where(models.District.festival_id == festival_id)
+                .order_by(col(models.District.position))
+            )
+        },
+        district_of_town={
+            t: d
+            for t, d in db.exec(
+                select(models.Town.id, models.Town.district_id).where(
+                    models.Town.festival_id == festival_id
+                )
+            )
+            if d is not None
+        },
     )
 
 
@@ -119,10 +143,15 @@ def calendar_ics(
             "description",
             clean_text(
                 f"session {s.id}\nstatus: {s.status}\ntown: {names.towns.get(s.town, s.town)}\n"
-                f"industry: {names.industries.get(s.industry, s.industry)}"
+                + (f"district: {names.district_of(s.town) or '-'}\n" if names.districts else "")
+                + f"industry: {names.industries.get(s.industry, s.industry)}"
             ),
         )
-        ev.add("categories", [clean_text(x) for x in (s.town, s.industry, s.platform)])
+        district = names.district_of_town.get(s.town)
+        ev.add(
+            "categories",
+            [clean_text(x) for x in (s.town, district, s.industry, s.platform) if x is not None],
+        )
         cal.add_component(ev)
     cal.add_missing_timezones()
     return cal.to_ical()
@@ -150,42 +179,30 @@ def schedule_workbook(*, db: Session, festival_id: str, filters: SessionFilter) 
     confirmation counts per town."""
     names = names_of(db=db, festival_id=festival_id)
     sessions, _ = list_sessions(db=db, festival_id=festival_id, filters=filters)
+    columns = SESSION_COLUMNS
+    if names.districts:  # district -> town -> time, the district's name beside the town's
+        columns = SESSION_COLUMNS[:7] + [("片区 District", 12)] + SESSION_COLUMNS[7:]
+        order = {d: i for i, d in enumerate(names.districts)}
+        sessions.sort(
+            key=lambda s: (order.get(names.district_of_town.get(s.town, ""), len(order)), s.town)
+        )
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "日程 Schedule"
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="9B2335")
-    ws.append([c for c, _ in SESSION_COLUMNS])
-    for i, (_, width) in enumerate(SESSION_COLUMNS, start=1):
+    ws.append([c for c, _ in columns])
+    for i, (_, width) in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=i)
         cell.font, cell.fill = header_font, header_fill
         cell.alignment = Alignment(horizontal="center")
         ws.column_dimensions[get_column_letter(i)].width = width
     for s in sessions:
-        start: datetime = s.start.astimezone(names.tz)
-        end: datetime = s.end.astimezone(names.tz)
-        _append(
-            ws,
-            [
-                s.id,
-                start.date(),
-                start.strftime("%H:%M"),
-                end.strftime("%H:%M"),
-                names.venues.get(s.venue, s.venue),
-                s.studio,
-                names.towns.get(s.town, s.town),
-                names.industries.get(s.industry, s.industry),
-                names.enterprises.get(s.enterprise, s.enterprise),
-                names.streamers.get(s.streamer, s.streamer),
-                s.platform,
-                f"{STATUS_ZH[s.status]} {s.status}",
-                s.version,
-            ],
-        )
+        _append(ws, _session_cells(names, s))
         ws.cell(row=ws.max_row, column=2).number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(SESSION_COLUMNS))}{max(ws.max_row, 1)}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 1)}"
 
     towns = wb.create_sheet("确认 Confirmations")
     towns.append(
@@ -203,6 +220,29 @@ def schedule_workbook(*, db: Session, festival_id: str, filters: SessionFilter) 
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _session_cells(names: Names, s: Any) -> list[Any]:
+    """A session's row of the workbook (with its town's district where the city has them)."""
+    start: datetime = s.start.astimezone(names.tz)
+    end: datetime = s.end.astimezone(names.tz)
+    district = [names.district_of(s.town) or "不属于片区"] if names.districts else []
+    return [
+        s.id,
+        start.date(),
+        start.strftime("%H:%M"),
+        end.strftime("%H:%M"),
+        names.venues.get(s.venue, s.venue),
+        s.studio,
+        names.towns.get(s.town, s.town),
+        *district,
+        names.industries.get(s.industry, s.industry),
+        names.enterprises.get(s.enterprise, s.enterprise),
+        names.streamers.get(s.streamer, s.streamer),
+        s.platform,
+        f"{STATUS_ZH[s.status]} {s.status}",
+        s.version,
+    ]
 
 
 def _append(ws: Any, values: list[Any]) -> None:

@@ -141,13 +141,18 @@ def add_session(
     return row
 
 
-def small_festival_with_sessions(engine: Engine) -> Festival:
-    """examples/small.yaml imported, with SESSIONS stored (session 6 declined)."""
-    festival = load_festival(SMALL)
+def small_festival_with_sessions(
+    engine: Engine, festival: Festival | None = None, venues: dict[int, str] | None = None
+) -> Festival:
+    """examples/small.yaml (or `festival`, with the same ids) imported, with SESSIONS stored
+    (session 6 declined; `venues` moves session n to another venue)."""
+    festival = festival or load_festival(SMALL)
+    moved = venues or {}
     with Session(engine) as db:
         import_festival(db, festival)
-        for spec in SESSIONS:
-            add_session(db, festival, *spec, status="declined" if spec[0] == 6 else "confirmed")
+        for n, ent, st, platform, venue, day, slot in SESSIONS:
+            status = "declined" if n == 6 else "confirmed"
+            add_session(db, festival, n, ent, st, platform, moved.get(n, venue), day, slot, status)
         db.commit()
     return festival
 
@@ -212,6 +217,11 @@ def douyin_row(
 def build_sales(engine: Engine, tmp_path: Path) -> None:
     """The hand-computed data set (see the expected values in each test)."""
     small_festival_with_sessions(engine)
+    ingest_sales(engine, tmp_path)
+
+
+def ingest_sales(engine: Engine, tmp_path: Path) -> None:
+    """The hand-computed data set's export files, ingested into the stored small-2020."""
     huayi_dy = write_csv(
         tmp_path / "huayi_douyin.csv",
         DOUYIN_HEADERS,
