@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from citylive.i18n import words
+from citylive.live.reasons import localized
 
 templates = Jinja2Templates(directory=str(resources.files("citylive.templates") / "web"))
 assets = APIRouter(include_in_schema=False)
@@ -69,6 +70,7 @@ def render(
             "lang": lang,
             "html_lang": "en" if lang == "en" else "zh-CN",
             "url": lambda path, **p: url(path, lang, **p),
+            "reason": lambda r: localized(r, lang),
             "other_lang_url": url(here, other, **params),
         }
         | context,

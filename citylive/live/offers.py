@@ -17,22 +17,11 @@ from sqlmodel import Session, col, func, select
 import models
 from citylive.festival import Festival
 from citylive.festival.schema import Enterprise
+from citylive.live.reasons import Reason
 from models.enums import LIVE_STATUSES
 from models.live import LiveState, NoShowWho
 
 S = models.FestivalSession
-
-WHY_WORDS = {
-    "venue": "{n} may not use venue {venue}",
-    "busy": "{n} have another session at {start}",
-    "unavailable": "{n} are unavailable then",
-    "supply": "{n} have no products left for one more session that day",
-    "industry": "{n} sell an industry the streamer does not",
-    "in-house": "{n} cannot use the in-house streamer of another enterprise",
-    "platform": "{n} share no platform with the streamer",
-    "theme": "{n} do not sell an industry of the slot's themed block",
-    "absent": "{n} did not show today themselves",
-}
 
 
 @dataclass
@@ -147,9 +136,9 @@ def offer(
         "platform": platform,
         "score": ent.expected_gmv,
         "reasons": [
-            f"asked for {ent.sessions} sessions and got {got} ({ent.sessions - got} waiting)",
-            f"{st.name} sells its industry on {platform}",
-            f"free on {day} at {start}; expected GMV {ent.expected_gmv:,} CNY",
+            Reason("waiting", asked=ent.sessions, got=got, missing=ent.sessions - got),
+            Reason("streamer_sells", streamer=st.name, platform=platform),
+            Reason("free_gmv", day=day, start=start, gmv=f"{ent.expected_gmv:,}"),
         ],
     }
 
@@ -181,6 +170,6 @@ def _no_one(
     town = festival.town.get(session.town)
     name = town.name if town else session.town
     words = {"venue": session.venue, "start": festival.slots[session.slot].start}
-    out = [f"no waiting request of {name} fits session {session.id}: of {n} waiting"]
-    out += [WHY_WORDS[k].format(n=c, **words) for k, c in why.most_common()]
+    out: list[str] = [Reason("no_request", town=name, session=session.id, n=n)]
+    out += [Reason(f"offer_{k}", n=c, **words) for k, c in why.most_common()]
     return out

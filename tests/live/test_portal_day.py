@@ -92,7 +92,8 @@ def test_no_show_lists_stand_ins_and_one_tap_takes_one(day_api: DayApi) -> None:
         ("王磊", "40"),
         ("赵敏", "20"),
     ]
-    assert "<li>in-house streamer of 华艺灯饰</li>" in card
+    assert "<li>华艺灯饰的自有主播</li>" in card
+    assert "<li>在抖音直播灯饰照明</li>" in card
     assert 'name="streamer" value="huayi-host">请TA替补</button>' in card
     taken = _tap(day_api, dsid(1), "stand-in", streamer="huayi-host")
     page = day_api.client.get(taken.headers["location"]).text
@@ -135,6 +136,8 @@ def test_enterprise_no_show_offers_the_waiting_requests(day_api: DayApi) -> None
     assert "可接场的企业（按预计成交排序）" in card
     assert '<b>古镇家饰</b> <span class="muted">推荐分 80,000</span>' in card
     assert 'name="enterprise" value="guzhen-deco">由TA接场</button>' in card
+    assert "<li>申请 1 场，已排 0 场（还差 1 场）</li>" in card
+    assert "<li>2020-06-06 19:00 有空；预计成交 80,000 元</li>" in card
     taken = _tap(day_api, dsid(1), "replacement", enterprise="guzhen-deco", town="guzhen")
     page = day_api.client.get(taken.headers["location"]).text
     assert _flash(page) == f"已安排接场：场次 {dsid(1)} 现由 古镇家饰 带货。"
@@ -143,3 +146,18 @@ def test_enterprise_no_show_offers_the_waiting_requests(day_api: DayApi) -> None
     lost = _tap(day_api, dsid(1), "replacement", enterprise="juhao")
     assert lost.status_code == 409
     assert _flash(lost.text) == "未能安排：本场次已由 主办方 安排 古镇家饰 接场。"
+
+
+def test_nobody_fits_says_why_in_chinese(day_api: DayApi) -> None:
+    day_api.post(f"/sessions/{dsid(4)}/no-show", day_api.shaxi, {"who": "streamer"})
+    _as(day_api, day_api.shaxi)
+    card = _card(_page(day_api), dsid(4))
+    assert "<b>" not in card  # nobody to take
+    assert re.findall(r"<li>([^<]*)</li>", card) == [
+        f"没有主播可以替补场次 {dsid(4)}：其他 5 位主播中",
+        "2 位不在1688 阿里巴巴",
+        "2 位不播服装",
+        "1 位是其他企业的自有主播",
+    ]
+    english = day_api.client.get(f"/portal?lang=en&at={AT.replace('+', '%2B')}").text
+    assert "<li>2 do not sell 服装</li>" in _card(english, dsid(4))
