@@ -161,3 +161,22 @@ def test_nobody_fits_says_why_in_chinese(day_api: DayApi) -> None:
     ]
     english = day_api.client.get(f"/portal?lang=en&at={AT.replace('+', '%2B')}").text
     assert "<li>2 do not sell 服装</li>" in _card(english, dsid(4))
+
+
+def test_board_links_a_no_show_to_its_takers_and_lists_a_given_slot(day_api: DayApi) -> None:
+    _as(day_api, day_api.organiser)
+    _tap(day_api, dsid(1), "no-show", who="enterprise", town="guzhen")
+    at = AT.replace("+", "%2B")
+    board = day_api.client.get(f"/live/{DFID}?at={at}").text
+    assert (
+        f'<a class="takers" href="/portal?festival={DFID}&amp;town=guzhen&amp;'
+        f'at=2020-06-06T19%3A15%3A00%2B08%3A00#{dsid(1)}">找替补 →</a>'
+    ) in board
+    _tap(day_api, dsid(1), "replacement", enterprise="guzhen-deco", town="guzhen")
+    board = day_api.client.get(f"/live/{DFID}?at={at}").text
+    assert '<div class="standin">企业接场：古镇家饰（替下 华艺灯饰）</div>' in board
+    assert "<li>19:00 企业接场：古镇家饰（替下 华艺灯饰）</li>" in board
+    data = day_api.get(f"/festivals/{DFID}/live?at={at}", day_api.organiser).json()
+    assert [
+        (s["id"], s["enterprise"], s["live"]["replaced_enterprise"]) for s in data["stand_ins"]
+    ] == [(dsid(1), "guzhen-deco", "huayi")]
