@@ -10,7 +10,8 @@ over `--days` festival days, a simulated clock ticks once a minute from each slo
   minutes after), 5% are no-shows (the streamer, marked 3-8 minutes after the start);
 - every tick runs one watch pass (`citylive.actions.live.watch`, what `citylive day watch`
   and the watch-festival flow run) at the tick's time;
-- for every no-show, the stand-in candidates are computed and timed.
+- for every no-show, the stand-in candidates are computed and timed, and so are the town's
+  waiting requests for the same slot (what an enterprise's no-show offers).
 Checked: every late session alerted, within one watch period of becoming late, and no alert
 queued twice.  Finally a uvicorn server (separate processes) serves the board's JSON
 (`GET /festivals/{fid}/live?at=`) to `--viewers` clients polling every `--poll` seconds for
@@ -88,6 +89,8 @@ def simulate(engine: Any, festival_id: str, days: int, seed: int = 7) -> dict[st
     out: dict[str, Any] = {"late": 0, "alerted_in_time": 0, "worst_delay_s": 0.0, "no_shows": 0}
     watch_ms: list[float] = []
     stand_in_ms: list[float] = []
+    offer_ms: list[float] = []  # the same slots' waiting requests, as if the enterprise left
+    offered: list[int] = []
     alerted: dict[str, Any] = {}
     with Session(engine, expire_on_commit=False) as db:
         starts = sorted(set(db.exec(select(S.start).where(S.festival_id == festival_id))))
@@ -110,6 +113,9 @@ def simulate(engine: Any, festival_id: str, days: int, seed: int = 7) -> dict[st
                         t0 = time.perf_counter()
                         live_actions.ranked_candidates(db, sid)
                         stand_in_ms.append((time.perf_counter() - t0) * 1000)
+                        t0 = time.perf_counter()
+                        offered.append(len(live_actions.ranked_offers(db, sid)))
+                        offer_ms.append((time.perf_counter() - t0) * 1000)
                         db.rollback()
                     i += 1
                 t0 = time.perf_counter()
@@ -134,6 +140,8 @@ def simulate(engine: Any, festival_id: str, days: int, seed: int = 7) -> dict[st
         out["false_alerts"] = len(set(alerted) - _late_ids(db, festival_id))
     out["watch_ms"] = (pct(watch_ms, 50), pct(watch_ms, 95), len(watch_ms))
     out["stand_in_ms"] = (pct(stand_in_ms, 50), pct(stand_in_ms, 95), len(stand_in_ms))
+    out["waiting_requests_ms"] = (pct(offer_ms, 50), pct(offer_ms, 95), len(offer_ms))
+    out["waiting_requests_offered"] = (sum(1 for n in offered if n), max(offered or [0]))
     out["board_at"] = starts[len(starts) // 2] + timedelta(minutes=15)
     return out
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 import models
 from citylive.festival.storage import load_stored_festival
@@ -62,8 +62,13 @@ def portal_day(
     moment = _moment(at)
     grace = late_after(festival_row.info)
     today = moment.astimezone(tz).date()
-    rows = [db.get(models.FestivalSession, sid) for sid in session_ids]
-    sessions = [r for r in rows if r is not None and r.status in LIVE_STATUSES]
+    S = models.FestivalSession
+    sessions = [
+        r
+        for i in range(0, len(session_ids), 500)
+        for r in db.exec(select(S).where(col(S.id).in_(session_ids[i : i + 500])))
+        if r.status in LIVE_STATUSES
+    ]
     lives = live_rows(db, [s.id for s in sessions])
     cards: dict[str, DayCard] = {}
     festival = None

@@ -147,6 +147,15 @@ def ranked_candidates(db: Session, session_id: str) -> list[Candidate]:
     return candidates(db, load_stored_festival(db, row.festival_id), row)[0]
 
 
+def ranked_offers(db: Session, session_id: str) -> list[dict[str, object]]:
+    """The waiting requests for the session's slot alone (no scope, whatever its state):
+    for measurements and checks."""
+    row = db.get(models.FestivalSession, session_id)
+    if row is None:
+        raise Invalid(f"no session {session_id!r}", field="sid")
+    return offers(db, load_stored_festival(db, row.festival_id), row)[0]
+
+
 def take_stand_in(
     *, db: Session, actor: Actor, session_id: str, streamer: str, now: datetime | None = None
 ) -> LiveOutcome:

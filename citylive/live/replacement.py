@@ -25,15 +25,17 @@ from models.enums import LIVE_STATUSES
 from models.live import LiveState, NoShowWho
 
 S = models.FestivalSession
-RACED = ("busy", "supply")  # what a racer who got there first leaves behind
+RACED = {"busy", "supply", "total"}  # what a racer who got there first leaves behind
 
 
 def _taken_by(
-    db: Session, session: models.FestivalSession, enterprise: str
+    db: Session, session: models.FestivalSession, enterprise: str, kinds: set[str]
 ) -> dict[str, object] | None:
-    """The newest session `enterprise` took as a replacement (a racer's win), if any."""
+    """The session `enterprise` took as a replacement that causes one of the breaches
+    `kinds` (a racer's win): in the same slot (busy), on the same day (supply), anywhere in
+    the festival (its sessions all taken); the newest first."""
     L = models.SessionLive
-    found = db.exec(
+    query = (
         select(S.id, L.stand_in_by, L.stand_in_at)
         .join(L, col(L.session_id) == col(S.id))
         .where(
@@ -44,7 +46,12 @@ def _taken_by(
             S.id != session.id,
         )
         .order_by(col(L.stand_in_at).desc())
-    ).first()
+    )
+    if "total" not in kinds:
+        query = query.where(S.day == session.day)
+        if "supply" not in kinds:
+            query = query.where(S.slot == session.slot)
+    found = db.exec(query).first()
     if found is None:
         return None
     sid, by, at = found
@@ -100,8 +107,9 @@ def check_replacement(
     if t.total[ent.id] >= ent.sessions:
         broken.insert(0, ("total", f"{ent.name} has all {ent.sessions} sessions it asked for"))
     if broken:
-        winner = _taken_by(db, session, ent.id)
-        if winner is not None and any(k in RACED + ("total",) for k, _w in broken):
+        kinds = {k for k, _w in broken} & RACED
+        winner = _taken_by(db, session, ent.id, kinds) if kinds else None
+        if winner is not None:
             raise Conflict(
                 f"{enterprise} was taken meanwhile: session {winner['session']} "
                 f"(taken by {winner['by']})",
