@@ -130,6 +130,12 @@ def test_stand_in_race_lost_names_the_winner_in_chinese(day_api: DayApi) -> None
 def test_enterprise_no_show_offers_the_waiting_requests(day_api: DayApi) -> None:
     _as(day_api, day_api.organiser)
     assert day_api.client.get("/portal", follow_redirects=False).status_code == 303
+    assert day_api.client.get("/portal?town=nowhere").status_code == 404
+    overview = day_api.client.get("/portal/overview").text
+    assert (
+        f'<a href="/portal?festival={DFID}&amp;town=guzhen" title="查看各场次">古镇镇</a>'
+        in overview
+    )
     r = _tap(day_api, dsid(1), "no-show", who="enterprise", town="guzhen")
     assert "town=guzhen" in r.headers["location"]
     card = _card(day_api.client.get(r.headers["location"]).text, dsid(1))
