@@ -27,7 +27,7 @@ from models.live import LiveState, NoShowWho
 class DayCard:
     """What a session card shows of the festival day."""
 
-    state: str  # scheduled | live | late | no_show | ended
+    state: str  # scheduled | live | late (on the day shown) | no_show | ended
     today: bool  # a session of the day shown: its buttons are on the card
     who: str | None = None  # streamer | enterprise, for a no-show
     reason: str | None = None
@@ -77,7 +77,7 @@ def portal_day(
         live = lives.get(s.id)
         v = view(s, live, moment, grace)
         card = DayCard(
-            state="late" if v.late else v.state,
+            state="late" if v.late and s.day == today else v.state,
             today=s.day == today,
             who=v.no_show_who,
             reason=v.no_show_reason,

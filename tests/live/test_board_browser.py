@@ -128,7 +128,7 @@ def test_portal_card_marks_live_on_a_phone_and_the_board_follows(browser, site) 
     phone = _page(browser, base, tokens["guzhen"], 390, 844)
     phone.goto(f"{base}/portal?at={AT}")
     card = phone.locator(f"article.card[data-session='{dsid(1)}']")
-    assert card.locator(".badge.live-late").inner_text() == "迟到"
+    assert card.locator(".live-badge.live-late").inner_text() == "迟到"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     button = card.locator("button.go")
     assert button.inner_text() == "开播"

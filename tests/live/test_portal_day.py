@@ -50,7 +50,7 @@ def test_card_shows_the_live_state_and_one_tap_marks(day_api: DayApi) -> None:
     page = _page(day_api)
     assert dsid(3) not in page  # another town's
     card = _card(page, dsid(2))
-    assert 'data-live="late"' in card and '<span class="badge live-late">迟到</span>' in card
+    assert 'data-live="late"' in card and '<span class="live-badge live-late">迟到</span>' in card
     assert '<button class="go" type="submit">开播</button>' in card
     assert 'value="streamer">主播未到场</button>' in card
     assert 'value="enterprise">企业未到场</button>' in card
