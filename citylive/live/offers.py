@@ -62,20 +62,25 @@ def tally(db: Session, session: models.FestivalSession, ids: list[str]) -> Tally
 
 
 def absent_enterprises(db: Session, session: models.FestivalSession) -> set[str]:
-    """Enterprises marked as not showing for a session of the same day."""
+    """Enterprises that did not show for a session of the same day: marked so now, or
+    replaced by a waiting request since."""
     L = models.SessionLive
-    return set(
-        db.exec(
-            select(S.enterprise)
-            .join(L, col(L.session_id) == col(S.id))
-            .where(
-                S.festival_id == session.festival_id,
-                S.day == session.day,
-                L.no_show_who == NoShowWho.enterprise.value,
-                col(L.state).in_([LiveState.no_show.value, LiveState.scheduled.value]),
-            )
+    same_day = (S.festival_id == session.festival_id, S.day == session.day)
+    marked = db.exec(
+        select(S.enterprise)
+        .join(L, col(L.session_id) == col(S.id))
+        .where(
+            *same_day,
+            L.state == LiveState.no_show.value,
+            L.no_show_who == NoShowWho.enterprise.value,
         )
     )
+    replaced = db.exec(
+        select(L.replaced_enterprise)
+        .join(S, col(L.session_id) == col(S.id))
+        .where(*same_day, col(L.replaced_enterprise).is_not(None))
+    )
+    return set(marked) | {e for e in replaced if e is not None}
 
 
 def platform_for(festival: Festival, session: models.FestivalSession, ent: Enterprise) -> str:

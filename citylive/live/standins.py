@@ -76,20 +76,25 @@ def day_of_streamers(db: Session, session: models.FestivalSession) -> dict[str, 
 
 
 def absent_today(db: Session, session: models.FestivalSession) -> set[str]:
-    """Streamers marked as not showing for a session of the same day."""
+    """Streamers who did not show for a session of the same day: marked so now, or
+    replaced by a stand-in since."""
     L = models.SessionLive
-    return set(
-        db.exec(
-            select(S.streamer)
-            .join(L, col(L.session_id) == col(S.id))
-            .where(
-                S.festival_id == session.festival_id,
-                S.day == session.day,
-                L.state == LiveState.no_show.value,
-                L.no_show_who == NoShowWho.streamer.value,
-            )
+    same_day = (S.festival_id == session.festival_id, S.day == session.day)
+    marked = db.exec(
+        select(S.streamer)
+        .join(L, col(L.session_id) == col(S.id))
+        .where(
+            *same_day,
+            L.state == LiveState.no_show.value,
+            L.no_show_who == NoShowWho.streamer.value,
         )
     )
+    replaced = db.exec(
+        select(L.replaced_streamer)
+        .join(S, col(L.session_id) == col(S.id))
+        .where(*same_day, col(L.replaced_streamer).is_not(None))
+    )
+    return set(marked) | {p for p in replaced if p is not None}
 
 
 def breaches(

@@ -214,3 +214,14 @@ def test_replacement_refused_before_a_no_show_or_breaking_a_rule(day_api: DayApi
         f"/sessions/{dsid(1)}/replacement", day_api.shaxi, {"enterprise": "guzhen-deco"}
     )
     assert r.status_code == 404  # another town's session
+
+
+def test_an_enterprise_replaced_stays_absent_that_day(day_api: DayApi) -> None:
+    from citylive.live.offers import absent_enterprises
+
+    _no_show(day_api, 1, day_api.guzhen)
+    day_api.post(f"/sessions/{dsid(1)}/replacement", day_api.guzhen, {"enterprise": "guzhen-deco"})
+    with Session(day_api.engine) as db:
+        row = db.get(models.FestivalSession, dsid(2))
+        assert row is not None
+        assert absent_enterprises(db, row) == {"huayi"}  # not the newcomer
