@@ -10,11 +10,13 @@ over `--days` festival days, a simulated clock ticks once a minute from each slo
   minutes after), 5% are no-shows (the streamer, marked 3-8 minutes after the start);
 - every tick runs one watch pass (`citylive.actions.live.watch`, what `citylive day watch`
   and the watch-festival flow run) at the tick's time;
-- for every no-show, the stand-in candidates are computed and timed.
+- for every no-show, the stand-in candidates are computed and timed, and so are the town's
+  waiting requests for the same slot (what an enterprise's no-show offers).
 Checked: every late session alerted, within one watch period of becoming late, and no alert
 queued twice.  Finally a uvicorn server (separate processes) serves the board's JSON
 (`GET /festivals/{fid}/live?at=`) to `--viewers` clients polling every `--poll` seconds for
-`--seconds` seconds, as the board's page does.
+`--seconds` seconds, as the board's page does, and each town's coordinator opens its portal
+at the same moment (its cards' live states and its no-shows' stand-ins), one page at a time.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import asyncio
 import random
 import sys
 import time
+import urllib.parse
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -60,8 +64,17 @@ def prepare(engine: Any) -> dict[str, Any]:
         store_schedule(db=db, festival=festival, document=document)
         db.commit()
         _, organiser = create_token(db=db, role="organiser", name="bench-board")
+        coordinators = {
+            t.id: create_token(db=db, role="coordinator", town=t.id, name=f"bench-{t.id}")[1]
+            for t in festival.towns
+        }
         db.commit()
-    return {"festival": festival, "organiser": organiser, "sessions": len(document.sessions)}
+    return {
+        "festival": festival,
+        "organiser": organiser,
+        "coordinators": coordinators,
+        "sessions": len(document.sessions),
+    }
 
 
 def plan_day(rows: list[models.FestivalSession], rng: random.Random) -> dict[str, Any]:
@@ -88,6 +101,8 @@ def simulate(engine: Any, festival_id: str, days: int, seed: int = 7) -> dict[st
     out: dict[str, Any] = {"late": 0, "alerted_in_time": 0, "worst_delay_s": 0.0, "no_shows": 0}
     watch_ms: list[float] = []
     stand_in_ms: list[float] = []
+    offer_ms: list[float] = []  # the same slots' waiting requests, as if the enterprise left
+    offered: list[int] = []
     alerted: dict[str, Any] = {}
     with Session(engine, expire_on_commit=False) as db:
         starts = sorted(set(db.exec(select(S.start).where(S.festival_id == festival_id))))
@@ -110,6 +125,9 @@ def simulate(engine: Any, festival_id: str, days: int, seed: int = 7) -> dict[st
                         t0 = time.perf_counter()
                         live_actions.ranked_candidates(db, sid)
                         stand_in_ms.append((time.perf_counter() - t0) * 1000)
+                        t0 = time.perf_counter()
+                        offered.append(len(live_actions.ranked_offers(db, sid)))
+                        offer_ms.append((time.perf_counter() - t0) * 1000)
                         db.rollback()
                     i += 1
                 t0 = time.perf_counter()
@@ -134,6 +152,8 @@ def simulate(engine: Any, festival_id: str, days: int, seed: int = 7) -> dict[st
         out["false_alerts"] = len(set(alerted) - _late_ids(db, festival_id))
     out["watch_ms"] = (pct(watch_ms, 50), pct(watch_ms, 95), len(watch_ms))
     out["stand_in_ms"] = (pct(stand_in_ms, 50), pct(stand_in_ms, 95), len(stand_in_ms))
+    out["waiting_requests_ms"] = (pct(offer_ms, 50), pct(offer_ms, 95), len(offer_ms))
+    out["waiting_requests_offered"] = (sum(1 for n in offered if n), max(offered or [0]))
     out["board_at"] = starts[len(starts) // 2] + timedelta(minutes=15)
     return out
 
@@ -185,6 +205,31 @@ async def viewers(base: str, fid: str, token: str, at: Any, args: argparse.Names
     }
 
 
+def portal_pages(base: str, fid: str, tokens: dict[str, str], at: Any, rounds: int = 3) -> dict:
+    """Each town's coordinator opens its portal at the board's moment (its cards with their
+    live states, and the ranked stand-ins of its no-shows), one page at a time."""
+    query = urllib.parse.urlencode({"festival": fid, "at": at.isoformat()})
+    times: list[float] = []
+    errors = 0
+    for _ in range(rounds):
+        for token in tokens.values():
+            request = urllib.request.Request(
+                f"{base}/portal?{query}", headers={"Cookie": f"citylive_token={token}"}
+            )
+            t0 = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=60) as r:
+                r.read()
+                errors += r.status != 200
+            times.append((time.perf_counter() - t0) * 1000)
+    return {
+        "p50": pct(times, 50),
+        "p95": pct(times, 95),
+        "max": max(times),
+        "n": len(times),
+        "errors": errors,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--viewers", type=int, default=100)
@@ -218,10 +263,13 @@ def main() -> None:
                     f"http://127.0.0.1:{args.port}", fid, setup["organiser"], sim["board_at"], args
                 )
             )
+            base = f"http://127.0.0.1:{args.port}"
+            pages = portal_pages(base, fid, setup["coordinators"], sim["board_at"])
         finally:
             server.terminate()
             server.wait(timeout=30)
         print(f"board, {args.viewers} viewers polling every {args.poll:g} s: {board}", flush=True)
+        print(f"portal pages, each town's coordinator in turn: {pages}", flush=True)
     finally:
         drop_schema(PG_URL, schema)
 

@@ -43,6 +43,8 @@ class SessionLive(SQLModel, table=True):
     replaced_streamer: str | None = Field(default=None, max_length=64)
     stand_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     stand_in_by: str | None = Field(default=None, max_length=128)
+    # the enterprise a waiting request replaced (an enterprise's no-show), taken the same way
+    replaced_enterprise: str | None = Field(default=None, max_length=64)
     # running figures as the platform's live screen shows them (provisional)
     views: int | None = Field(default=None, sa_type=sa.BigInteger)
     gmv_fen: int | None = Field(default=None, sa_type=sa.BigInteger)

@@ -37,6 +37,10 @@ class StandInBody(BaseModel):
     streamer: str = Field(min_length=1, max_length=64)
 
 
+class ReplacementBody(BaseModel):
+    enterprise: str = Field(min_length=1, max_length=64)
+
+
 class FiguresBody(BaseModel):
     views: int | None = Field(default=None, ge=0, le=10**12)
     gmv: Decimal | None = Field(default=None, ge=0, le=10**13, description="CNY")
@@ -107,6 +111,36 @@ def take_stand_in(db: DbDep, actor: CurrentActor, sid: str, body: StandInBody) -
     the streamer would break a hard rule."""
     return live_actions.take_stand_in(
         db=db, actor=actor, session_id=sid, streamer=body.streamer
+    ).public()
+
+
+@router.get(
+    "/sessions/{sid}/replacements",
+    responses=LIVE_ERRORS,
+    operation_id="read_replacements",
+    summary="The town's waiting requests that may take an empty slot, best first",
+)
+def read_replacements(db: DbDep, actor: CurrentActor, sid: str) -> dict[str, Any]:
+    """For a session whose enterprise did not show: the town's enterprises that asked for
+    more sessions than they got and may take its slot keeping every hard rule, best
+    expected GMV first, with reasons; when none fits, `reasons` says why."""
+    found, reasons = live_actions.replacements(db=db, actor=actor, session_id=sid)
+    return {"data": found, "count": len(found), "reasons": reasons}
+
+
+@router.post(
+    "/sessions/{sid}/replacement",
+    responses=LIVE_ERRORS,
+    operation_id="take_replacement",
+    summary="Give an empty slot to a waiting request, in a new schedule version",
+)
+def take_replacement(
+    db: DbDep, actor: CurrentActor, sid: str, body: ReplacementBody
+) -> dict[str, Any]:
+    """409 when the enterprise was taken meanwhile (the answer names the winner) or the
+    session is not an enterprise's no-show; 422 when it would break a hard rule."""
+    return live_actions.take_replacement(
+        db=db, actor=actor, session_id=sid, enterprise=body.enterprise
     ).public()
 
 

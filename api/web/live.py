@@ -53,6 +53,8 @@ LABELS = {
         "updated": "更新于",
         "nothing": "此刻没有场次。",
         "your_town": "本镇街",
+        "taken_slot": "企业接场",
+        "find_taker": "找替补 →",
     },
     "en": {
         "board": "Live board",
@@ -77,6 +79,8 @@ LABELS = {
         "updated": "Updated",
         "nothing": "No sessions at this moment.",
         "your_town": "your town",
+        "taken_slot": "Slot given",
+        "find_taker": "Find a stand-in →",
     },
 }
 
@@ -111,6 +115,7 @@ def _context(request: Request, actor: Actor, board: Any, lang: str, **extra: Any
         "user": actor,
         "can_act": actor.kind != "feed" and not extra.get("standalone"),  # a saved page: no buttons
         "hhmm": lambda d: d.astimezone(board.tz).strftime("%H:%M"),
+        "at_param": request.query_params.get("at"),
     } | extra
 
 

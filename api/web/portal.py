@@ -3,6 +3,7 @@ an HttpOnly cookie, never in a URL), decide on sessions, see the confirmations."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -10,8 +11,9 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import COOKIE, DbDep, DecideDep, portal_actor
-from api.web.render import lang_of, render, texts, url
-from citylive.actions import pages
+from api.web.day_words import day_flash
+from api.web.render import lang_of, moment, render, texts, url
+from citylive.actions import day_cards, pages
 from citylive.actions.tokens import sign_in
 from citylive.config import get_settings
 from citylive.errors import Invalid, NotFound
@@ -97,18 +99,61 @@ def portal(
     festival: Annotated[str | None, Query(max_length=64)] = None,
     done: Annotated[str | None, Query(max_length=16)] = None,
     sid: Annotated[str | None, Query(max_length=96)] = None,
+    town: Annotated[str | None, Query(max_length=64)] = None,
+    at: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
+    """A coordinator's sessions (an organiser's: one town's, with `town`); `at` fixes the
+    moment the festival day is shown at (default: now)."""
     lang = lang_of(request)
-    if actor.role == Role.organiser:
+    if actor.role == Role.organiser and not town:
         return RedirectResponse(url("/portal/overview", lang, festival=festival), status_code=303)
+    return portal_page(request, db, actor, Shown(festival, town, at), done=done, sid=sid)
+
+
+@dataclass
+class Shown:
+    """Which portal page: the festival, the town (an organiser's choice) and the moment."""
+
+    festival: str | None = None
+    town: str | None = None
+    at: str | None = None
+
+
+def portal_page(
+    request: Request,
+    db: DbDep,
+    actor: Actor,
+    which: Shown,
+    *,
+    done: str | None = None,
+    sid: str | None = None,
+    flash: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The portal's page: the cards by day with their decisions and their festival day;
+    `flash` (the server's own words) or the message of the outcome `done` on card `sid`."""
+    lang = lang_of(request)
     try:
-        shown = pages.portal(db=db, actor=actor, festival_id=festival)
-    except NotFound:
-        return render(request, "missing.html", lang, 404, what=festival or "")
+        shown = pages.portal(db=db, actor=actor, festival_id=which.festival, town=which.town)
+        day = day_cards.portal_day(
+            db=db,
+            actor=actor,
+            festival_id=shown.festival.id,
+            session_ids=sorted(shown.session_ids),
+            at=moment(which.at),
+        )
+    except (NotFound, Invalid, ValueError):
+        return render(request, "missing.html", lang, 404, what=which.festival or "")
+    mine = sid in shown.session_ids
+    if flash is None and mine and done and done.startswith("day_"):
+        flash = day_flash(texts(lang), done, sid or "", shown, day)
+    elif flash is None and mine:
+        flash = _flash(db, actor, lang, done, sid)
     return render(
         request,
         "portal.html",
         lang,
+        status_code,
         user=actor,
         festival=shown.festival,
         festivals=shown.festivals,
@@ -118,8 +163,10 @@ def portal(
         deadline=shown.deadline,
         deadline_passed=shown.deadline_passed,
         district_name=shown.district_name,
-        flash=_flash(db, actor, lang, done, sid) if sid in shown.session_ids else None,
-        flash_sid=sid if sid in shown.session_ids else None,
+        flash=flash,
+        flash_sid=sid if mine else None,
+        live_day=day,
+        shown=which,
     )
 
 

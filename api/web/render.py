@@ -3,15 +3,18 @@ catalogue (zh-CN first; `?lang=en` for English), and the site's one stylesheet."
 
 from __future__ import annotations
 
+from datetime import datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from citylive.i18n import words
+from citylive.live.reasons import localized
 
 templates = Jinja2Templates(directory=str(resources.files("citylive.templates") / "web"))
 assets = APIRouter(include_in_schema=False)
@@ -30,6 +33,15 @@ def lang_of(request: Request) -> str:
 def texts(lang: str) -> dict[str, str]:
     out: dict[str, str] = words(lang, "web")
     return out
+
+
+def moment(value: str | None) -> datetime | None:
+    """A moment given in a page's query (`at=`): ISO, China's time when it has no offset
+    (a `+` sent unescaped arrives as a space)."""
+    if not value:
+        return None
+    found = datetime.fromisoformat(value.replace(" ", "+"))
+    return found if found.tzinfo else found.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def url(path: str, lang: str, **params: Any) -> str:
@@ -58,6 +70,7 @@ def render(
             "lang": lang,
             "html_lang": "en" if lang == "en" else "zh-CN",
             "url": lambda path, **p: url(path, lang, **p),
+            "reason": lambda r: localized(r, lang),
             "other_lang_url": url(here, other, **params),
         }
         | context,

@@ -7,6 +7,7 @@ returns."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,10 +18,12 @@ from sqlmodel import Session, col, select
 import models
 from citylive.db import lock_festival
 from citylive.errors import Conflict, Invalid
+from citylive.festival import Festival
 from citylive.festival.storage import load_stored_festival
 from citylive.live import late as late_pass
 from citylive.live.board import Board, cached_board
 from citylive.live.offers import offers
+from citylive.live.replacement import release_replacement
 from citylive.live.standins import Candidate, candidates
 from citylive.live.state import (
     LiveView,
@@ -119,9 +122,7 @@ def _stand_ins_of(
 ) -> tuple[list[dict[str, object]], list[str]]:
     festival = load_stored_festival(db, row.festival_id)
     if live is not None and live.no_show_who == NoShowWho.enterprise.value:
-        found = offers(db, festival, row)
-        why = [] if found else [f"no waiting request of town {row.town} fits this slot"]
-        return found, why
+        return offers(db, festival, row)
     people, why = candidates(db, festival, row)
     return [c.public() for c in people], why
 
@@ -146,6 +147,15 @@ def ranked_candidates(db: Session, session_id: str) -> list[Candidate]:
     return candidates(db, load_stored_festival(db, row.festival_id), row)[0]
 
 
+def ranked_offers(db: Session, session_id: str) -> list[dict[str, object]]:
+    """The waiting requests for the session's slot alone (no scope, whatever its state):
+    for measurements and checks."""
+    row = db.get(models.FestivalSession, session_id)
+    if row is None:
+        raise Invalid(f"no session {session_id!r}", field="sid")
+    return offers(db, load_stored_festival(db, row.festival_id), row)[0]
+
+
 def take_stand_in(
     *, db: Session, actor: Actor, session_id: str, streamer: str, now: datetime | None = None
 ) -> LiveOutcome:
@@ -155,6 +165,65 @@ def take_stand_in(
     require_writer(actor)
     if not isinstance(streamer, str) or not streamer.strip():
         raise Invalid('name the stand-in: {"streamer": id}', field="streamer")
+    return _under_lock(
+        db,
+        actor,
+        session_id,
+        lambda festival, row: release_stand_in(
+            db,
+            festival=festival,
+            session=row,
+            streamer=streamer.strip(),
+            actor=actor,
+            now=now or utcnow(),
+        ),
+    )
+
+
+def replacements(
+    *, db: Session, actor: Actor, session_id: str
+) -> tuple[list[dict[str, object]], list[str]]:
+    """The town's waiting requests that may take the slot of a session whose enterprise did
+    not show, best first, each keeping every hard rule; when none, why not."""
+    row = require_session(db, actor, session_id)
+    found = offers(db, load_stored_festival(db, row.festival_id), row)
+    db.rollback()
+    return found
+
+
+def take_replacement(
+    *, db: Session, actor: Actor, session_id: str, enterprise: str, now: datetime | None = None
+) -> LiveOutcome:
+    """Give the slot of an enterprise that did not show to one of its town's waiting
+    requests, in a new schedule version (under the festival's write lock: of two racers,
+    the second gets a Conflict naming the first); Invalid when it would break a hard rule."""
+    require_writer(actor)
+    if not isinstance(enterprise, str) or not enterprise.strip():
+        raise Invalid('name the enterprise: {"enterprise": id}', field="enterprise")
+    return _under_lock(
+        db,
+        actor,
+        session_id,
+        lambda festival, row: release_replacement(
+            db,
+            festival=festival,
+            session=row,
+            enterprise=enterprise.strip(),
+            actor=actor,
+            now=now or utcnow(),
+        ),
+    )
+
+
+Change = Callable[
+    [Festival, models.FestivalSession],
+    tuple[models.FestivalSession, models.SessionLive, str],
+]
+
+
+def _under_lock(db: Session, actor: Actor, session_id: str, change: Change) -> LiveOutcome:
+    """Make one session's change as a new schedule version under the festival's write lock
+    (every read after the lock), queue the version's messages, commit."""
     row = require_session(db, actor, session_id)
     festival_id = row.festival_id
     db.rollback()  # the lock comes first, then every read
@@ -163,14 +232,7 @@ def take_stand_in(
     db.refresh(row)
     festival = load_stored_festival(db, festival_id)
     try:
-        row, live, outcome = release_stand_in(
-            db,
-            festival=festival,
-            session=row,
-            streamer=streamer.strip(),
-            actor=actor,
-            now=now or utcnow(),
-        )
+        row, live, outcome = change(festival, row)
         if outcome == "applied":
             enqueue_schedule_release(db=db, festival_id=festival_id, version=row.version)
     except Exception:

@@ -157,13 +157,19 @@ class Portal:
     district_name: str | None = None  # the coordinator's town's district, where it has one
 
 
-def portal(*, db: Session, actor: Actor, festival_id: str | None = None) -> Portal:
-    """A coordinator's sessions by day, with the counts and the deadline."""
+def portal(
+    *, db: Session, actor: Actor, festival_id: str | None = None, town: str | None = None
+) -> Portal:
+    """A coordinator's sessions by day, with the counts and the deadline; an organiser's
+    view of one town's (`town`)."""
     festival = _festival_for(db, actor, festival_id)
     names = names_of(db=db, festival_id=festival.id)
-    rows, _ = list_sessions(db=db, festival_id=festival.id, filters=SessionFilter(town=actor.town))
+    if actor.is_organiser and town not in names.towns:
+        raise NotFound(f"no town {town!r} in festival {festival.id}", field="town")
+    town = town if actor.is_organiser else actor.town
+    rows, _ = list_sessions(db=db, festival_id=festival.id, filters=SessionFilter(town=town))
     themes = theme_names(festival)
-    reasons = _decline_reasons(db, festival.id, actor.town)
+    reasons = _decline_reasons(db, festival.id, town)
     by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for s in rows:
         start = s.start.astimezone(names.tz)
@@ -181,7 +187,7 @@ def portal(*, db: Session, actor: Actor, festival_id: str | None = None) -> Port
                 "reason": reasons.get(s.id) if s.status == SessionStatus.declined else None,
             }
         )
-    counts = confirmations_by_town(db=db, festival_id=festival.id, town=actor.town)
+    counts = confirmations_by_town(db=db, festival_id=festival.id, town=town)
     deadline, passed = _deadline(festival, names)
     festivals = (
         [f for f in list_festivals(db) if festival_visible(actor, f.id)]
@@ -191,7 +197,7 @@ def portal(*, db: Session, actor: Actor, festival_id: str | None = None) -> Port
     return Portal(
         festival=festival,
         festivals=festivals,
-        town_name=names.towns.get(actor.town or "", actor.town or ""),
+        town_name=names.towns.get(town or "", town or ""),
         by_day=sorted(by_day.items()),
         counts=counts[0] if counts else None,
         deadline=deadline,

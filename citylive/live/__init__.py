@@ -5,6 +5,8 @@
     standins.py  who may stand in for a streamer who did not show, ranked, with reasons
     takeover.py  taking a stand-in: a new schedule version changing that one session
     offers.py    a slot an enterprise left empty, offered to its town's waiting requests
+    replacement.py  giving that slot to one: a new schedule version changing that one session
+    reasons.py   the rankings' reasons in words, in the API's English or a page's language
     board.py     now and next per venue, counts per state and town, stand-ins taken
 
 The use cases that own these actions are in citylive/actions/live.py.

@@ -125,9 +125,12 @@ def _names(
     rows: list[models.FestivalSession],
     lives: dict[str, models.SessionLive],
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Enterprise and streamer names of these sessions (the replaced streamers too)."""
+    """Enterprise and streamer names of these sessions (those replaced too)."""
     E, St = models.Enterprise, models.Streamer
-    ents = sorted({r.enterprise for r in rows})
+    ents = sorted(
+        {r.enterprise for r in rows}
+        | {lv.replaced_enterprise for lv in lives.values() if lv.replaced_enterprise}
+    )
     people = sorted(
         {r.streamer for r in rows}
         | {lv.replaced_streamer for lv in lives.values() if lv.replaced_streamer}
@@ -154,6 +157,16 @@ def _names(
     return enterprise, streamer
 
 
+def _replaced_name(live: LiveView, names: tuple[dict[str, str], dict[str, str]]) -> str:
+    """The name of the streamer a stand-in replaced, or of the enterprise a waiting
+    request replaced; empty when neither."""
+    if live.replaced_streamer:
+        return names[1].get(live.replaced_streamer, live.replaced_streamer)
+    if live.replaced_enterprise:
+        return names[0].get(live.replaced_enterprise, live.replaced_enterprise)
+    return ""
+
+
 def build_board(
     db: Session, *, festival: models.Festival, at: datetime, town: str | None = None
 ) -> Board:
@@ -172,8 +185,7 @@ def build_board(
         item.enterprise_name = names[0].get(r.enterprise, r.enterprise)
         item.streamer_name = names[1].get(r.streamer, r.streamer)
         item.town_name = town_names.get(r.town, r.town)
-        replaced = item.live.replaced_streamer
-        item.replaced_name = names[1].get(replaced, replaced) if replaced else ""
+        item.replaced_name = _replaced_name(item.live, names)
         items.append(item)
     counts: Counter[str] = Counter()
     towns: dict[str, Counter[str]] = defaultdict(Counter)
@@ -186,7 +198,7 @@ def build_board(
         _venue_now(vid, venue_names.get(vid, vid), mine, at)
         for vid, mine in sorted(by_venue.items(), key=lambda kv: _venue_order(kv[1], at))
     ]
-    stand_ins = [i for i in items if i.live.replaced_streamer is not None]
+    stand_ins = [i for i in items if i.replaced_name]
     return Board(
         festival_id=festival.id,
         festival_name=festival.name,

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 import models
 from citylive.festival import Festival
+from citylive.live.reasons import Reason
 from models.enums import LIVE_STATUSES
 from models.live import LiveState, NoShowWho
 
@@ -75,20 +76,25 @@ def day_of_streamers(db: Session, session: models.FestivalSession) -> dict[str, 
 
 
 def absent_today(db: Session, session: models.FestivalSession) -> set[str]:
-    """Streamers marked as not showing for a session of the same day."""
+    """Streamers who did not show for a session of the same day: marked so now, or
+    replaced by a stand-in since."""
     L = models.SessionLive
-    return set(
-        db.exec(
-            select(S.streamer)
-            .join(L, col(L.session_id) == col(S.id))
-            .where(
-                S.festival_id == session.festival_id,
-                S.day == session.day,
-                L.state == LiveState.no_show.value,
-                L.no_show_who == NoShowWho.streamer.value,
-            )
+    same_day = (S.festival_id == session.festival_id, S.day == session.day)
+    marked = db.exec(
+        select(S.streamer)
+        .join(L, col(L.session_id) == col(S.id))
+        .where(
+            *same_day,
+            L.state == LiveState.no_show.value,
+            L.no_show_who == NoShowWho.streamer.value,
         )
     )
+    replaced = db.exec(
+        select(L.replaced_streamer)
+        .join(S, col(L.session_id) == col(S.id))
+        .where(*same_day, col(L.replaced_streamer).is_not(None))
+    )
+    return set(marked) | {p for p in replaced if p is not None}
 
 
 def breaches(
@@ -150,30 +156,32 @@ def score(
     st = festival.streamer[streamer_id]
     ent = festival.enterprise[session.enterprise]
     venue = festival.venue[session.venue]
-    points, reasons = 0, []
+    points, reasons = 0, list[str]()
     if st.employer == ent.id:
         points += 1000
-        reasons.append(f"in-house streamer of {ent.name}")
+        reasons.append(Reason("in_house", enterprise=ent.name))
     if st.town == venue.town:
         points += 30
-        reasons.append(f"based in {_town(festival, st.town)}, the venue's town")
+        reasons.append(Reason("venue_town", town=_town(festival, st.town)))
     elif st.town == ent.town:
         points += 20
-        reasons.append(f"based in {_town(festival, st.town)}, the enterprise's town")
+        reasons.append(Reason("enterprise_town", town=_town(festival, st.town)))
     if any(e == ent.id for _v, e, _i, _s in busy.slots.values()):
         points -= 20
-        reasons.append(f"already sells for {ent.name} today (less fresh)")
+        reasons.append(Reason("sold_today", enterprise=ent.name))
     else:
         points += 10
-        reasons.append(f"has not sold for {ent.name} today")
+        reasons.append(Reason("fresh", enterprise=ent.name))
     neighbours = [busy.slots.get(session.slot + d) for d in (-1, 1)]
     if any(n is not None and n[2] == ent.industry for n in neighbours):
         points -= 5
-        reasons.append("sells the same industry in a neighbouring slot")
+        reasons.append(Reason("same_industry_near"))
     used, limit = len(busy.slots), st.max_sessions_per_day
     points += 10 * (limit - used) // max(limit, 1)
-    reasons.append("no other session today" if used == 0 else f"{used} of {limit} sessions today")
-    reasons.append(f"sells {_industry(festival, ent.industry)} on {session.platform}")
+    reasons.append(Reason("free_day") if used == 0 else Reason("day_load", used=used, limit=limit))
+    reasons.append(
+        Reason("sells_on", industry=_industry(festival, ent.industry), platform=session.platform)
+    )
     return Candidate(streamer=st.id, name=st.name, score=points, reasons=reasons)
 
 
@@ -205,18 +213,6 @@ def candidates(
     return found, ([] if found else _no_one(festival, session, why))
 
 
-WHY_WORDS = {
-    "in-house": "{n} in-house streamer(s) serve only their own enterprise",
-    "industry": "{n} do not sell {industry}",
-    "platform": "{n} are not on {platform}",
-    "unavailable": "{n} are unavailable then",
-    "busy": "{n} have another session at {start}",
-    "daily limit": "{n} have reached their daily limit",
-    "travel": "{n} are at another venue in a neighbouring slot, with no time to travel",
-    "absent": "{n} did not show today themselves",
-}
-
-
 def _no_one(festival: Festival, session: models.FestivalSession, why: Counter[str]) -> list[str]:
     ent = festival.enterprise[session.enterprise]
     words = {
@@ -224,9 +220,6 @@ def _no_one(festival: Festival, session: models.FestivalSession, why: Counter[st
         "platform": session.platform,
         "start": festival.slots[session.slot].start,
     }
-    out = [
-        f"no streamer can stand in for session {session.id}: of "
-        f"{len(festival.streamers) - 1} other streamers"
-    ]
-    out += [WHY_WORDS[k].format(n=n, **words) for k, n in why.most_common()]
+    out: list[str] = [Reason("no_streamer", session=session.id, n=len(festival.streamers) - 1)]
+    out += [Reason(f"why_{k}", n=n, **words) for k, n in why.most_common()]
     return out

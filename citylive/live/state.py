@@ -45,6 +45,7 @@ class LiveView:
     no_show_who: str | None = None
     no_show_reason: str | None = None
     replaced_streamer: str | None = None
+    replaced_enterprise: str | None = None
     stand_in_at: datetime | None = None
     late: bool = False
     views: int | None = None
@@ -58,7 +59,13 @@ class LiveView:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value.astimezone(tz).isoformat()
-        for name in ("no_show_who", "no_show_reason", "replaced_streamer", "views"):
+        for name in (
+            "no_show_who",
+            "no_show_reason",
+            "replaced_streamer",
+            "replaced_enterprise",
+            "views",
+        ):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         if self.gmv_fen is not None:
@@ -117,6 +124,7 @@ def view(
         no_show_who=live.no_show_who,
         no_show_reason=live.no_show_reason,
         replaced_streamer=live.replaced_streamer,
+        replaced_enterprise=live.replaced_enterprise,
         stand_in_at=live.stand_in_at,
         late=late,
         views=live.views,

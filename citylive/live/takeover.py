@@ -98,27 +98,15 @@ def check_taker(
     return None
 
 
-def release_stand_in(
-    db: Session,
-    *,
-    festival: Festival,
-    session: models.FestivalSession,
-    streamer: str,
-    actor: Actor,
-    now: datetime,
-) -> tuple[models.FestivalSession, models.SessionLive, str]:
-    """Check and take the stand-in under the festival's lock (held by the caller); returns
-    the session (its version the new one), its live row and `applied` or `unchanged`.  The
-    caller queues the new version's messages."""
-    live = locked_live(db, session)
-    if check_taker(db, festival, session, live, streamer) == "unchanged":
-        audit(db, actor=actor, session=session, action="stand_in", outcome="unchanged", at=now)
-        return session, live, "unchanged"
+def record_version(
+    db: Session, festival: Festival, session: models.FestivalSession, now: datetime, kind: str
+) -> int:
+    """Store the schedule as the database holds it, with the session's one change already
+    made on `session`, as the festival's next version; its `changes` name the session as
+    moved and as `kind` (stand_in, replacement).  Returns the version."""
     row = db.get(models.Festival, festival.id)
     assert row is not None
-    replaced = session.streamer
     version = (row.current_version or 0) + 1
-    session.streamer = streamer
     session.version = version
     session.row_version += 1
     session.updated_at = now
@@ -144,13 +132,35 @@ def release_stand_in(
                 "moved": [session.id],
                 "cancelled": [],
                 "unchanged": sorted(others),
-                "stand_in": [session.id],
+                kind: [session.id],
             },
         )
     )
     row.current_version = version
     row.updated_at = now
     db.add(row)
+    return version
+
+
+def release_stand_in(
+    db: Session,
+    *,
+    festival: Festival,
+    session: models.FestivalSession,
+    streamer: str,
+    actor: Actor,
+    now: datetime,
+) -> tuple[models.FestivalSession, models.SessionLive, str]:
+    """Check and take the stand-in under the festival's lock (held by the caller); returns
+    the session (its version the new one), its live row and `applied` or `unchanged`.  The
+    caller queues the new version's messages."""
+    live = locked_live(db, session)
+    if check_taker(db, festival, session, live, streamer) == "unchanged":
+        audit(db, actor=actor, session=session, action="stand_in", outcome="unchanged", at=now)
+        return session, live, "unchanged"
+    replaced = session.streamer
+    session.streamer = streamer
+    record_version(db, festival, session, now, "stand_in")
     live.state = LiveState.scheduled.value
     live.replaced_streamer = replaced
     live.stand_in_at = now

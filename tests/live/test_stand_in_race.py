@@ -112,3 +112,51 @@ def test_stand_in_race_for_one_session_one_wins(pg_engine: Engine) -> None:
         "streamer": won[0].session.streamer,
         "by": "王芳" if won[0].session.streamer == "wang-lei" else "主办方",
     }
+
+
+def test_replacement_race_for_one_enterprise_one_wins(pg_engine: Engine) -> None:
+    """古镇家饰 asked for one session and fits two empty slots: two coordinators give it
+    both at once; one wins, the other is told whose it is."""
+    from support.factories import add_session
+
+    from citylive.festival.storage import load_stored_festival
+
+    with Session(pg_engine, expire_on_commit=False) as db:
+        festival = seed_day(db)
+        add_session(
+            db, festival, 8, "juhao", "wang-lei", "pdd", "guzhen-venue", 2, 1, 2, "confirmed"
+        )
+        db.commit()
+        for n in (1, 8):
+            actions.mark(db=db, actor=GUZHEN, session_id=dsid(n), state="no_show", who="enterprise")
+    organiser = Actor(role=Role.organiser, name="主办方")
+    results = _race(
+        pg_engine,
+        [
+            lambda db: actions.take_replacement(
+                db=db, actor=GUZHEN, session_id=dsid(1), enterprise="guzhen-deco"
+            ),
+            lambda db: actions.take_replacement(
+                db=db, actor=organiser, session_id=dsid(8), enterprise="guzhen-deco"
+            ),
+        ],
+    )
+    won = [r for r in results if isinstance(r, actions.LiveOutcome)]
+    lost = [r for r in results if isinstance(r, Conflict)]
+    assert (len(won), len(lost)) == (1, 1), results
+    winner = won[0].session.id
+    assert lost[0].details["winner"]["session"] == winner
+    assert lost[0].details["winner"]["by"] == ("王芳" if winner == dsid(1) else "主办方")
+    with Session(pg_engine) as db:
+        row = db.get(models.Festival, DFID)
+        assert row is not None and row.current_version == 2
+        enterprises = list(
+            db.exec(
+                select(models.FestivalSession.enterprise).where(
+                    models.FestivalSession.id.in_([dsid(1), dsid(8)])  # type: ignore[attr-defined]
+                )
+            )
+        )
+        festival = load_stored_festival(db, DFID)
+        assert check_schedule(festival, current_document(db=db, festival_id=DFID)) == []
+    assert enterprises.count("guzhen-deco") == 1

@@ -191,3 +191,20 @@ def test_no_show_enterprise_offers_the_towns_waiting_requests(day_api: DayApi) -
     ]
     body = day_api.get(f"/sessions/{dsid(1)}/stand-ins", day_api.guzhen).json()
     assert [o["enterprise"] for o in body["data"]] == ["guzhen-deco"]
+
+
+def test_a_streamer_replaced_stays_absent_that_day(day_db: tuple) -> None:
+    """李明 did not show at 19:00 and 华艺主播 stood in: 李明 is no stand-in elsewhere that
+    day, though the session is no longer marked as a no-show."""
+    from citylive.live.standins import absent_today
+
+    engine, festival, _ = day_db
+    with Session(engine, expire_on_commit=False) as db:
+        actions.mark(db=db, actor=SYSTEM, session_id=dsid(1), state="no_show", who="streamer")
+        actions.take_stand_in(db=db, actor=SYSTEM, session_id=dsid(1), streamer="huayi-host")
+        row = db.get(models.FestivalSession, dsid(2))
+        assert row is not None
+        assert absent_today(db, row) == {"li-ming"}
+        actions.mark(db=db, actor=SYSTEM, session_id=dsid(2), state="no_show", who="streamer")
+        found, _ = candidates(db, festival, row)
+    assert "li-ming" not in {c.streamer for c in found}

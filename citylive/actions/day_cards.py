@@ -1,0 +1,116 @@
+"""The festival day on the coordinators' portal: each session card's live state, and for a
+session whose streamer or enterprise did not show, who may take its place (the same ranking
+the API's stand-ins and replacements give).  Read-only; the marks, stand-ins and
+replacements themselves go through actions/live.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+import models
+from citylive.festival.storage import load_stored_festival
+from citylive.live.offers import offers
+from citylive.live.standins import candidates
+from citylive.live.state import check_moment, late_after, live_rows, view
+from citylive.schedule.publish import names_of
+from citylive.scope import Actor, festival_visible, require_festival
+from models._types import utcnow
+from models.enums import LIVE_STATUSES
+from models.live import LiveState, NoShowWho
+
+
+@dataclass
+class DayCard:
+    """What a session card shows of the festival day."""
+
+    state: str  # scheduled | live | late (on the day shown) | no_show | ended
+    today: bool  # a session of the day shown: its buttons are on the card
+    who: str | None = None  # streamer | enterprise, for a no-show
+    reason: str | None = None
+    replaced: str | None = None  # the name of the streamer or enterprise replaced
+    stand_ins: list[dict[str, object]] = field(default_factory=list)
+    offers: list[dict[str, object]] = field(default_factory=list)
+    why_none: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PortalDay:
+    at: datetime
+    tz: ZoneInfo
+    cards: dict[str, DayCard]
+
+
+def _moment(at: datetime | None) -> datetime:
+    if at is None:
+        return utcnow()
+    check_moment(at)
+    return at.astimezone(UTC)
+
+
+def portal_day(
+    *, db: Session, actor: Actor, festival_id: str, session_ids: list[str], at: datetime | None
+) -> PortalDay:
+    """The live state of the actor's sessions at `at` (now by default); the cards of a
+    no-show carry the ranked stand-ins (a streamer's) or the waiting requests (an
+    enterprise's), with the reasons why none fits."""
+    festival_row = require_festival(db, actor, festival_id)
+    tz = ZoneInfo(festival_row.timezone)
+    moment = _moment(at)
+    grace = late_after(festival_row.info)
+    today = moment.astimezone(tz).date()
+    S = models.FestivalSession
+    sessions = [
+        r
+        for i in range(0, len(session_ids), 500)
+        for r in db.exec(select(S).where(col(S.id).in_(session_ids[i : i + 500])))
+        if r.status in LIVE_STATUSES
+    ]
+    lives = live_rows(db, [s.id for s in sessions])
+    cards: dict[str, DayCard] = {}
+    festival = None
+    names = names_of(db=db, festival_id=festival_id)
+    for s in sessions:
+        live = lives.get(s.id)
+        v = view(s, live, moment, grace)
+        card = DayCard(
+            state="late" if v.late and s.day == today else v.state,
+            today=s.day == today,
+            who=v.no_show_who,
+            reason=v.no_show_reason,
+            replaced=names.streamers.get(v.replaced_streamer or "")
+            or names.enterprises.get(v.replaced_enterprise or ""),
+        )
+        if v.state == LiveState.no_show.value:
+            festival = festival or load_stored_festival(db, festival_id)
+            if v.no_show_who == NoShowWho.enterprise.value:
+                card.offers, card.why_none = offers(db, festival, s)
+            else:
+                found, card.why_none = candidates(db, festival, s)
+                card.stand_ins = [c.public() for c in found]
+        cards[s.id] = card
+    return PortalDay(at=moment, tz=tz, cards=cards)
+
+
+def race_words(
+    *, db: Session, actor: Actor, winner: dict[str, object], picked: str, kind: str
+) -> dict[str, str]:
+    """The words a loser of a stand-in or replacement race is told: who was taken (by
+    name), by whom, and where and when the winner's session is.  `kind` is `streamer` or
+    `enterprise`; `picked` the id the loser chose."""
+    sid = str(winner.get("session") or "")
+    row = db.get(models.FestivalSession, sid) if sid else None
+    if row is None or not festival_visible(actor, row.festival_id):
+        return {"name": picked, "by": str(winner.get("by") or ""), "place": sid}
+    names = names_of(db=db, festival_id=row.festival_id)
+    taken = str(winner.get(kind) or picked)
+    of = names.streamers if kind == "streamer" else names.enterprises
+    start = row.start.astimezone(names.tz)
+    return {
+        "name": of.get(taken, taken),
+        "by": str(winner.get("by") or ""),
+        "place": f"{names.venues.get(row.venue, row.venue)} {start:%m-%d %H:%M}",
+    }
