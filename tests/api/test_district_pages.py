@@ -101,7 +101,7 @@ def test_portal_and_overview_show_and_filter_by_district(engine: Engine) -> None
 def _towns(html: str) -> list[tuple[str, ...]]:
     """(district, town, waiting, confirmed, declined, total) per line of the overview."""
     return re.findall(
-        r'<tr data-town="[^"]*"><td data-district="[^"]*">([^<]*)</td><td>([^ <]*) <span'
+        r'<tr data-town="[^"]*"><td data-district="[^"]*">([^<]*)</td><td><a href="[^"]*" title="[^"]*">([^ <]*)</a> <span'
         r'[^>]*>[^<]*</span></td>\s*<td class="num">(\d+)</td><td class="num">(\d+)</td>'
         r'<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>',
         html,
