@@ -253,7 +253,6 @@ def launch_plan(
 @router.get(
     "/{fid}/schedule",
     response_model=ScheduleDocument,
-    response_model_exclude_none=True,
     responses=ERRORS,
     operation_id="read_schedule",
 )
@@ -262,11 +261,13 @@ def read_schedule(
     actor: CurrentActor,
     fid: str,
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
-) -> ScheduleDocument:
+) -> JSONResponse:
     """A released schedule version (the current one by default) as its `citylive/schedule@1`
     document: sessions, what could not be placed and why, the figures, and what other fairness
     settings would have given (`tradeoffs`).  Organisers."""
-    return released_schedule(db=db, actor=actor, festival_id=fid, version=version)
+    document = released_schedule(db=db, actor=actor, festival_id=fid, version=version)
+    # the document's one dump, as the schedule file writes it (no second validation)
+    return JSONResponse(document.dump())
 
 
 @router.get("/{fid}/plan/{run_id}", response_model=PlanRunPublic, responses=ERRORS)
