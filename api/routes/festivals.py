@@ -12,17 +12,15 @@ from starlette.concurrency import run_in_threadpool
 from api import prefect_jobs
 from api.deps import CurrentActor, DbDep, EngineDep
 from api.errors import ApiError
-from api.schemas import (
+from api.schemas.errors import ErrorPublic
+from api.schemas.festivals import (
     CapacityPublic,
     ConfirmationsPublic,
-    ErrorPublic,
     FestivalImportPublic,
     FestivalUpdate,
-    PlanConflictPublic,
-    PlanRequest,
-    PlanRunPublic,
     TownConfirmationPublic,
 )
+from api.schemas.planning import PlanConflictPublic, PlanRequest, PlanRunPublic
 from citylive.actions import festivals as actions
 from citylive.actions.plan_jobs import PlanJobRunning, plan_job, request_plan
 from citylive.actions.planning import plan_readout, released_schedule

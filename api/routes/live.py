@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentActor, DbDep
 from api.routes.festivals import ERRORS
-from api.schemas import ErrorPublic
+from api.schemas.errors import ErrorPublic
 from citylive.actions import live as live_actions
 
 router = APIRouter(tags=["festival day"])

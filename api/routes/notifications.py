@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentActor, DbDep
 from api.routes.festivals import ERRORS
-from api.schemas import ErrorPublic
+from api.schemas.errors import ErrorPublic
 from citylive.actions import notifications as actions
 from models import NotificationsPublic
 from models.enums import NotificationStatus

@@ -10,13 +10,8 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CurrentActor, DbDep, DecideDep, FilterDep
 from api.routes.festivals import ERRORS
-from api.schemas import (
-    ConfirmBody,
-    ConflictPublic,
-    DecisionOutcome,
-    DeclineBody,
-    ErrorPublic,
-)
+from api.schemas.errors import ErrorPublic
+from api.schemas.sessions import ConfirmBody, ConflictPublic, DecisionOutcome, DeclineBody
 from citylive.actions import decisions as decision_actions
 from citylive.actions import sessions as session_actions
 from citylive.decision_rules import DecisionResult
