@@ -4,6 +4,7 @@
     festivals.py      imports, capacity, confirmations, the deadline
     planning.py       planning jobs and their answers
     sessions.py       decisions and their outcomes
+    live.py           the festival day: live marks, no-shows, stand-ins, running figures
     sales.py          sales figures, uploads, files, disputes (money as decimal strings)
     tokens.py         feed tokens
 
