@@ -17,6 +17,7 @@ from api.schemas.festivals import (
     CapacityPublic,
     ConfirmationsPublic,
     FestivalImportPublic,
+    FestivalsPublic,
     FestivalUpdate,
     TownConfirmationPublic,
 )
@@ -27,7 +28,7 @@ from citylive.actions.planning import plan_readout, released_schedule
 from citylive.config import get_settings
 from citylive.festival import FestivalFileError
 from citylive.schedule import ScheduleDocument
-from models import FestivalPublic, FestivalsPublic
+from models import FestivalPublic
 
 router = APIRouter(prefix="/festivals", tags=["festivals"])
 

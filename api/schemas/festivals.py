@@ -76,3 +76,8 @@ class FestivalUpdate(BaseModel):
     confirmation_deadline: datetime | None = Field(
         description="with its UTC offset; null clears it; a time in the past closes the round"
     )
+
+
+class FestivalsPublic(BaseModel):
+    data: list[FestivalPublic]
+    count: int

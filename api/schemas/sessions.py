@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.errors import ErrorPublic
-from models import SessionPublic
+from models import DecisionPublic, SessionPublic
 
 SESSION_EXAMPLE: dict[str, Any] = {
     "id": "zs-2020-06-s00123",
@@ -61,3 +61,13 @@ class DeclineBody(BaseModel):
 
 class ConfirmBody(BaseModel):
     note: str | None = Field(default=None, max_length=2000, description="optional remark")
+
+
+class SessionsPublic(BaseModel):
+    data: list[SessionPublic]
+    count: int
+
+
+class DecisionsPublic(BaseModel):
+    data: list[DecisionPublic]
+    count: int
