@@ -176,13 +176,14 @@ def planning_state(*, db: Session, festival_id: str) -> PlanningState:
     row = db.get(models.Festival, festival_id)
     if row is None:
         raise FestivalNotFound(festival_id)
-    latest = db.exec(
-        select(models.ScheduleVersion.document)
+    # the file's hash rides in the released document (read alone, not the whole document):
+    # a changed file, or no version yet, means a re-plan
+    solved_for = db.exec(
+        select(col(models.ScheduleVersion.document)["source_sha256"].as_string())
         .where(models.ScheduleVersion.festival_id == festival_id)
         .order_by(col(models.ScheduleVersion.version).desc())
     ).first()
-    # the file's hash rides in the released document: a changed file means a re-plan
-    stale = latest is None or latest.get("source_sha256") != row.source_sha256
+    stale = solved_for is None or solved_for != row.source_sha256
     return PlanningState(int(row.current_version or 0), stale, row.source_sha256)
 
 
