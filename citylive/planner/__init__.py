@@ -39,7 +39,7 @@ from citylive.planner.reasons import unplaced_reason
 from citylive.planner.settings import Fairness, festival_fairness, tradeoff_settings
 from citylive.planner.state import State
 from citylive.planner.stats import figures, schedule_stats, sessions_in_play
-from citylive.planner.tradeoffs import in_play, refill_key, row
+from citylive.planner.tradeoffs import placed_in_play, refill_key, row
 from citylive.schedule.document import ScheduleDocument, ScheduleStats, Tradeoff, Unplaced
 
 __all__ = ["PlanError", "ProgressCallback", "SolveProgress", "plan", "schedule_stats"]
@@ -202,7 +202,7 @@ def _price_of_fairness(ctx: Context, fairness: Fairness, stats: dict) -> list[di
             scorer = scorer_for(other)
             refill(other, scorer, refill_key(other, setting), clock.until(clock.limit))
             repair_one_city(other, scorer)
-            rows.append(row(setting, figures(f, in_play(other)), level))
+            rows.append(row(setting, figures(f, placed_in_play(other)), level))
         clock.report("tradeoffs", value=stats["value"])
     return rows
 

@@ -8,7 +8,7 @@ from citylive.planner.data import STAY
 from citylive.planner.settings import lowest_share, town_counts
 from citylive.planner.state import State
 from citylive.planner.stats import figures
-from citylive.planner.tradeoffs import in_play
+from citylive.planner.tradeoffs import placed_in_play
 
 
 def objective(state: State) -> int:
@@ -31,7 +31,7 @@ def objective(state: State) -> int:
         if pl.theme:
             total += w["showcase"]
             blocks.add((pl.theme, pl.g, p.industry(pl.enterprise)))
-    st = figures(p.festival, in_play(state))
+    st = figures(p.festival, placed_in_play(state))
     total += w["showcase"] * (len(blocks) + sum(st["towns_per_day"].values()))
     total -= w["clash"] * st["clash_pairs"] + w["showcase"] * st["main_duplicates"]
     total -= w["freshness"] * st["freshness_repeats"]

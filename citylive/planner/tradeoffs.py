@@ -34,7 +34,7 @@ def refill_key(state: State, fairness: Fairness) -> Callable[[str], tuple]:
     return key
 
 
-def in_play(state: State) -> list[Seen]:
+def placed_in_play(state: State) -> list[Seen]:
     """The placed sessions as the figures read them (no ids or studios needed)."""
     p = state.p
     return [
