@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 import models
+from citylive.audit import audit_record
 from citylive.errors import Invalid, NotFound
 from citylive.notify import enqueue_receipt_for
 from citylive.scope import Actor, require_writer
@@ -159,18 +160,13 @@ def _audit(
     now: datetime,
 ) -> models.Decision:
     """Every attempt, whatever its outcome, in the `decision` table."""
-    decision = models.Decision(
-        session_id=row.id,
-        festival_id=row.festival_id,
-        town=row.town,
+    decision = audit_record(
+        actor=actor,
+        session=row,
         action=DecisionAction(action).value,
-        reason=reason,
-        actor=actor.name,
-        role=actor.role.value,
-        remote_addr=actor.remote_addr,
-        token_id=actor.token_id,
         outcome=outcome,
         at=now,
+        reason=reason,
     )
     decision.id = conn.execute(_AUDIT, decision.model_dump(exclude={"id"})).scalar_one()
     return decision

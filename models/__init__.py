@@ -1,15 +1,15 @@
-"""CityLive's tables and API data shapes (SQLModel).  Importing this package registers every
+"""CityLive's tables and the public record of each (SQLModel); the API's request and response
+bodies live in api/schemas/.  Importing this package registers every
 table on `SQLModel.metadata`, which Alembic's migrations are generated from."""
 
 from models.auth import ApiToken
-from models.decision import Decision, DecisionPublic, DecisionsPublic
+from models.decision import Decision, DecisionPublic
 from models.enums import DecisionAction, NotificationStatus, Role, SessionStatus, VenueKind
 from models.festival import (
     District,
     Enterprise,
     Festival,
     FestivalPublic,
-    FestivalsPublic,
     Industry,
     SessionRequest,
     Streamer,
@@ -17,14 +17,13 @@ from models.festival import (
     Venue,
 )
 from models.live import LiveState, NoShowWho, SessionLive
-from models.notification import Notification, NotificationPublic, NotificationsPublic
+from models.notification import Notification, NotificationPublic
 from models.planning import PlanJob
 from models.sales import OrderLine, QuarantinedRow, SalesFile, SessionFigures
 from models.schedule import (
     FestivalSession,
     ScheduleVersion,
     SessionPublic,
-    SessionsPublic,
 )
 
 __all__ = [
@@ -32,19 +31,16 @@ __all__ = [
     "Decision",
     "DecisionAction",
     "DecisionPublic",
-    "DecisionsPublic",
     "District",
     "Enterprise",
     "Festival",
     "FestivalPublic",
     "FestivalSession",
-    "FestivalsPublic",
     "Industry",
     "LiveState",
     "Notification",
     "NotificationPublic",
     "NotificationStatus",
-    "NotificationsPublic",
     "NoShowWho",
     "OrderLine",
     "PlanJob",
@@ -57,7 +53,6 @@ __all__ = [
     "SessionPublic",
     "SessionRequest",
     "SessionStatus",
-    "SessionsPublic",
     "Streamer",
     "Town",
     "Venue",

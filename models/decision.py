@@ -31,8 +31,3 @@ class Decision(DecisionBase, table=True):
 class DecisionPublic(DecisionBase):
     id: int
     at: datetime
-
-
-class DecisionsPublic(SQLModel):
-    data: list[DecisionPublic]
-    count: int

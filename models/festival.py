@@ -50,11 +50,6 @@ class FestivalPublic(FestivalBase):
     updated_at: datetime
 
 
-class FestivalsPublic(SQLModel):
-    data: list[FestivalPublic]
-    count: int
-
-
 class Town(SQLModel, table=True):
     festival_id: str = Field(
         foreign_key="festival.id", primary_key=True, max_length=64, ondelete="CASCADE"

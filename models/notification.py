@@ -50,8 +50,3 @@ class NotificationPublic(NotificationBase):
     key: str
     created_at: datetime
     sent_at: datetime | None
-
-
-class NotificationsPublic(SQLModel):
-    data: list[NotificationPublic]
-    count: int

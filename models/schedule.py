@@ -80,8 +80,3 @@ class SessionPublic(SQLModel):
     industry: str
     version: int
     theme: str | None = None
-
-
-class SessionsPublic(SQLModel):
-    data: list[SessionPublic]
-    count: int

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from api.deps import CurrentActor, DbDep
 from api.routes.festivals import ERRORS
-from api.schemas import ErrorPublic
+from api.schemas.errors import ErrorPublic
+from api.schemas.live import FiguresBody, LiveBody, NoShowBody, ReplacementBody, StandInBody
 from citylive.actions import live as live_actions
 
 router = APIRouter(tags=["festival day"])
@@ -22,28 +21,6 @@ LIVE_ERRORS: dict[int | str, dict[str, Any]] = ERRORS | {
     409: {"model": ErrorPublic, "description": "the session's state does not allow it now"},
     422: {"model": ErrorPublic, "description": "the request is invalid"},
 }
-
-
-class LiveBody(BaseModel):
-    at: datetime | None = Field(default=None, description="when it happened (default: now)")
-
-
-class NoShowBody(BaseModel):
-    who: Literal["streamer", "enterprise"]
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-class StandInBody(BaseModel):
-    streamer: str = Field(min_length=1, max_length=64)
-
-
-class ReplacementBody(BaseModel):
-    enterprise: str = Field(min_length=1, max_length=64)
-
-
-class FiguresBody(BaseModel):
-    views: int | None = Field(default=None, ge=0, le=10**12)
-    gmv: Decimal | None = Field(default=None, ge=0, le=10**13, description="CNY")
 
 
 @router.post(

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import CurrentActor, DbDep, ReaderActor
 from api.routes.festivals import ERRORS
-from api.routes.sales_models import (
+from api.schemas.sales import (
     DiscountRow,
     DiscountsPublic,
     DisputesPublic,

@@ -10,18 +10,20 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CurrentActor, DbDep, DecideDep, FilterDep
 from api.routes.festivals import ERRORS
-from api.schemas import (
+from api.schemas.errors import ErrorPublic
+from api.schemas.sessions import (
     ConfirmBody,
     ConflictPublic,
     DecisionOutcome,
+    DecisionsPublic,
     DeclineBody,
-    ErrorPublic,
+    SessionsPublic,
 )
 from citylive.actions import decisions as decision_actions
 from citylive.actions import sessions as session_actions
 from citylive.decision_rules import DecisionResult
 from citylive.session_queries import session_public
-from models import DecisionPublic, DecisionsPublic, SessionPublic, SessionsPublic
+from models import DecisionPublic, SessionPublic
 
 router = APIRouter(tags=["sessions"])
 SESSION_LINKS = {

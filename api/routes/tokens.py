@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import CurrentActor, DbDep
 from api.routes.festivals import ERRORS
-from api.schemas import FeedTokenPublic
+from api.schemas.tokens import FeedTokenPublic
 from citylive.actions.tokens import make_feed_token
 from citylive.config import get_settings
 

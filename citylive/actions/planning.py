@@ -22,7 +22,7 @@ from citylive.festival import Festival
 from citylive.festival.storage import FestivalNotFound, load_stored_festival
 from citylive.notify import enqueue_schedule_release
 from citylive.planner import ProgressCallback, plan
-from citylive.schedule import ScheduleDocument, current_document, store_schedule
+from citylive.schedule import ScheduleDocument, current_document, load_schedule, store_schedule
 from citylive.schedule.readout import Readout, readout
 from citylive.scope import Actor, require_festival, require_organiser
 
@@ -62,9 +62,11 @@ def release_version(
         )
     festival = load_stored_festival(db, festival_id)
     stored = store_schedule(db=db, festival=festival, document=document)
-    enqueue_schedule_release(db=db, festival_id=festival_id, version=stored.version)
+    released = document.model_copy(update={"version": stored.version})
+    enqueue_schedule_release(
+        db=db, festival_id=festival_id, version=stored.version, document=released
+    )
     changes = {k: len(v) for k, v in (stored.changes or {}).items()}
-    released = ScheduleDocument.model_validate(stored.document)
     db.commit()
     return Release(festival_id, stored.version, released, changes)
 
@@ -174,13 +176,14 @@ def planning_state(*, db: Session, festival_id: str) -> PlanningState:
     row = db.get(models.Festival, festival_id)
     if row is None:
         raise FestivalNotFound(festival_id)
-    latest = db.exec(
-        select(models.ScheduleVersion.document)
+    # the file's hash rides in the released document (read alone, not the whole document):
+    # a changed file, or no version yet, means a re-plan
+    solved_for = db.exec(
+        select(col(models.ScheduleVersion.document)["source_sha256"].as_string())
         .where(models.ScheduleVersion.festival_id == festival_id)
         .order_by(col(models.ScheduleVersion.version).desc())
     ).first()
-    # the file's hash rides in the released document: a changed file means a re-plan
-    stale = latest is None or latest.get("source_sha256") != row.source_sha256
+    stale = solved_for is None or solved_for != row.source_sha256
     return PlanningState(int(row.current_version or 0), stale, row.source_sha256)
 
 
@@ -211,7 +214,7 @@ def version_report(*, db: Session, festival_id: str, version: int) -> VersionRep
     festival = db.get(models.Festival, festival_id)
     if stored is None or festival is None:
         raise FestivalNotFound(festival_id)
-    document = ScheduleDocument.model_validate(stored.document)
+    document = load_schedule(stored.document, f"festival {festival_id} version {version}")
     venue_names = dict(
         db.exec(
             select(models.Venue.id, models.Venue.name).where(
@@ -272,7 +275,7 @@ def released_schedule(
         raise NotFound(
             f"festival {festival_id!r} has no schedule version {wanted}", field="version"
         )
-    return ScheduleDocument.model_validate(stored)
+    return load_schedule(stored, f"festival {festival_id} version {wanted}")
 
 
 def plan_readout(

@@ -315,7 +315,7 @@ def load_festival(path: str | Path) -> Festival:
 
 def _load_workbook(path: str | Path) -> Festival:
     from citylive.festival.workbook import read_workbook
-    from citylive.sales.xlsx import check_workbook
+    from citylive.xlsx_archive import check_workbook
 
     limit = get_settings().festival_max_bytes
     try:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 import models
+from citylive.audit import audit_record
 from citylive.errors import Conflict, Invalid
 from citylive.scope import Actor
 from models._types import utcnow
@@ -172,18 +173,8 @@ def audit(
     at: datetime,
     reason: str | None = None,
 ) -> models.Decision:
-    decision = models.Decision(
-        session_id=session.id,
-        festival_id=session.festival_id,
-        town=session.town,
-        action=action,
-        reason=reason,
-        actor=actor.name,
-        role=actor.role.value,
-        remote_addr=actor.remote_addr,
-        token_id=actor.token_id,
-        outcome=outcome,
-        at=at,
+    decision = audit_record(
+        actor=actor, session=session, action=action, outcome=outcome, at=at, reason=reason
     )
     db.add(decision)
     return decision

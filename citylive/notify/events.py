@@ -78,15 +78,20 @@ def _previous(db: Session, festival_id: str, version: int) -> models.ScheduleVer
     ).first()
 
 
-def enqueue_schedule_release(*, db: Session, festival_id: str, version: int) -> int:
+def enqueue_schedule_release(
+    *, db: Session, festival_id: str, version: int, document: ScheduleDocument | None = None
+) -> int:
     """Queue the messages a released schedule version causes; returns rows queued.
+    `document`: the version's document when the caller has just released it (else it is
+    loaded from the version stored).
 
     Version 1: an assignment to every coordinator town, enterprise and streamer with sessions
     (their sessions as a table, the portal link and the confirmation deadline).  Later
     versions: a change notice only to those whose sessions are new, moved or cancelled.
     """
     d = festival_directory(db, festival_id)
-    changes = ReleaseChanges.of(_version(db, festival_id, version).changes)
+    stored = _version(db, festival_id, version)
+    changes = ReleaseChanges.of(stored.changes)
     sessions = list(
         db.exec(
             select(FS)
@@ -100,7 +105,7 @@ def enqueue_schedule_release(*, db: Session, festival_id: str, version: int) -> 
             for r in _people_of(s):
                 live_of[r].append(s)
     previous = _previous(db, festival_id, version)
-    released = load_schedule(_version(db, festival_id, version).document, f"version {version}")
+    released = document or load_schedule(stored.document, f"version {version}")
     earlier = load_schedule(previous.document, f"version {previous.version}") if previous else None
     told = queue(db, d, _unplaced_notices(d, version, released, earlier))
     if earlier is None or changes.first_release:

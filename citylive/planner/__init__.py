@@ -22,7 +22,14 @@ from __future__ import annotations
 from citylive.config import get_settings
 from citylive.festival import Festival
 from citylive.planner.data import PlanError, Problem, build_problem, read_previous
-from citylive.planner.finish import give_ids, moved_count, number_studios, session_doc
+from citylive.planner.finish import (
+    declined_session,
+    give_ids,
+    in_order,
+    moved_count,
+    number_studios,
+    scheduled_session,
+)
 from citylive.planner.greedy import refill, scorer_for
 from citylive.planner.inparts import plan_in_parts
 from citylive.planner.onecity import repair_one_city
@@ -31,13 +38,12 @@ from citylive.planner.progress import Clock, ProgressCallback, SolveProgress
 from citylive.planner.reasons import unplaced_reason
 from citylive.planner.settings import Fairness, festival_fairness, tradeoff_settings
 from citylive.planner.state import State
-from citylive.planner.stats import schedule_stats
-from citylive.planner.tradeoffs import light_doc, refill_key, row
-from citylive.schedule.document import SCHEDULE_FORMAT, ScheduleDocument, load_schedule
+from citylive.planner.stats import figures, schedule_stats, sessions_in_play
+from citylive.planner.tradeoffs import placed_in_play, refill_key, row
+from citylive.schedule.document import ScheduleDocument, ScheduleStats, Tradeoff, Unplaced
 
 __all__ = ["PlanError", "ProgressCallback", "SolveProgress", "plan", "schedule_stats"]
 
-FORMAT = SCHEDULE_FORMAT
 TRADEOFF_SHARE = 0.2  # of the time limit, for the price of fairness
 TRADEOFF_MIN = 0.2  # seconds, at least, for each other fairness setting
 # requested sessions above which a deterministic plan prices the other settings by the day
@@ -76,19 +82,18 @@ def plan(
     if parts:
         if previous is not None:
             raise PlanError("a re-plan from a previous schedule is made in one piece")
-        doc = plan_in_parts(
+        return plan_in_parts(
             festival, clock, workers=workers, seed=seed, address=settings.dask_address,
             part_sessions=settings.plan_part_sessions,
         )  # fmt: skip
-        return load_schedule(doc, "the planner's schedule")
     clock.report("prepare")
     problem = build_problem(festival)
     if previous is not None:
         read_previous(problem, previous)
-    return load_schedule(_plan(problem, clock, workers, seed), "the planner's schedule")
+    return _plan(problem, clock, workers, seed)
 
 
-def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
+def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> ScheduleDocument:
     f = p.festival
     fairness = festival_fairness(f)
     # 1-4: the day flow, the warm start and its improvement, leaving the finish and the
@@ -110,7 +115,7 @@ def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
     refilled = refill(state, scorer, refill_key(state, fairness), clock.until(clock.limit))
     repair_one_city(state, scorer)
     doc = _finished(p, state)
-    stats = schedule_stats(f, doc)
+    stats = figures(f, sessions_in_play(doc))
     t_finish = clock.elapsed() - t_solved
     clock.report("finish", value=stats["value"], objective=objective, bound=bound)
 
@@ -129,7 +134,7 @@ def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
             "solver_models": res.models if res else 0,
             "placed_by": source,
             "refilled": refilled,
-            "moved": moved_count(p, doc["sessions"]),
+            "moved": moved_count(p, doc.sessions),
             "fairness": {"weight": fairness.weight, "min_share": fairness.min_share},
             "solve_seconds": round(clock.elapsed(), 3),
             "seconds": {
@@ -140,36 +145,27 @@ def _plan(p: Problem, clock: Clock, workers: int, seed: int) -> dict:
             },
         }
     )
-    doc["stats"] = stats
-    doc["tradeoffs"] = tradeoffs
+    doc.stats = ScheduleStats(**stats)
+    doc.tradeoffs = [Tradeoff(**t) for t in tradeoffs]
     return doc
 
 
-def _finished(p: Problem, state: State) -> dict:
+def _finished(p: Problem, state: State) -> ScheduleDocument:
     """Ids and studios given, the declined sessions kept, every open request with its
     reason: the document without its figures."""
     f = p.festival
     give_ids(f.id, p, state)
     number_studios(p, state)
     old_platform = {o.id: o.platform for o in p.old}
-    sessions = [session_doc(p, pl, old_platform) for pl in state.sessions]
-    for o in p.old:
-        if o.status == "declined":
-            sessions.append(
-                {
-                    "id": o.id, "enterprise": o.enterprise, "streamer": o.streamer,
-                    "platform": o.platform, "venue": o.venue, "studio": o.studio,
-                    "start": p.start_iso(o.g), "end": p.end_iso(o.g), "status": "declined",
-                }
-            )  # fmt: skip
-    sessions.sort(key=lambda s: (s["start"], s["venue"], s["studio"], s["status"]))
+    sessions = [scheduled_session(p, pl, old_platform) for pl in state.sessions]
+    sessions += [declined_session(p, o) for o in p.old if o.status == "declined"]
     unplaced = [
-        {"enterprise": e.id, "count": state.remaining(e.id), "reason": unplaced_reason(p, state, e.id)}
+        Unplaced(enterprise=e.id, count=state.remaining(e.id), reason=unplaced_reason(p, state, e.id))
         for e in f.enterprises
         if state.remaining(e.id) > 0
     ]  # fmt: skip
-    return {"format": FORMAT, "festival": f.id, "version": p.version, "sessions": sessions,
-            "unplaced": unplaced}  # fmt: skip
+    return ScheduleDocument(festival=f.id, version=p.version, sessions=in_order(sessions),
+                            unplaced=unplaced)  # fmt: skip
 
 
 def _price_of_fairness(ctx: Context, fairness: Fairness, stats: dict) -> list[dict]:
@@ -206,7 +202,7 @@ def _price_of_fairness(ctx: Context, fairness: Fairness, stats: dict) -> list[di
             scorer = scorer_for(other)
             refill(other, scorer, refill_key(other, setting), clock.until(clock.limit))
             repair_one_city(other, scorer)
-            rows.append(row(setting, schedule_stats(f, light_doc(other)), level))
+            rows.append(row(setting, figures(f, placed_in_play(other)), level))
         clock.report("tradeoffs", value=stats["value"])
     return rows
 

@@ -100,11 +100,14 @@ class Problem:
         sp = set(s.platforms)
         return next(p for p in e.platforms if p in sp)
 
-    def start_iso(self, g: int) -> str:
-        return self.festival.slot_start(SlotRef(g // self.n_slots, g % self.n_slots)).isoformat()
+    def start_at(self, g: int) -> datetime:
+        return self.festival.slot_start(SlotRef(g // self.n_slots, g % self.n_slots))
 
-    def end_iso(self, g: int) -> str:
-        return self.festival.slot_end(SlotRef(g // self.n_slots, g % self.n_slots)).isoformat()
+    def end_at(self, g: int) -> datetime:
+        return self.festival.slot_end(SlotRef(g // self.n_slots, g % self.n_slots))
+
+    def start_iso(self, g: int) -> str:
+        return self.start_at(g).isoformat()
 
 
 def streamer_fits(e: Enterprise, s: Streamer) -> bool:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from citylive.planner.data import Problem
+from citylive.planner.data import OldSession, Problem
 from citylive.planner.state import Placed, State
+from citylive.schedule.document import ScheduledSession
+from models.enums import SessionStatus
 
 
 def number_studios(p: Problem, state: State) -> None:
@@ -96,41 +98,55 @@ def give_ids(fid: str, p: Problem, state: State) -> None:
             pl.id = f"{fid}-s{top:05d}"
 
 
-def session_doc(p: Problem, pl: Placed, old_platform: dict[str, str]) -> dict:
+def scheduled_session(p: Problem, pl: Placed, old_platform: dict[str, str]) -> ScheduledSession:
+    """A placed session as the schedule document holds it."""
+    assert pl.id is not None and pl.studio is not None  # given by give_ids, number_studios
     f = p.festival
     e, s = f.enterprise[pl.enterprise], f.streamer[pl.streamer]
     platform: str | None = old_platform.get(pl.id or "")
     if platform not in e.platforms or platform not in s.platforms:
         platform = None
-    doc = {
-        "id": pl.id,
-        "enterprise": pl.enterprise,
-        "streamer": pl.streamer,
-        "platform": platform or p.platform(e, s),
-        "venue": pl.venue,
-        "studio": pl.studio,
-        "start": p.start_iso(pl.g),
-        "end": p.end_iso(pl.g),
-        "status": pl.status,
-        "town": e.town,
-        "industry": e.industry,
-    }
-    if pl.theme:
-        doc["theme"] = pl.theme
-    return doc
+    return ScheduledSession(
+        id=pl.id,
+        enterprise=pl.enterprise,
+        streamer=pl.streamer,
+        platform=platform or p.platform(e, s),
+        venue=pl.venue,
+        studio=pl.studio,
+        start=p.start_at(pl.g),
+        end=p.end_at(pl.g),
+        status=SessionStatus(pl.status),
+        town=e.town,
+        industry=e.industry,
+        theme=pl.theme or None,
+    )
 
 
-def moved_count(p: Problem, sessions: list[dict]) -> int:
+def declined_session(p: Problem, o: OldSession) -> ScheduledSession:
+    """A declined session of the previous schedule, kept as it was."""
+    return ScheduledSession(
+        id=o.id, enterprise=o.enterprise, streamer=o.streamer, platform=o.platform,
+        venue=o.venue, studio=o.studio, start=p.start_at(o.g), end=p.end_at(o.g),
+        status=SessionStatus.declined,
+    )  # fmt: skip
+
+
+def in_order(sessions: list[ScheduledSession]) -> list[ScheduledSession]:
+    """The document's order: by start, venue, studio, status."""
+    return sorted(sessions, key=lambda s: (s.start, s.venue, s.studio, s.status.value))
+
+
+def moved_count(p: Problem, sessions: list[ScheduledSession]) -> int:
     """Proposed sessions of the previous schedule not kept exactly (streamer, venue, studio,
     slot): S7's count."""
-    new_by_id = {s["id"]: s for s in sessions}
+    new_by_id = {s.id: s for s in sessions}
     moved = 0
     for o in p.old:
         if o.status != "proposed":
             continue
         n = new_by_id.get(o.id)
-        if n is None or (n["streamer"], n["venue"], n["studio"], n["start"]) != (
-            o.streamer, o.venue, o.studio, p.start_iso(o.g),
+        if n is None or (n.streamer, n.venue, n.studio, n.start) != (
+            o.streamer, o.venue, o.studio, p.start_at(o.g),
         ):  # fmt: skip
             moved += 1
     return moved

@@ -20,7 +20,7 @@ from typing import Any
 from citylive.festival import Festival, parse_festival
 from citylive.planner.cluster import run_jobs
 from citylive.planner.data import Problem, build_problem
-from citylive.planner.finish import give_ids, number_studios, session_doc
+from citylive.planner.finish import give_ids, in_order, number_studios, scheduled_session
 from citylive.planner.greedy import refill, scorer_for
 from citylive.planner.ls import local_search
 from citylive.planner.onecity import main_possible, repair_one_city
@@ -30,10 +30,10 @@ from citylive.planner.progress import Clock
 from citylive.planner.reasons import unplaced_reason
 from citylive.planner.settings import festival_fairness
 from citylive.planner.state import Placed, State
-from citylive.planner.stats import schedule_stats
+from citylive.planner.stats import figures, sessions_in_play
 from citylive.planner.tradeoffs import refill_key
 from citylive.schedule.checker import check_schedule
-from citylive.schedule.document import SCHEDULE_FORMAT
+from citylive.schedule.document import ScheduleDocument, ScheduleStats, Unplaced
 
 SEAM_SHARE = 0.25  # of the time limit, at least SEAM_MIN seconds, kept for the join and seams
 SEAM_MIN = 5.0
@@ -75,7 +75,7 @@ def plan_in_parts(
     seed: int,
     address: str | None,
     part_sessions: int,
-) -> dict:
+) -> ScheduleDocument:
     """The schedule document of the whole festival, planned in parts."""
     f = festival
     clock.report("prepare")
@@ -119,9 +119,9 @@ def plan_in_parts(
     repair_one_city(state, scorer)
     moves, _sweeps = local_search(state, scorer, deadline=time.monotonic() + 0.3 * seam)
     repair_one_city(state, scorer)
-    doc = _document(p, state)
+    doc, stats = _document(p, state)
     breaches = check_schedule(f, doc)
-    doc["stats"].update(
+    stats.update(
         {
             "placed_by": "parts",
             "solver_status": f"{len(parts)} parts on Dask",
@@ -143,7 +143,8 @@ def plan_in_parts(
             },
         }
     )
-    clock.report("finish", value=doc["stats"]["value"])
+    doc.stats = ScheduleStats(**stats)
+    clock.report("finish", value=doc.stats.value)
     return doc
 
 
@@ -160,23 +161,21 @@ def _join(state: State, results: list[dict]) -> int:
     return dropped
 
 
-def _document(p: Problem, state: State) -> dict:
+def _document(p: Problem, state: State) -> tuple[ScheduleDocument, dict[str, Any]]:
+    """The document without its figures, and the figures of its sessions."""
     f = p.festival
     give_ids(f.id, p, state)
     number_studios(p, state)
-    sessions = [session_doc(p, pl, {}) for pl in state.sessions]
-    sessions.sort(key=lambda s: (s["start"], s["venue"], s["studio"], s["status"]))
+    sessions = in_order([scheduled_session(p, pl, {}) for pl in state.sessions])
     towns_at_main = {p.town(pl.enterprise) for pl in state.sessions if pl.venue == p.main}
     left = [e.id for e in f.enterprises if state.remaining(e.id) > 0]
     at_main = {t: t in towns_at_main or not main_possible(p, t) for t in {p.town(e) for e in left}}
     unplaced = [
-        {"enterprise": e, "count": state.remaining(e), "reason": unplaced_reason(p, state, e, at_main)}
+        Unplaced(enterprise=e, count=state.remaining(e), reason=unplaced_reason(p, state, e, at_main))
         for e in left
     ]  # fmt: skip
-    doc: dict = {"format": SCHEDULE_FORMAT, "festival": f.id, "version": p.version,
-                 "sessions": sessions, "unplaced": unplaced}  # fmt: skip
-    doc["stats"] = schedule_stats(f, doc)
-    return doc
+    doc = ScheduleDocument(festival=f.id, version=p.version, sessions=sessions, unplaced=unplaced)
+    return doc, figures(f, sessions_in_play(doc))
 
 
 def _value(state: State) -> int:

@@ -7,8 +7,8 @@ from citylive.planner.assign import prime_bonus, session_value
 from citylive.planner.data import STAY
 from citylive.planner.settings import lowest_share, town_counts
 from citylive.planner.state import State
-from citylive.planner.stats import schedule_stats
-from citylive.planner.tradeoffs import light_doc
+from citylive.planner.stats import figures
+from citylive.planner.tradeoffs import placed_in_play
 
 
 def objective(state: State) -> int:
@@ -31,7 +31,7 @@ def objective(state: State) -> int:
         if pl.theme:
             total += w["showcase"]
             blocks.add((pl.theme, pl.g, p.industry(pl.enterprise)))
-    st = schedule_stats(p.festival, light_doc(state))
+    st = figures(p.festival, placed_in_play(state))
     total += w["showcase"] * (len(blocks) + sum(st["towns_per_day"].values()))
     total -= w["clash"] * st["clash_pairs"] + w["showcase"] * st["main_duplicates"]
     total -= w["freshness"] * st["freshness_repeats"]

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from citylive.planner.settings import Fairness, town_counts
 from citylive.planner.state import State
+from citylive.planner.stats import Seen
+from models.enums import LIVE_STATUSES
 
 
 def refill_key(state: State, fairness: Fairness) -> Callable[[str], tuple]:
@@ -32,22 +34,14 @@ def refill_key(state: State, fairness: Fairness) -> Callable[[str], tuple]:
     return key
 
 
-def light_doc(state: State) -> dict:
-    """Just enough of a schedule document for schedule_stats."""
+def placed_in_play(state: State) -> list[Seen]:
+    """The placed sessions as the figures read them (no ids or studios needed)."""
     p = state.p
-    return {
-        "sessions": [
-            {
-                "enterprise": pl.enterprise,
-                "streamer": pl.streamer,
-                "venue": pl.venue,
-                "start": p.start_iso(pl.g),
-                "status": pl.status,
-                "theme": pl.theme,
-            }
-            for pl in state.sessions
-        ]
-    }
+    return [
+        Seen(pl.enterprise, pl.streamer, pl.venue, p.start_at(pl.g), pl.theme)
+        for pl in state.sessions
+        if pl.status in LIVE_STATUSES
+    ]
 
 
 def row(fairness: Fairness, stats: dict, level: float | None = None) -> dict:

@@ -38,7 +38,8 @@ from citylive.sales.platforms import (
 from citylive.sales.rows import Layout
 from citylive.sales.split import fill_down
 from citylive.sales.values import normalise_header
-from citylive.sales.xlsx import XlsxRows, check_workbook
+from citylive.sales.xlsx import XlsxRows
+from citylive.xlsx_archive import check_workbook
 
 # How far down a file a header row may start (some exports put a title line above it).
 HEADER_SEARCH_ROWS = 10

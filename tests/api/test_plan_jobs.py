@@ -93,6 +93,15 @@ def test_three_parallel_plan_requests_make_one_job_and_two_conflicts(
         assert document["stats"]["placed"] == sum(
             1 for s in document["sessions"] if s["status"] in ("proposed", "confirmed")
         )
+        # the answer is the stored document as it was dumped once, the spec's figures included
+        with Session(engine) as db:
+            stored = db.exec(
+                select(models.ScheduleVersion.document).where(
+                    models.ScheduleVersion.festival_id == FID, models.ScheduleVersion.version == 2
+                )
+            ).one()
+        assert document == stored
+        assert {"objective", "bound", "solve_seconds"} <= set(document["stats"])
     assert (done["status"], done["version"], done["message"]) == (
         "completed",
         2,

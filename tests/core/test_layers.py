@@ -126,3 +126,27 @@ def test_layers_graph_sees_the_imports() -> None:
     graph = _graph()
     assert "citylive.errors" in graph["citylive.scope"]
     assert all(t.split(".")[0] in PACKAGES for targets in graph.values() for t in targets)
+
+
+def _package_graph() -> dict[str, dict[str, int]]:
+    """The same imports between packages: each sub-package of `citylive` (festival, sales,
+    schedule, ...) one node, each module standing alone its own."""
+
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    graph: dict[str, dict[str, int]] = {}
+    for module, targets in _graph().items():
+        node = graph.setdefault(package(module), {})
+        for target, line in targets.items():
+            if package(target) != package(module):
+                node.setdefault(package(target), line)
+    return graph
+
+
+def test_layers_no_cycle_between_packages() -> None:
+    # festival/ reading a workbook through sales/ while sales/ reads festivals would be a
+    # circle of the two packages that no module-level loop shows
+    described = [" <-> ".join(component) for component in _cycles(_package_graph())]
+    assert described == [], "\n".join(described)
+    assert "citylive.festival" in _package_graph()["citylive.sales"]
