@@ -530,7 +530,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         from bench.generate_guangzhou import generate_guangzhou
 
-        doc = generate_guangzhou(args.seed if args.seed is not None else 2026)
+        n_ent = args.enterprises or 20_000
+        doc = generate_guangzhou(
+            args.seed if args.seed is not None else 2026,
+            enterprises=n_ent,
+            streamers=args.streamers or round(5_000 * n_ent / 20_000),
+        )
         dump(doc, args.out)
         print(f"wrote {args.out}: {len(doc['enterprises'])} enterprises, "
               f"{len(doc['venues'])} venues, {len(doc['streamers'])} streamers", file=sys.stderr)  # fmt: skip
