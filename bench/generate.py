@@ -4,6 +4,7 @@
     python bench/generate.py city --out /tmp/city.json     # 23 towns, 2,000 enterprises, 400 streamers, 3 days
     python bench/generate.py xl --out /tmp/xl.json         # 5,000 enterprises, 1,000 streamers, 5 days
     python bench/generate.py guangzhou --seed 1 --out /tmp/gz.json  # 11 districts, 20,000 enterprises
+    python bench/generate.py guangzhou --seed 1 --enterprises 5000 --out /tmp/gzq.json  # a quarter
 
 The same name and seed always give the same file.  Every town, industry and named enterprise
 comes from the source article on Zhongshan's towns (shared/domain.md); the rest is generated

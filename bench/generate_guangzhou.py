@@ -4,6 +4,11 @@ fifth stream from their own rooms, 5,000 streamers, 3 days.  Requests exceed wha
 venues and streamers can hold, as real festivals' do.
 
     python bench/generate.py guangzhou --seed 1 --out /tmp/guangzhou.json
+    python bench/generate.py guangzhou --seed 1 --enterprises 5000 --out /tmp/gz-quarter.json
+
+`--enterprises N` gives a reduced festival of the same shape (every studio count scaled by
+N / 20,000, at least 1; the streamers likewise unless `--streamers` says); the full size is
+the same file as before the option existed.
 
 The same seed always gives the same file.  District and industry names follow Guangzhou's;
 towns (街道/镇) are generated per district.
