@@ -1,14 +1,16 @@
-"""The seams' exchange: a request still open takes the studio-slot of a less valuable session.
+"""The seams' exchange: a request still open takes the place of a placed session.
 
 Planned in parts, a district's studios and streamer-days are filled by its own requests,
 whatever a neighbouring part leaves open; the main venue is shared, so a part's last and
 least valuable main-venue sessions may hold studio-slots a more valuable request of another
-part could use.  The exchange goes over the open requests, most valuable first: for each,
-the session it would displace is the least valuable one in a studio it may use, in a slot
-it is free in, with that session's streamer or another fitting one free then.  The
-displaced session then looks for any free spot of its own (the refill's search); without
-one it is left open.  Every step keeps every hard rule (State); a town's only main-venue
-session is never displaced by another town's (H8), a confirmed one never.
+part could use, and a part's solve may leave a session where a room of its own was free in
+another slot.  The exchange goes over the open requests, most valuable first; for each, the
+sessions whose place it could take in a slot it is free in: one in a studio of its venues,
+or one whose streamer fits it where a studio of its venues is free.  First those that can
+move to a free room of their own (nothing is lost), then the less valuable ones, least
+valuable first (moved if they can be, else left open).  Every step keeps every hard rule
+(State); a town's only main-venue session is never taken, a town not yet at the main venue
+gets its place there (H8), a confirmed session is never moved.
 
 `floor` turns it to fairness (S5): the requests of the towns below that share of their
 requests displace sessions of towns at least `MARGIN` above it, the least valuable first,
@@ -158,6 +160,32 @@ class _Exchange:
             return True
         return False
 
+    def first_main(self, e: str, tries: int) -> bool:
+        """H8: a session of `e` (of a town not at the main venue) in the place of the least
+        valuable main-venue session of a town that has another there."""
+        p, st = self.p, self.st
+        out = []
+        for g in sorted(p.e_open[e] & p.v_open[p.main]):
+            if st.enterprise_free(e, g):
+                for x in self.at[(p.main, g)]:
+                    xt = self.town[x.enterprise]
+                    if x.status != "confirmed" and self.sc.main_town[xt] >= 2:
+                        out.append((self.gmv[x.enterprise], g, x.enterprise, x))
+        out.sort(key=lambda c: c[:3])
+        for _gmv, g, _e, x in out[:tries]:
+            self._take(x)
+            s = next((s for s in self.streamers(e, x) if st.can_place(e, s, p.main, g)), None)
+            if s is None:
+                self._put(x)
+                continue
+            self._put(Placed(e, s, p.main, g))
+            spot = self.spot(x.enterprise)
+            if spot is not None:
+                self._put(Placed(x.enterprise, *spot))
+            self.moves += 1
+            return True
+        return False
+
     def spot(self, e: str) -> tuple[str, str, int] | None:
         """The best free (streamer, venue, slot) for one more session of `e`."""
         p, st = self.p, self.st
@@ -206,3 +234,30 @@ def exchange(
         if ex.moves == before:
             break
     return ex.moves, ex.value
+
+
+def main_for_every_town(state: State, scorer: Scorer, tries: int = 12) -> int:
+    """H8 where the main venue is full: each town with a placed session and none at the
+    main venue gets one there in the place of the least valuable main-venue session of a
+    town with another (its own open request, else one of its sessions moved there).
+    Returns the towns given one; H8's repair (onecity.py) handles the rest."""
+    ex = _Exchange(state, scorer, None)
+    p = state.p
+    mine: dict[str, list[Placed]] = defaultdict(list)
+    for pl in state.sessions:
+        mine[ex.town[pl.enterprise]].append(pl)
+    ents = sorted(p.festival.enterprises, key=lambda e: (-e.expected_gmv, e.id))
+    for town in sorted(mine):
+        if scorer.main_town[town] > 0:
+            continue
+        asking = [e.id for e in ents if e.town == town and state.remaining(e.id) > 0]
+        if any(ex.first_main(e, tries) for e in asking):
+            continue
+        for pl in sorted(mine[town], key=lambda x: (-ex.gmv[x.enterprise], x.g)):
+            if pl.status == "confirmed":
+                continue
+            ex._take(pl)
+            if ex.first_main(pl.enterprise, tries):
+                break
+            ex._put(pl)
+    return ex.moves

@@ -23,7 +23,7 @@ from typing import Any
 from citylive.festival import Festival, parse_festival
 from citylive.planner.cluster import run_jobs
 from citylive.planner.data import Problem, build_problem
-from citylive.planner.exchange import exchange
+from citylive.planner.exchange import exchange, main_for_every_town
 from citylive.planner.finish import give_ids, number_studios, session_doc
 from citylive.planner.greedy import refill, scorer_for
 from citylive.planner.ls import local_search
@@ -163,10 +163,17 @@ def _seams(state: State, clock: Clock, seam: float) -> dict:
     more, value = exchange(state, scorer, swap_end, keep=floor)
     exchanged, gained = exchanged + more, gained + value
     refilled += refill(state, scorer, refill_key(state, fairness), swap_end)
+    h8 = main_for_every_town(state, scorer)
     repair_one_city(state, scorer)
     moves, _sweeps = local_search(state, scorer, deadline=time.monotonic() + 0.25 * seam)
     repair_one_city(state, scorer)
-    return {"refilled": refilled, "exchanged": exchanged, "exchange_value": gained, "moves": moves}
+    return {
+        "refilled": refilled,
+        "exchanged": exchanged,
+        "exchange_value": gained,
+        "h8_exchanged": h8,
+        "moves": moves,
+    }
 
 
 def _join(state: State, results: list[dict]) -> int:

@@ -7,7 +7,7 @@ import time
 
 from citylive.festival import parse_festival
 from citylive.planner.data import build_problem
-from citylive.planner.exchange import exchange
+from citylive.planner.exchange import exchange, main_for_every_town
 from citylive.planner.greedy import refill, scorer_for
 from citylive.planner.inparts import _document
 from citylive.planner.master import h8_pins, master_flow, studio_bound
@@ -18,7 +18,7 @@ from citylive.planner.parts import (
     split_streamers,
 )
 from citylive.planner.settings import town_counts
-from citylive.planner.state import State
+from citylive.planner.state import Placed, State
 from citylive.schedule.checker import check_schedule
 from tests.planner.test_parts_dask import _festival
 
@@ -129,4 +129,27 @@ def test_exchange_gives_studio_slots_to_more_valuable_requests_and_to_a_floor() 
     # a floor of half the requests: towns a, b and d take places of town c's sessions
     assert exchange(state, scorer, time.monotonic() + 60, floor=0.5) == (5, -188_992)
     assert town_counts(p, state) == {"a": 12, "b": 12, "c": 13, "d": 3}
+    assert check_schedule(f, _document(p, state)) == []
+
+
+def test_main_for_every_town_takes_a_main_studio_from_a_town_with_two() -> None:
+    f = parse_festival(_studio_bound_festival())
+    p = build_problem(f)
+    state = State(p)
+    scorer = scorer_for(state)
+    gmv = {e.id: e.expected_gmv for e in f.enterprises}
+    refill(state, scorer, key=lambda e: (gmv[e], e))
+    # the main venue full (3 studios x 6 slots), towns a and b there, c and d nowhere
+    assert sum(1 for pl in state.sessions if pl.venue == "main") == 18
+    assert dict(scorer.main_town) == {"a": 12, "b": 6, "c": 0, "d": 0}
+    # town d gets a session at its own sub-venue (a streamer freed from town a)
+    freed = next(pl for pl in state.sessions if (pl.enterprise, pl.g) == ("a-e0y2", 3))
+    state.remove(freed)
+    scorer.add(freed, -1)
+    assert state.can_place("d-e2", "s3", "d-1", 3)
+    scorer.add(state.place(Placed("d-e2", "s3", "d-1", 3)))
+    assert len(check_schedule(f, _document(p, state))) == 2  # H8: town d and district d2
+    assert main_for_every_town(state, scorer) == 1
+    assert dict(scorer.main_town) == {"a": 11, "b": 6, "c": 0, "d": 1}
+    assert town_counts(p, state) == {"a": 19, "b": 12, "c": 0, "d": 2}
     assert check_schedule(f, _document(p, state)) == []
