@@ -4,6 +4,7 @@
     python bench/generate.py city --out /tmp/city.json     # 23 towns, 2,000 enterprises, 400 streamers, 3 days
     python bench/generate.py xl --out /tmp/xl.json         # 5,000 enterprises, 1,000 streamers, 5 days
     python bench/generate.py guangzhou --seed 1 --out /tmp/gz.json  # 11 districts, 20,000 enterprises
+    python bench/generate.py guangzhou --seed 1 --enterprises 5000 --out /tmp/gzq.json  # a quarter
 
 The same name and seed always give the same file.  Every town, industry and named enterprise
 comes from the source article on Zhongshan's towns (shared/domain.md); the rest is generated
@@ -530,7 +531,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         from bench.generate_guangzhou import generate_guangzhou
 
-        doc = generate_guangzhou(args.seed if args.seed is not None else 2026)
+        n_ent = args.enterprises or 20_000
+        doc = generate_guangzhou(
+            args.seed if args.seed is not None else 2026,
+            enterprises=n_ent,
+            streamers=args.streamers or round(5_000 * n_ent / 20_000),
+        )
         dump(doc, args.out)
         print(f"wrote {args.out}: {len(doc['enterprises'])} enterprises, "
               f"{len(doc['venues'])} venues, {len(doc['streamers'])} streamers", file=sys.stderr)  # fmt: skip

@@ -4,6 +4,11 @@ fifth stream from their own rooms, 5,000 streamers, 3 days.  Requests exceed wha
 venues and streamers can hold, as real festivals' do.
 
     python bench/generate.py guangzhou --seed 1 --out /tmp/guangzhou.json
+    python bench/generate.py guangzhou --seed 1 --enterprises 5000 --out /tmp/gz-quarter.json
+
+`--enterprises N` gives a reduced festival of the same shape (every studio count scaled by
+N / 20,000, at least 1; the streamers likewise unless `--streamers` says); the full size is
+the same file as before the option existed.
 
 The same seed always gives the same file.  District and industry names follow Guangzhou's;
 towns (街道/镇) are generated per district.
@@ -83,9 +88,18 @@ def _towns(rng: random.Random) -> tuple[list[dict], list[dict], dict[str, list[s
     return towns, districts, of
 
 
-def generate_guangzhou(seed: int = 2026) -> dict[str, Any]:
-    """The festival as plain data (`citylive/festival@1`)."""
+def generate_guangzhou(
+    seed: int = 2026, enterprises: int = ENTERPRISES, streamers: int = STREAMERS
+) -> dict[str, Any]:
+    """The festival as plain data (`citylive/festival@1`).  Fewer `enterprises` give a
+    reduced festival of the same shape: every studio count scaled alike (at least 1), the
+    streamers as given (by default scaled alike too)."""
     rng = random.Random(seed)
+    scale = enterprises / ENTERPRISES
+
+    def studios(n: int) -> int:
+        return max(1, round(n * scale))
+
     day_list = [date(2020, 6, 6) + timedelta(days=i) for i in range(DAYS)]
     towns, districts, of = _towns(rng)
     all_towns = [t["id"] for t in towns]
@@ -96,12 +110,12 @@ def generate_guangzhou(seed: int = 2026) -> dict[str, Any]:
             "kind": "main",
             "name": "广州直播节主会场",
             "town": "tianhe-t1",
-            "studios": 40,
+            "studios": studios(40),
         }
     ]
     for did, name, _n, _inds in DISTRICTS:
         venues.append({"id": f"{did}-hall", "kind": "district", "district": did,
-                       "name": f"{name}分会场", "studios": rng.choice([12, 16, 20])})  # fmt: skip
+                       "name": f"{name}分会场", "studios": studios(rng.choice([12, 16, 20]))})  # fmt: skip
     # sub-venues: every town one, the busiest towns more, 159 in all
     subs = {t: 1 for t in all_towns}
     while sum(subs.values()) < SUB_VENUES:
@@ -110,11 +124,11 @@ def generate_guangzhou(seed: int = 2026) -> dict[str, Any]:
     for t in all_towns:
         for k in range(subs[t]):
             venues.append({"id": f"{t}-base{k + 1}", "kind": "sub", "town": t,
-                           "name": f"{t} 直播基地 {k + 1}", "studios": rng.choice([3, 4, 5, 6, 8])})  # fmt: skip
+                           "name": f"{t} 直播基地 {k + 1}", "studios": studios(rng.choice([3, 4, 5, 6, 8]))})  # fmt: skip
     district_of = {t: did for did, ts in of.items() for t in ts}
     inds_of = {did: inds for did, _n, _k, inds in DISTRICTS}
     ents: list[dict[str, Any]] = []
-    for i in range(ENTERPRISES):
+    for i in range(enterprises):
         t = rng.choices(all_towns, [weight[x] for x in all_towns])[0]
         inds = inds_of[district_of[t]]
         ind = inds[0] if rng.random() < 0.5 else rng.choice([x[0] for x in INDUSTRIES])
@@ -137,7 +151,7 @@ def generate_guangzhou(seed: int = 2026) -> dict[str, Any]:
         demand[e["industry"]] += e["sessions"]
     ind_ids = [x[0] for x in INDUSTRIES]
     strs = []
-    for i in range(STREAMERS):
+    for i in range(streamers):
         inds = [rng.choices(ind_ids, [demand[x] for x in ind_ids])[0]]
         for _ in range(rng.choices([0, 1, 2], [35, 45, 20])[0]):
             x = rng.choices(ind_ids, [demand[x] for x in ind_ids])[0]

@@ -1,12 +1,15 @@
-"""A whole city planned in parts: the master allocation (parts.py), each part solved alone
-on a Dask worker (cluster.py), then the join and the repair of the seams.
+"""A whole city planned in parts: the master allocation (parts.py, by the whole festival's
+studio flow in master.py), each part solved alone on a Dask worker (cluster.py), then the
+join and the repair of the seams.
 
 Each part is solved as any festival is (the day flow, the warm start, its improvement, the
 refill and H8), with one solver thread.  The join puts every part's sessions into one
 schedule of the whole festival, each checked against every hard rule again (a themed block
 can turn one away).  The seams: the refill places what is still asked for in what the parts
 left over (studios of the main venue the split rounded away, sub-venues a neighbouring
-part's towns may use, streamer-days a part did not fill); the local search over the whole
+part's towns may use, streamer-days a part did not fill); the exchange (exchange.py) gives
+a studio-slot a part filled to a more valuable request of any part, or to a request whose
+place frees by moving a session to a room of its own; the local search over the whole
 city moves sessions where two neighbouring towns of different parts clash (S3) and evens
 the main venue; H8 is repaired for every town and district.  The independent checker
 (citylive.schedule.checker) reads the result, and its breaches are counted in the stats.
@@ -20,9 +23,11 @@ from typing import Any
 from citylive.festival import Festival, parse_festival
 from citylive.planner.cluster import run_jobs
 from citylive.planner.data import Problem, build_problem
+from citylive.planner.exchange import exchange, main_for_every_town
 from citylive.planner.finish import give_ids, in_order, number_studios, scheduled_session
 from citylive.planner.greedy import refill, scorer_for
 from citylive.planner.ls import local_search
+from citylive.planner.master import master_flow
 from citylive.planner.onecity import main_possible, repair_one_city
 from citylive.planner.parts import make_parts, part_document, split_main, split_streamers
 from citylive.planner.pipeline import context, schedule_for
@@ -80,8 +85,11 @@ def plan_in_parts(
     f = festival
     clock.report("prepare")
     parts = make_parts(f, part_sessions)
-    split_main(f, parts)
-    split_streamers(f, parts)
+    p = build_problem(f)
+    part_of_town = {t: pt.name for pt in parts for t in pt.towns}
+    master = master_flow(p, part_of_town)
+    split_main(f, parts, master)
+    split_streamers(f, parts, master)
     full = f.doc.model_dump(mode="json", exclude_none=True)
     t_master = clock.elapsed()
     # the parts' time: what is left after the seams' share, spread over the workers in
@@ -106,19 +114,10 @@ def plan_in_parts(
 
     results = run_jobs(solve_part, jobs, workers=workers, address=address, on_done=heard)
     t_parts = clock.elapsed()
-    p = build_problem(f)
     state = State(p)
     dropped = _join(state, [results[name] for name, _args in jobs])
     clock.report("seams", value=_value(state))
-    scorer = scorer_for(state)
-    # the seams get their share even when the parts ran over the time limit: the refill
-    # first (what the parts left: streamer-days, main-venue studios), then the local search
-    fairness = festival_fairness(f)
-    refill_end = max(clock.at(clock.limit - 0.4 * seam), time.monotonic() + 0.5 * seam)
-    refilled = refill(state, scorer, refill_key(state, fairness), refill_end)
-    repair_one_city(state, scorer)
-    moves, _sweeps = local_search(state, scorer, deadline=time.monotonic() + 0.3 * seam)
-    repair_one_city(state, scorer)
+    seams = _seams(state, clock, seam)
     doc, stats = _document(p, state)
     breaches = check_schedule(f, doc)
     stats.update(
@@ -127,14 +126,14 @@ def plan_in_parts(
             "solver_status": f"{len(parts)} parts on Dask",
             "objective": None,
             "bound": None,
-            "refilled": refilled,
+            "refilled": seams["refilled"],
             "hard_violations": len(breaches),
             "parts": {
                 name: {k: v for k, v in results[name].items() if k != "sessions"}
                 | {"main_studios": next(pt.main_studios for pt in parts if pt.name == name)}
                 for name, _args in jobs
             },
-            "seams": {"dropped_at_join": dropped, "moves": moves},
+            "seams": {"dropped_at_join": dropped} | seams,
             "solve_seconds": round(clock.elapsed(), 3),
             "seconds": {
                 "master": round(t_master, 2),
@@ -146,6 +145,36 @@ def plan_in_parts(
     doc.stats = ScheduleStats(**stats)
     clock.report("finish", value=doc.stats.value)
     return doc
+
+
+def _seams(state: State, clock: Clock, seam: float) -> dict:
+    """The seams get their share even when the parts ran over the time limit: the refill
+    first (what the parts left: streamer-days, main-venue studios), the exchange (an open
+    request takes the place of a less valuable session, or of one that can move to a free
+    room of its own), the refill again, then the local search; H8 repaired after both."""
+    scorer = scorer_for(state)
+    fairness = festival_fairness(state.p.festival)
+    refill_end = max(clock.at(clock.limit - 0.6 * seam), time.monotonic() + 0.3 * seam)
+    refilled = refill(state, scorer, refill_key(state, fairness), refill_end)
+    swap_end = max(clock.at(clock.limit - 0.35 * seam), time.monotonic() + 0.25 * seam)
+    floor = fairness.min_share
+    exchanged, gained = 0, 0
+    if floor:  # the towns under the festival's floor first (the refill's order too)
+        exchanged, gained = exchange(state, scorer, swap_end, floor=floor)
+    more, value = exchange(state, scorer, swap_end, keep=floor)
+    exchanged, gained = exchanged + more, gained + value
+    refilled += refill(state, scorer, refill_key(state, fairness), swap_end)
+    h8 = main_for_every_town(state, scorer)
+    repair_one_city(state, scorer)
+    moves, _sweeps = local_search(state, scorer, deadline=time.monotonic() + 0.25 * seam)
+    repair_one_city(state, scorer)
+    return {
+        "refilled": refilled,
+        "exchanged": exchanged,
+        "exchange_value": gained,
+        "h8_exchanged": h8,
+        "moves": moves,
+    }
 
 
 def _join(state: State, results: list[dict]) -> int:

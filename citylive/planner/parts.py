@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citylive.festival import Festival
+from citylive.planner.master import Master
 
 HOME = 1.2  # a streamer's home part's edge in the master's choice of part for a day
 
@@ -83,30 +84,44 @@ def _groups(f: Festival, towns: list[str], req: dict[str, int], k: int) -> list[
     return out
 
 
-def split_main(festival: Festival, parts: list[Part]) -> None:
-    """Each part's studios of the main venue, in proportion to its requests."""
+def split_main(festival: Festival, parts: list[Part], master: Master | None = None) -> None:
+    """Each part's studios of the main venue: in proportion to the studio-slots the master's
+    flow uses for it (what is left over, and everything without a master, in proportion to
+    its requests); largest remainder, every part with requests at least one studio while
+    there are enough (H8)."""
     studios = festival.main_venue.studios
     asking = [pt for pt in parts if pt.requests > 0]
     total = sum(pt.requests for pt in asking) or 1
     base = 1 if studios >= len(asking) else 0
     spread = studios - base * len(asking)
-    exact = {pt.name: spread * pt.requests / total for pt in asking}
+    used = {pt.name: 0.0 for pt in asking}
+    if master is not None:
+        slots = len(festival.days) * len(festival.slots)
+        units = {pt.name: master.main_units.get(pt.name, 0) / slots for pt in asking}
+        # the studios the flow fills, less the one each part has already
+        used = {k: max(0.0, x - base) for k, x in units.items()}
+        scale = min(1.0, spread / (sum(used.values()) or 1))
+        used = {k: x * scale for k, x in used.items()}
+    free = spread - sum(used.values())
+    exact = {pt.name: used[pt.name] + free * pt.requests / total for pt in asking}
     for pt in asking:
-        pt.main_studios = base + math.floor(exact[pt.name])
+        pt.main_studios = base + math.floor(exact[pt.name] + 1e-9)
     left = studios - sum(pt.main_studios for pt in asking)
     for pt in sorted(asking, key=lambda x: (-(exact[x.name] % 1), x.name))[:left]:
         pt.main_studios += 1
 
 
-def split_streamers(festival: Festival, parts: list[Part]) -> None:
+def split_streamers(festival: Festival, parts: list[Part], master: Master | None = None) -> None:
     """Each streamer's festival days, one part a day (an in-house streamer's all to its
     employer's part): the part whose industries have the fewest streamer-slots per
-    request so far."""
+    session asked for so far; with a master, the sessions its flow can place."""
     f = festival
     part_of_town = {t: pt.name for pt in parts for t in pt.towns}
     need: dict[tuple[str, str], int] = defaultdict(int)  # (part, industry) -> requests
     for e in f.enterprises:
         need[(part_of_town[e.town], e.industry)] += e.sessions
+    if master is not None:
+        need = defaultdict(int, {k: n for k, n in master.placed.items() if n > 0})
     got: dict[tuple[str, str], float] = defaultdict(float)
     by_name = {pt.name: pt for pt in parts}
     order = []
