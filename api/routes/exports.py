@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from api.deps import DbDep, FeedActor, FilterDep
 from api.middleware import content_disposition
-from api.routes.festivals import ERRORS
+from api.schemas.errors import ERRORS
 from citylive.actions import sessions as actions
 
 router = APIRouter(prefix="/festivals/{fid}", tags=["exports"])

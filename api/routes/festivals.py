@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api import prefect_jobs
 from api.deps import CurrentActor, DbDep, EngineDep
 from api.errors import ApiError
-from api.schemas.errors import ErrorPublic
+from api.schemas.errors import ERRORS, ErrorPublic
 from api.schemas.festivals import (
     CapacityPublic,
     ConfirmationsPublic,
@@ -32,13 +32,6 @@ from models import FestivalPublic
 
 router = APIRouter(prefix="/festivals", tags=["festivals"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorPublic, "description": "the body could not be read (not JSON)"},
-    401: {"model": ErrorPublic, "description": "no token, or an unknown, expired or revoked one"},
-    403: {"model": ErrorPublic, "description": "not allowed for this role or town"},
-    404: {"model": ErrorPublic, "description": "no such festival (or not yours)"},
-    413: {"model": ErrorPublic, "description": "the request body is too large"},
-}
 # OpenAPI links: what a client (or a stateful test) can call next with an answer's ids.
 FESTIVAL_LINKS = {
     name: {"operationId": op, "parameters": {"fid": "$response.body#/festival/id"}}

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import CurrentActor, DbDep
-from api.routes.festivals import ERRORS
-from api.schemas.errors import ErrorPublic
-from api.schemas.live import FiguresBody, LiveBody, NoShowBody, ReplacementBody, StandInBody
+from api.schemas.errors import ERRORS, ErrorPublic
+from api.schemas.live import LiveBody, NoShowBody, ReplacementBody, RunningFiguresBody, StandInBody
 from citylive.actions import live as live_actions
 
 router = APIRouter(tags=["festival day"])
@@ -127,7 +126,9 @@ def take_replacement(
     operation_id="post_live_figures",
     summary="Running figures (views, GMV) as the platform shows them: provisional",
 )
-def post_figures(db: DbDep, actor: CurrentActor, sid: str, body: FiguresBody) -> dict[str, Any]:
+def post_figures(
+    db: DbDep, actor: CurrentActor, sid: str, body: RunningFiguresBody
+) -> dict[str, Any]:
     return live_actions.post_figures(
         db=db, actor=actor, session_id=sid, views=body.views, gmv=body.gmv
     ).public()

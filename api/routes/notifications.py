@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentActor, DbDep
-from api.routes.festivals import ERRORS
-from api.schemas.errors import ErrorPublic
+from api.schemas.errors import ERRORS, ErrorPublic
 from api.schemas.notifications import NotificationsPublic
 from citylive.actions import notifications as actions
 from models.enums import NotificationStatus

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse
 
 from api.deps import CurrentActor, DbDep, ReaderActor
-from api.routes.festivals import ERRORS
+from api.schemas.errors import ERRORS
 from api.schemas.sales import (
     DiscountRow,
     DiscountsPublic,

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentActor, DbDep, DecideDep, FilterDep
-from api.routes.festivals import ERRORS
-from api.schemas.errors import ErrorPublic
+from api.schemas.errors import ERRORS, ErrorPublic
 from api.schemas.sessions import (
     ConfirmBody,
     ConflictPublic,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentActor, DbDep
-from api.routes.festivals import ERRORS
+from api.schemas.errors import ERRORS
 from api.schemas.tokens import FeedTokenPublic
 from citylive.actions.tokens import make_feed_token
 from citylive.config import get_settings

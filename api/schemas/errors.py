@@ -1,6 +1,8 @@
-"""The one shape every error of the API answers with."""
+"""The one shape every error of the API answers with, and the errors every route may answer."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,3 +24,13 @@ class ErrorPublic(BaseModel):
             "examples": [{"message": "a decline needs a reason", "field": "body.reason"}]
         }
     )
+
+
+# The answers every route of the API documents (OpenAPI `responses`); routes add their own.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorPublic, "description": "the body could not be read (not JSON)"},
+    401: {"model": ErrorPublic, "description": "no token, or an unknown, expired or revoked one"},
+    403: {"model": ErrorPublic, "description": "not allowed for this role or town"},
+    404: {"model": ErrorPublic, "description": "no such festival (or not yours)"},
+    413: {"model": ErrorPublic, "description": "the request body is too large"},
+}

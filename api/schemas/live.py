@@ -27,6 +27,8 @@ class ReplacementBody(BaseModel):
     enterprise: str = Field(min_length=1, max_length=64)
 
 
-class FiguresBody(BaseModel):
+class RunningFiguresBody(BaseModel):
+    """Figures as the platform's live screen shows them during the session (provisional)."""
+
     views: int | None = Field(default=None, ge=0, le=10**12)
     gmv: Decimal | None = Field(default=None, ge=0, le=10**13, description="CNY")
