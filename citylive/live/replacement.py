@@ -19,7 +19,7 @@ from citylive.errors import Conflict, Invalid
 from citylive.festival import Festival
 from citylive.live.offers import absent_enterprises, breaches, platform_for, tally
 from citylive.live.state import audit, locked_live
-from citylive.live.takeover import record_version
+from citylive.live.takeover import record_version, taken
 from citylive.scope import Actor
 from models.enums import LIVE_STATUSES
 from models.live import LiveState, NoShowWho
@@ -158,21 +158,6 @@ def release_replacement(
     session.enterprise, session.industry = ent.id, ent.industry
     record_version(db, festival, session, now, "replacement")
     _count_requests(db, festival.id, ent.id, replaced)
-    live.state = LiveState.scheduled.value
     live.replaced_enterprise = replaced
-    live.stand_in_at = now
-    live.stand_in_by = actor.name
-    live.row_version += 1
-    live.updated_at = now
-    db.add(live)
-    audit(
-        db,
-        actor=actor,
-        session=session,
-        action="replacement",
-        outcome="applied",
-        at=now,
-        reason=f"{enterprise} for {replaced}",
-    )
-    db.flush()
+    taken(db, actor, session, live, now, "replacement", f"{enterprise} for {replaced}")
     return session, live, "applied"

@@ -161,21 +161,27 @@ def release_stand_in(
     replaced = session.streamer
     session.streamer = streamer
     record_version(db, festival, session, now, "stand_in")
-    live.state = LiveState.scheduled.value
     live.replaced_streamer = replaced
+    taken(db, actor, session, live, now, "stand_in", f"{streamer} for {replaced}")
+    return session, live, "applied"
+
+
+def taken(
+    db: Session,
+    actor: Actor,
+    session: models.FestivalSession,
+    live: models.SessionLive,
+    now: datetime,
+    action: str,
+    reason: str,
+) -> None:
+    """A slot taken over (a stand-in, a waiting request): the session is scheduled again,
+    who took it and when are kept, and the attempt is audited."""
+    live.state = LiveState.scheduled.value
     live.stand_in_at = now
     live.stand_in_by = actor.name
     live.row_version += 1
     live.updated_at = now
     db.add(live)
-    audit(
-        db,
-        actor=actor,
-        session=session,
-        action="stand_in",
-        outcome="applied",
-        at=now,
-        reason=f"{streamer} for {replaced}",
-    )
+    audit(db, actor=actor, session=session, action=action, outcome="applied", at=now, reason=reason)
     db.flush()
-    return session, live, "applied"
