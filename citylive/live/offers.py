@@ -18,8 +18,9 @@ import models
 from citylive.festival import Festival
 from citylive.festival.schema import Enterprise
 from citylive.live.reasons import Reason
+from citylive.live.state import absent_on_the_day
 from models.enums import LIVE_STATUSES
-from models.live import LiveState, NoShowWho
+from models.live import NoShowWho
 
 S = models.FestivalSession
 
@@ -62,25 +63,8 @@ def tally(db: Session, session: models.FestivalSession, ids: list[str]) -> Tally
 
 
 def absent_enterprises(db: Session, session: models.FestivalSession) -> set[str]:
-    """Enterprises that did not show for a session of the same day: marked so now, or
-    replaced by a waiting request since."""
-    L = models.SessionLive
-    same_day = (S.festival_id == session.festival_id, S.day == session.day)
-    marked = db.exec(
-        select(S.enterprise)
-        .join(L, col(L.session_id) == col(S.id))
-        .where(
-            *same_day,
-            L.state == LiveState.no_show.value,
-            L.no_show_who == NoShowWho.enterprise.value,
-        )
-    )
-    replaced = db.exec(
-        select(L.replaced_enterprise)
-        .join(S, col(L.session_id) == col(S.id))
-        .where(*same_day, col(L.replaced_enterprise).is_not(None))
-    )
-    return set(marked) | {e for e in replaced if e is not None}
+    """The enterprises who did not show on the session's day (live.state.absent_on_the_day)."""
+    return absent_on_the_day(db, session, NoShowWho.enterprise)
 
 
 def platform_for(festival: Festival, session: models.FestivalSession, ent: Enterprise) -> str:

@@ -16,13 +16,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 import models
 from citylive.festival import Festival
 from citylive.live.reasons import Reason
+from citylive.live.state import absent_on_the_day
 from models.enums import LIVE_STATUSES
-from models.live import LiveState, NoShowWho
+from models.live import NoShowWho
 
 S = models.FestivalSession
 
@@ -76,25 +77,8 @@ def day_of_streamers(db: Session, session: models.FestivalSession) -> dict[str, 
 
 
 def absent_today(db: Session, session: models.FestivalSession) -> set[str]:
-    """Streamers who did not show for a session of the same day: marked so now, or
-    replaced by a stand-in since."""
-    L = models.SessionLive
-    same_day = (S.festival_id == session.festival_id, S.day == session.day)
-    marked = db.exec(
-        select(S.streamer)
-        .join(L, col(L.session_id) == col(S.id))
-        .where(
-            *same_day,
-            L.state == LiveState.no_show.value,
-            L.no_show_who == NoShowWho.streamer.value,
-        )
-    )
-    replaced = db.exec(
-        select(L.replaced_streamer)
-        .join(S, col(L.session_id) == col(S.id))
-        .where(*same_day, col(L.replaced_streamer).is_not(None))
-    )
-    return set(marked) | {p for p in replaced if p is not None}
+    """The streamers who did not show on the session's day (live.state.absent_on_the_day)."""
+    return absent_on_the_day(db, session, NoShowWho.streamer)
 
 
 def breaches(

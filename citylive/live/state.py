@@ -262,3 +262,23 @@ def stamp(db: Session, festival_id: str) -> tuple[object, ...]:
         .first()
     )
     return tuple(found or ())
+
+
+def absent_on_the_day(db: Session, session: models.FestivalSession, who: NoShowWho) -> set[str]:
+    """The streamers (or enterprises) who did not show for a session of the same day as
+    `session`: marked so now, or replaced by a stand-in (a waiting request) since."""
+    S, L = models.FestivalSession, models.SessionLive
+    party = S.streamer if who is NoShowWho.streamer else S.enterprise
+    taken_from = L.replaced_streamer if who is NoShowWho.streamer else L.replaced_enterprise
+    same_day = (S.festival_id == session.festival_id, S.day == session.day)
+    marked = db.exec(
+        select(party)
+        .join(L, col(L.session_id) == col(S.id))
+        .where(*same_day, L.state == LiveState.no_show.value, L.no_show_who == who.value)
+    )
+    replaced = db.exec(
+        select(taken_from)
+        .join(S, col(L.session_id) == col(S.id))
+        .where(*same_day, col(taken_from).is_not(None))
+    )
+    return set(marked) | {p for p in replaced if p is not None}
