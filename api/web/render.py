@@ -59,7 +59,7 @@ def render(
     params = {
         k: v
         for k, v in request.query_params.items()
-        if k in ("festival", "day", "town", "industry")
+        if k in ("festival", "day", "town", "industry", "district", "at")
     }
     return templates.TemplateResponse(
         request,

@@ -186,3 +186,11 @@ def test_board_links_a_no_show_to_its_takers_and_lists_a_given_slot(day_api: Day
     assert [
         (s["id"], s["enterprise"], s["live"]["replaced_enterprise"]) for s in data["stand_ins"]
     ] == [(dsid(1), "guzhen-deco", "huayi")]
+
+
+def test_the_other_language_keeps_the_moment_shown(day_api: DayApi) -> None:
+    _as(day_api, day_api.guzhen)
+    page = _page(day_api)
+    assert (
+        '<a href="/portal?at=2020-06-06T19%3A15%3A00%2B08%3A00&amp;lang=en" hreflang="en">' in page
+    )
