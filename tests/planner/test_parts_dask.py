@@ -81,40 +81,22 @@ def running_cluster(
     worker_tls: tuple[str, ...] = (),
     security: Any = None,
 ) -> Iterator[str]:
-    """A scheduler and two single-threaded workers on loopback, started with `scheduler_tls`
-    and `worker_tls` (their `--tls-*` flags: then a tls:// cluster), reached here with
-    `security`; yields the scheduler's address."""
+    """A scheduler and two single-threaded workers on loopback (their HTTP servers too, which
+    `--no-dashboard` leaves on), started with `scheduler_tls` and `worker_tls` (their `--tls-*`
+    flags: then a tls:// cluster), reached here with `security`; yields the scheduler's
+    address."""
     port = _free_port()
     address = f"{'tls' if scheduler_tls else 'tcp'}://127.0.0.1:{port}"
     env = os.environ | {"PREFECT_API_URL": prefect_server}
+    http = ("--no-dashboard", "--dashboard-address", "127.0.0.1:0")
+    scheduler = ["scheduler", "--host", "127.0.0.1", "--port", str(port), *http, *scheduler_tls]
+    worker = ["worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--nworkers", "1"]
     procs = [
         subprocess.Popen(
-            [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
-             "--no-dashboard", *scheduler_tls], env=env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [BIN / "dask", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-    ]  # fmt: skip
-    for _ in range(2):
-        procs.append(
-            subprocess.Popen(
-                [
-                    BIN / "dask",
-                    "worker",
-                    address,
-                    "--host",
-                    "127.0.0.1",
-                    "--nthreads",
-                    "1",
-                    "--nworkers",
-                    "1",
-                    "--no-dashboard",
-                    *worker_tls,
-                ],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-        )
+        for args in (scheduler, [*worker, *http, *worker_tls], [*worker, *http, *worker_tls])
+    ]
     try:
         from distributed import Client
 

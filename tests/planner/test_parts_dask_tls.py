@@ -147,3 +147,11 @@ def test_scheduler_drops_a_plain_tcp_client(tls_cluster: str) -> None:
     assert str(exc.value).endswith(
         f"remote={plain}>: ConnectionResetError: [Errno 104] Connection reset by peer"
     )
+
+
+def test_plan_in_parts_on_local_workers(
+    prefect_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No address: two local worker processes, on loopback over TLS of their own."""
+    monkeypatch.delenv("CITYLIVE_DASK_ADDRESS", raising=False)
+    assert_planned_in_parts(monkeypatch, {})
