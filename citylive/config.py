@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     dask_address: str | None = Field(
         default=None, description="the Dask scheduler the parts are solved on (none: local workers)"
     )
+    # Mutual TLS to that scheduler (docs/security.md, "Who may reach the Dask cluster"): the
+    # cluster's own CA, and this client's certificate and key signed by it.
+    dask_tls_ca: Path | None = Field(default=None, description="the Dask cluster's CA (PEM)")
+    dask_tls_cert: Path | None = Field(default=None, description="the planner's certificate")
+    dask_tls_key: Path | None = Field(default=None, description="the planner's private key")
 
     # Sales: limits on exports and viewer figures, and the after-the-hype thresholds
     # (docs/sales.md lists each; docs/security.md the limits).

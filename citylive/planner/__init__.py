@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from citylive.config import get_settings
 from citylive.festival import Festival
+from citylive.planner.cluster import dask_target
 from citylive.planner.data import PlanError, Problem, build_problem, read_previous
 from citylive.planner.finish import (
     declined_session,
@@ -82,8 +83,12 @@ def plan(
     if parts:
         if previous is not None:
             raise PlanError("a re-plan from a previous schedule is made in one piece")
+        dask = dask_target(
+            settings.dask_address, settings.dask_tls_ca, settings.dask_tls_cert,
+            settings.dask_tls_key,
+        )  # fmt: skip
         return plan_in_parts(
-            festival, clock, workers=workers, seed=seed, address=settings.dask_address,
+            festival, clock, workers=workers, seed=seed, dask=dask,
             part_sessions=settings.plan_part_sessions,
         )  # fmt: skip
     clock.report("prepare")

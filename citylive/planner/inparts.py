@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from citylive.festival import Festival, parse_festival
-from citylive.planner.cluster import run_jobs
+from citylive.planner.cluster import DaskTarget, run_jobs
 from citylive.planner.data import Problem, build_problem
 from citylive.planner.exchange import exchange, main_for_every_town
 from citylive.planner.finish import give_ids, in_order, number_studios, scheduled_session
@@ -78,7 +78,7 @@ def plan_in_parts(
     *,
     workers: int,
     seed: int,
-    address: str | None,
+    dask: DaskTarget,
     part_sessions: int,
 ) -> ScheduleDocument:
     """The schedule document of the whole festival, planned in parts."""
@@ -97,7 +97,7 @@ def plan_in_parts(
     seam = max(SEAM_MIN, SEAM_SHARE * clock.limit)
     avail = max(1.0, clock.left() - seam)
     total = sum(pt.requests for pt in parts) or 1
-    slots = workers if not address else max(workers, len(parts))
+    slots = workers if not dask.address else max(workers, len(parts))
     until = time.time() + avail
     jobs = []
     for i, pt in enumerate(sorted(parts, key=lambda x: (-x.requests, x.name))):
@@ -112,7 +112,7 @@ def plan_in_parts(
         value += result["value"]
         clock.report(f"part {name} done ({len(done)} of {len(jobs)})", value=value)
 
-    results = run_jobs(solve_part, jobs, workers=workers, address=address, on_done=heard)
+    results = run_jobs(solve_part, jobs, workers=workers, target=dask, on_done=heard)
     t_parts = clock.elapsed()
     state = State(p)
     dropped = _join(state, [results[name] for name, _args in jobs])

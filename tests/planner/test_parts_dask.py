@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,40 +74,33 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def dask_cluster(prefect_server: str) -> Iterator[str]:
-    """A scheduler and two single-threaded workers on loopback; yields the address."""
+@contextmanager
+def running_cluster(
+    prefect_server: str,
+    scheduler_tls: tuple[str, ...] = (),
+    worker_tls: tuple[str, ...] = (),
+    security: Any = None,
+) -> Iterator[str]:
+    """A scheduler and two single-threaded workers on loopback (their HTTP servers too, which
+    `--no-dashboard` leaves on), started with `scheduler_tls` and `worker_tls` (their `--tls-*`
+    flags: then a tls:// cluster), reached here with `security`; yields the scheduler's
+    address."""
     port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
+    address = f"{'tls' if scheduler_tls else 'tcp'}://127.0.0.1:{port}"
     env = os.environ | {"PREFECT_API_URL": prefect_server}
+    http = ("--no-dashboard", "--dashboard-address", "127.0.0.1:0")
+    scheduler = ["scheduler", "--host", "127.0.0.1", "--port", str(port), *http, *scheduler_tls]
+    worker = ["worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--nworkers", "1"]
     procs = [
         subprocess.Popen(
-            [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
-             "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [BIN / "dask", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-    ]  # fmt: skip
-    for _ in range(2):
-        procs.append(
-            subprocess.Popen(
-                [
-                    BIN / "dask",
-                    "worker",
-                    address,
-                    "--nthreads",
-                    "1",
-                    "--nworkers",
-                    "1",
-                    "--no-dashboard",
-                ],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-        )
+        for args in (scheduler, [*worker, *http, *worker_tls], [*worker, *http, *worker_tls])
+    ]
     try:
         from distributed import Client
 
-        with Client(address, timeout=60) as client:
+        with Client(address, timeout=60, security=security) as client:
             client.wait_for_workers(2, timeout=120)
         yield address
     finally:
@@ -119,17 +113,33 @@ def dask_cluster(prefect_server: str) -> Iterator[str]:
                 p.kill()
 
 
+@pytest.fixture
+def dask_cluster(prefect_server: str) -> Iterator[str]:
+    """A plain-tcp scheduler and two workers on loopback; yields the address."""
+    with running_cluster(prefect_server) as address:
+        yield address
+
+
 def test_plan_in_parts_on_dask_cluster_keeps_every_rule(
     dask_cluster: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CITYLIVE_DASK_ADDRESS", dask_cluster)
+    assert_planned_in_parts(monkeypatch, {"CITYLIVE_DASK_ADDRESS": dask_cluster})
+
+
+def assert_planned_in_parts(monkeypatch: pytest.MonkeyPatch, settings: dict[str, str]) -> None:
+    """The festival with districts planned in parts with `settings` (the environment) keeps
+    every rule, each district a part."""
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
     config.get_settings.cache_clear()
     festival = parse_festival(_festival())
     stages: list[str] = []
     t0 = time.monotonic()
-    doc = plan(festival, time_limit=20.0, workers=2, parts=True,
-               progress=lambda p: stages.append(p.stage)).dump()  # fmt: skip
-    config.get_settings.cache_clear()
+    try:
+        doc = plan(festival, time_limit=20.0, workers=2, parts=True,
+                   progress=lambda p: stages.append(p.stage)).dump()  # fmt: skip
+    finally:
+        config.get_settings.cache_clear()
     assert time.monotonic() - t0 < 120
     assert check_schedule(festival, doc) == []
     st = doc["stats"]
