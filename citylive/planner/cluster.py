@@ -15,6 +15,7 @@ imported only when a plan is made in parts.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import logging
 import os
 from collections.abc import Callable
@@ -143,7 +144,6 @@ def _run(
 ) -> dict[str, dict]:
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
-    from prefect.futures import as_completed
     from prefect_dask import DaskTaskRunner
 
     if target.address:
@@ -153,18 +153,38 @@ def _run(
     else:
         runner = DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(workers))
     solve = task(name="plan-part", cache_policy=NO_CACHE, persist_result=False)(fn)
+    key = next(_run_keys)
+    _RUNS[key] = (jobs, on_done)
 
+    # Prefect sends the flow run's context, this flow included, with every task it submits:
+    # the flow holds a key, not the jobs (every part's document) nor `on_done` (a CLI's
+    # live line holds a lock that cannot be pickled).
     @flow(name="plan-in-parts", task_runner=runner, log_prints=False, persist_result=False)  # type: ignore[arg-type]
     def plan_in_parts() -> dict[str, dict]:
-        futures = {solve.submit(*args): name for name, args in jobs}
-        out: dict[str, dict] = {}
-        for fut in as_completed(list(futures)):
-            name = futures[fut]
-            out[name] = fut.result()
-            on_done(name, out[name])
-        return out
+        return _submit_all(key, solve)
 
-    return plan_in_parts()
+    try:
+        return plan_in_parts()
+    finally:
+        del _RUNS[key]
+
+
+_RUNS: dict[int, tuple[list[Job], Callable[[str, dict], None]]] = {}
+_run_keys = itertools.count()
+
+
+def _submit_all(key: int, solve: Any) -> dict[str, dict]:
+    """Inside the flow: submit every job, hear of each as it finishes."""
+    from prefect.futures import as_completed
+
+    jobs, on_done = _RUNS[key]
+    futures = {solve.submit(*args): name for name, args in jobs}
+    out: dict[str, dict] = {}
+    for fut in as_completed(list(futures)):
+        name = futures[fut]
+        out[name] = fut.result()
+        on_done(name, out[name])
+    return out
 
 
 def client_security(target: DaskTarget) -> Any:

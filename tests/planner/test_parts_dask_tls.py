@@ -9,8 +9,11 @@ Run alone with `pytest -m scaleout tests/planner/test_parts_dask_tls.py`."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import socket
 import ssl
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +23,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.planner.test_parts_dask import assert_planned_in_parts, running_cluster
+from citylive.festival import parse_festival
+from citylive.schedule.checker import check_schedule
+from tests.planner.test_parts_dask import (
+    BIN,
+    _festival,
+    assert_planned_in_parts,
+    running_cluster,
+)
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.xdist_group("scaleout")]
 
@@ -155,3 +165,27 @@ def test_plan_in_parts_on_local_workers(
     """No address: two local worker processes, on loopback over TLS of their own."""
     monkeypatch.delenv("CITYLIVE_DASK_ADDRESS", raising=False)
     assert_planned_in_parts(monkeypatch, {})
+
+
+def test_plan_command_plans_in_parts_with_its_live_line(
+    prefect_server: str, tmp_path: Path
+) -> None:
+    """`citylive plan` with its live line (a rich status, whose lock cannot be pickled) plans
+    in parts on two local workers: nothing of the command reaches the workers but the parts."""
+    festival = tmp_path / "festival.json"
+    festival.write_text(json.dumps(_festival()), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITYLIVE_")}
+    env |= {"PREFECT_API_URL": prefect_server, "CITYLIVE_PLAN_PARTS_ABOVE": "0", "COLUMNS": "200"}
+    env["CITYLIVE_DATA_DIR"] = str(tmp_path / "data")
+    out = tmp_path / "schedule.json"
+    run = subprocess.run(
+        [str(BIN / "citylive"), "plan", str(festival), "--out", str(out), "--workers", "2",
+         "--time-limit", "20"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Could not serialize" not in run.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert check_schedule(parse_festival(_festival()), doc) == []
+    assert (doc["stats"]["placed_by"], sorted(doc["stats"]["parts"])) == ("parts", ["d1", "d2"])
+    assert (doc["stats"]["placed"], doc["stats"]["requested"]) == (24, 24)
