@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from sqlmodel import Session, select
+from support.factories import add_session
 from support.live_factories import DFID, DayApi, dsid
 
 import models
@@ -171,6 +172,41 @@ def test_enterprise_no_show_offers_the_waiting_requests(day_api: DayApi) -> None
     assert _flash(day_api.client.get(lost.headers["location"]).text) == (
         "未能安排：本场次已由 主办方 安排 古镇家饰 接场。"
     )
+
+
+def test_replacement_race_lost_elsewhere_names_the_winner_after_the_redirect(
+    day_api: DayApi,
+) -> None:
+    with Session(day_api.engine) as db:  # 钜豪照明's second session, on 06-07 at 19:00
+        add_session(
+            db,
+            day_api.festival,
+            8,
+            "juhao",
+            "wang-lei",
+            "pdd",
+            "guzhen-venue",
+            2,
+            1,
+            2,
+            "confirmed",
+        )
+        db.commit()
+    for n in (1, 8):
+        day_api.post(f"/sessions/{dsid(n)}/no-show", day_api.organiser, {"who": "enterprise"})
+    won = day_api.post(
+        f"/sessions/{dsid(8)}/replacement", day_api.organiser, {"enterprise": "guzhen-deco"}
+    )
+    assert won.status_code == 200, won.text
+    _as(day_api, day_api.guzhen)
+    lost = _tap(day_api, dsid(1), "replacement", enterprise="guzhen-deco")
+    assert lost.status_code == 303
+    assert "done=race_enterprise" in lost.headers["location"]
+    page = day_api.client.get(lost.headers["location"]).text
+    assert _flash(page) == (
+        "未能安排：古镇家饰 刚刚已被 主办方 安排到 古镇分会场 06-07 19:00 的场次，请另选一家。"
+    )
+    assert 'id="flash"' in _card(page, dsid(1))
 
 
 def test_nobody_fits_says_why_in_chinese(day_api: DayApi) -> None:
