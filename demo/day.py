@@ -150,7 +150,8 @@ def festival_day(festival_id: str, out_dir: Path, say: Any = print) -> Day:
     say(
         f"  festival day: {day.live} sessions live at {day.at:%Y-%m-%d %H:%M}, "
         f"{len(day.late)} late, {len(day.stand_ins)} stand-ins taken, "
-        f"{1 if day.replaced else 0} slot given to a waiting request; board saved to {day.board}"
+        f"{'a' if day.replaced else 'no'} slot given to a waiting request; "
+        f"board saved to {day.board}"
     )
     return day
 
