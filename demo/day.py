@@ -3,7 +3,10 @@
 Every session before the slot told (prime time first, where two streamers can be stood in
 for) went on air and ended; at that slot's start the coordinators mark their sessions live, except one nobody marks (late) and
 two whose streamers do not show; for each of those the coordinator asks for stand-ins and
-takes the first, who goes on air.  Organisers post running figures for a few sessions.  The
+takes the first, who goes on air.  One session's enterprise does not show: its coordinator
+asks for the town's waiting requests and gives the slot to the first, whose session goes on
+air (where none fits, the session stays a no-show and the API's reason is told).  Organisers
+post running figures for a few sessions.  The
 watch runs once at a quarter past (the late session's alerts), and the board at that moment
 is saved as a page that opens without the server.
 """
@@ -24,15 +27,40 @@ class Day:
     late: list[str] = field(default_factory=list)
     stand_ins: list[tuple[str, str, str]] = field(default_factory=list)  # session, old, new
     no_candidates: list[str] = field(default_factory=list)
+    replaced: tuple[str, str, str] | None = None  # session, enterprise replaced, newcomer
+    no_replacement: tuple[str, str, str] | None = None  # session, enterprise, the API's reason
     watch: str = ""
     board: Path | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _evening(db: Any, festival_id: str) -> tuple[datetime, list[Any], list[Any], set[str]]:
+@dataclass
+class Evening:
+    """The slot told: its start, its sessions, the day's sessions before it, those of its
+    sessions that have a stand-in, and the session whose enterprise does not show."""
+
+    start: datetime
+    slot: list[Any]
+    earlier: list[Any]
+    covered: set[str]
+    absent: str | None = None
+
+
+def _enterprise_absent(db: Any, slot: list[Any], covered: set[str]) -> str | None:
+    """The session of the slot whose enterprise does not show: the first, after the late
+    one, that no streamer's no-show takes and that a waiting request fits, else the first
+    such session (told without a replacement)."""
+    from citylive.actions import live as live_actions
+
+    spare = [r.id for r in slot[2:] if r.id not in covered]
+    spare += [r.id for r in slot[2:] if r.id in covered][2:]
+    fits = [sid for sid in spare if live_actions.ranked_offers(db, sid)]
+    return (fits or spare or [None])[0]
+
+
+def _evening(db: Any, festival_id: str) -> Evening:
     """The first day's slot to tell (prime time first, where two streamers can be stood in
-    for), its sessions, the day's sessions before it, and those of its sessions that have
-    a stand-in."""
+    for): see Evening."""
     from sqlmodel import col, select
 
     import models
@@ -61,12 +89,14 @@ def _evening(db: Any, festival_id: str) -> tuple[datetime, list[Any], list[Any],
         slot = [r for r in rows if r.start == start]
         covered = {r.id for r in slot[2:] if live_actions.ranked_candidates(db, r.id)}
         if len(covered) >= 2:
-            return start, slot, [r for r in rows if r.start < start], covered
+            before = [r for r in rows if r.start < start]
+            return Evening(start, slot, before, covered, _enterprise_absent(db, slot, covered))
         if best is None or (len(covered), len(slot)) > best[:2]:
             best = (len(covered), len(slot), start, slot, covered)
     assert best is not None, "a festival has at least one slot"
     _, _, start, slot, covered = best  # a small festival: the fullest slot of the first day
-    return start, slot, [r for r in rows if r.start < start], covered
+    before = [r for r in rows if r.start < start]
+    return Evening(start, slot, before, covered, _enterprise_absent(db, slot, covered))
 
 
 def _earlier_slots_ran(db: Any, earlier: list[Any]) -> None:
@@ -95,11 +125,11 @@ def festival_day(festival_id: str, out_dir: Path, say: Any = print) -> Day:
     day = Day()
     db = open_db()
     try:
-        start, evening, earlier, covered = _evening(db, festival_id)
-        _earlier_slots_ran(db, earlier)
+        evening = _evening(db, festival_id)
+        _earlier_slots_ran(db, evening.earlier)
     finally:
         db.close()
-    day.at = start + timedelta(minutes=15)
+    day.at = evening.start + timedelta(minutes=15)
     organiser = {"Authorization": "Bearer " + _token("organiser", festival_id, name="指挥中心")}
     towns: dict[str, dict[str, str]] = {}
     with TestClient(app) as client:
@@ -110,7 +140,7 @@ def festival_day(festival_id: str, out_dir: Path, say: Any = print) -> Day:
                 towns[town] = {"Authorization": f"Bearer {value}"}
             return towns[town]
 
-        _evening_on_air(client, day, evening, start, covered, coordinator, organiser)
+        _evening_on_air(client, day, evening, coordinator, organiser)
         db = open_db()
         try:
             day.watch = live_actions.watch(db=db, festival_id=festival_id, at=day.at).line()
@@ -119,30 +149,34 @@ def festival_day(festival_id: str, out_dir: Path, say: Any = print) -> Day:
         day.board = _save_board(client, festival_id, day, organiser, out_dir)
     say(
         f"  festival day: {day.live} sessions live at {day.at:%Y-%m-%d %H:%M}, "
-        f"{len(day.late)} late, {len(day.stand_ins)} stand-ins taken; board saved to {day.board}"
+        f"{len(day.late)} late, {len(day.stand_ins)} stand-ins taken, "
+        f"{'a' if day.replaced else 'no'} slot given to a waiting request; "
+        f"board saved to {day.board}"
     )
     return day
 
 
 def _evening_on_air(
-    client: Any,
-    day: Day,
-    evening: list[Any],
-    start: datetime,
-    covered: set[str],
-    coordinator: Any,
-    organiser: Any,
+    client: Any, day: Day, evening: Evening, coordinator: Any, organiser: Any
 ) -> None:
-    """Mark the evening slot: one late, two no-shows with stand-ins, the rest live."""
+    """Mark the evening slot: one late, two no-shows with stand-ins, an enterprise's no-show
+    with a waiting request in its place, the rest live."""
     api = "/api/v1/sessions"
+    start = evening.start
     at = (start + timedelta(minutes=2)).isoformat()
+    late_at = (start + timedelta(minutes=9)).isoformat()
     no_shows = 0
-    for i, r in enumerate(evening):
+    for i, r in enumerate(evening.slot):
         who = coordinator(r.town)
         if i == 1 and not day.late:
             day.late.append(r.id)  # nobody marks it: the watch will find it
             continue
-        if no_shows < 2 and r.id in covered:
+        if r.id == evening.absent:
+            if _replaced(client, day, r, who):
+                client.post(f"{api}/{r.id}/live", headers=who, json={"at": late_at})
+                day.live += 1
+            continue
+        if no_shows < 2 and r.id in evening.covered:
             client.post(f"{api}/{r.id}/no-show", headers=who, json={"who": "streamer"})
             found = client.get(f"{api}/{r.id}/stand-ins", headers=who).json()
             if found["data"]:
@@ -151,7 +185,6 @@ def _evening_on_air(
                 if taken.status_code == 200:
                     day.stand_ins.append((r.id, r.streamer, pick))
                     no_shows += 1
-                    late_at = (start + timedelta(minutes=9)).isoformat()
                     client.post(f"{api}/{r.id}/live", headers=who, json={"at": late_at})
                     day.live += 1
                     continue
@@ -162,6 +195,23 @@ def _evening_on_air(
         if i % 4 == 0:
             figures = {"views": 5000 + 731 * i, "gmv": f"{18000 + 2950 * i}.00"}
             client.post(f"{api}/{r.id}/figures", headers=organiser, json=figures)
+
+
+def _replaced(client: Any, day: Day, r: Any, who: dict[str, str]) -> bool:
+    """The session's enterprise does not show: the first of the town's waiting requests
+    takes the slot (True), or the API's reason why none fits is kept."""
+    api = f"/api/v1/sessions/{r.id}"
+    client.post(f"{api}/no-show", headers=who, json={"who": "enterprise"})
+    found = client.get(f"{api}/replacements", headers=who).json()
+    if found["data"]:
+        pick = found["data"][0]["enterprise"]
+        taken = client.post(f"{api}/replacement", headers=who, json={"enterprise": pick})
+        if taken.status_code == 200:
+            day.replaced = (r.id, r.enterprise, pick)
+            return True
+        found["reasons"] = [taken.json().get("message") or f"HTTP {taken.status_code}"]
+    day.no_replacement = (r.id, r.enterprise, " ".join(found["reasons"]))
+    return False
 
 
 def _save_board(
@@ -191,5 +241,17 @@ def day_lines(day: Day) -> list[str]:
         f"  Live day    {day.at:%Y-%m-%d %H:%M}: {c.get('live', 0)} live, {c.get('late', 0)} late, "
         f"{c.get('no_show', 0)} no-show, {c.get('ended', 0)} ended; late: {', '.join(day.late)}.",
         f"  Stand-ins   {len(day.stand_ins)} taken ({swaps}); watch: {day.watch}.",
+        *_replaced_line(day),
         f"  Board       {day.board}",
     ]
+
+
+def _replaced_line(day: Day) -> list[str]:
+    """The enterprise that did not show and who took its slot, or why nobody could."""
+    if day.replaced is not None:
+        sid, old, new = day.replaced
+        return [f"  Replaced    {sid}: {new} for {old}, who did not show (a waiting request)."]
+    if day.no_replacement is not None:
+        sid, old, why = day.no_replacement
+        return [f"  Replaced    none for {sid} ({old} did not show): {why}."]
+    return []

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from citylive.actions.day_cards import PortalDay
+from sqlmodel import Session
+
+from citylive.actions.day_cards import PortalDay, lost_race
 from citylive.actions.pages import Portal
+from citylive.scope import Actor
 
 DAY_CODES = (
     "day_applied",
@@ -16,6 +19,7 @@ DAY_CODES = (
     "day_stand_in",
     "day_replacement",
 )
+RACES = ("race_streamer", "race_enterprise")
 
 
 def _card(shown: Portal, sid: str) -> dict[str, Any] | None:
@@ -37,3 +41,17 @@ def day_flash(t: dict[str, str], done: str, sid: str, shown: Portal, day: Portal
     return t[done].format(
         sid=sid, state=state, streamer=card["streamer"], enterprise=card["enterprise"]
     )
+
+
+def race_flash(
+    db: Session, actor: Actor, t: dict[str, str], done: str, sid: str, pick: str
+) -> str | None:
+    """The message of a race lost on session `sid` picking `pick`: the winner as the
+    database holds it now (never words from the link), or None when it shows no such race."""
+    found = lost_race(
+        db=db, actor=actor, session_id=sid, kind=done.removeprefix("race_"), picked=pick
+    )
+    if found is None:
+        return None
+    here, words = found
+    return t[done + ("_here" if here else "")].format(**words)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import COOKIE, DbDep, DecideDep, portal_actor
-from api.web.day_words import day_flash
+from api.web.day_words import RACES, day_flash, race_flash
 from api.web.render import lang_of, moment, render, texts, url
 from citylive.actions import day_cards, pages
 from citylive.actions.tokens import sign_in
@@ -101,13 +101,16 @@ def portal(
     sid: Annotated[str | None, Query(max_length=96)] = None,
     town: Annotated[str | None, Query(max_length=64)] = None,
     at: Annotated[str | None, Query(max_length=40)] = None,
+    pick: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """A coordinator's sessions (an organiser's: one town's, with `town`); `at` fixes the
-    moment the festival day is shown at (default: now)."""
+    moment the festival day is shown at (default: now); `pick` the streamer or enterprise
+    a lost race was for (an id: the page finds the winner itself)."""
     lang = lang_of(request)
     if actor.role == Role.organiser and not town:
         return RedirectResponse(url("/portal/overview", lang, festival=festival), status_code=303)
-    return portal_page(request, db, actor, Shown(festival, town, at), done=done, sid=sid)
+    which = Shown(festival, town, at)
+    return portal_page(request, db, actor, which, done=done, sid=sid, pick=pick)
 
 
 @dataclass
@@ -127,11 +130,11 @@ def portal_page(
     *,
     done: str | None = None,
     sid: str | None = None,
-    flash: str | None = None,
-    status_code: int = 200,
+    pick: str | None = None,
 ) -> Response:
     """The portal's page: the cards by day with their decisions and their festival day;
-    `flash` (the server's own words) or the message of the outcome `done` on card `sid`."""
+    the message of the outcome `done` on card `sid` (for a lost race, on `pick`), always in
+    the server's own words."""
     lang = lang_of(request)
     try:
         shown = pages.portal(db=db, actor=actor, festival_id=which.festival, town=which.town)
@@ -145,15 +148,17 @@ def portal_page(
     except (NotFound, Invalid, ValueError):
         return render(request, "missing.html", lang, 404, what=which.festival or "")
     mine = sid in shown.session_ids
-    if flash is None and mine and done and done.startswith("day_"):
+    flash = None
+    if mine and done in RACES:
+        flash = race_flash(db, actor, texts(lang), done or "", sid or "", pick or "")
+    elif mine and done and done.startswith("day_"):
         flash = day_flash(texts(lang), done, sid or "", shown, day)
-    elif flash is None and mine:
+    elif mine:
         flash = _flash(db, actor, lang, done, sid)
     return render(
         request,
         "portal.html",
         lang,
-        status_code,
         user=actor,
         festival=shown.festival,
         festivals=shown.festivals,

@@ -2,8 +2,9 @@
 ended or a no-show (the streamer's or the enterprise's), takes a stand-in for a streamer
 who did not show or gives an empty slot to a waiting enterprise.  The same actions as the
 API's routes (the same rules, audit trail and messages); a coordinator acts on its own
-town's sessions, an organiser on any.  A race lost (someone took that streamer or that
-enterprise first) answers 409 with the portal and the winner's name."""
+town's sessions, an organiser on any.  Every outcome comes back to the card by a redirect
+(post/redirect/get), a race lost (someone took that streamer or that enterprise first) too:
+the page names the winner as the database now holds it, in the server's own words."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import DbDep
-from api.web.portal import Shown, SignedIn, _same_origin, portal_page
-from api.web.render import lang_of, render, texts, url
-from citylive.actions import day_cards
+from api.web.portal import SignedIn, _same_origin
+from api.web.render import lang_of, render, url
 from citylive.actions import live as live_actions
 from citylive.errors import Conflict, Invalid, NotFound
 from citylive.scope import Actor
@@ -68,7 +68,6 @@ def portal_day_action(
     lang = lang_of(request)
     if not _same_origin(request) or action not in (*MARKS, *TAKES):
         return render(request, "missing.html", lang, 403, what=sid)
-    which = Shown(festival, town, at)
     pick = (streamer if action == "stand-in" else enterprise) or ""
     try:
         done = _act(db, actor, sid, action, who, reason, pick)
@@ -78,13 +77,19 @@ def portal_day_action(
         done = "day_invalid"
     except Conflict as exc:
         winner = exc.details.get("winner") if exc.details else None
-        if action not in TAKES or not isinstance(winner, dict):
-            done = "day_conflict"
+        if action in TAKES and isinstance(winner, dict):
+            done = "race_streamer" if action == "stand-in" else "race_enterprise"
         else:
-            kind = "streamer" if action == "stand-in" else "enterprise"
-            words = day_cards.race_words(db=db, actor=actor, winner=winner, picked=pick, kind=kind)
-            key = f"race_{kind}_here" if winner.get("session") == sid else f"race_{kind}"
-            flash = texts(lang)[key].format(**words)
-            return portal_page(request, db, actor, which, sid=sid, flash=flash, status_code=409)
-    target = url("/portal", lang, festival=festival, town=town, at=at, done=done, sid=sid)
+            done = "day_conflict"
+    lost = done.startswith("race_")
+    target = url(
+        "/portal",
+        lang,
+        festival=festival,
+        town=town,
+        at=at,
+        done=done,
+        sid=sid,
+        pick=pick if lost else None,
+    )
     return RedirectResponse(target + f"#{sid}", status_code=303)

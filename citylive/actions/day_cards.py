@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 import models
 from citylive.festival.storage import load_stored_festival
 from citylive.live.offers import offers
+from citylive.live.races import race_winner
 from citylive.live.standins import candidates
 from citylive.live.state import check_moment, late_after, live_rows, view
 from citylive.schedule.publish import names_of
@@ -114,3 +115,20 @@ def race_words(
         "by": str(winner.get("by") or ""),
         "place": f"{names.venues.get(row.venue, row.venue)} {start:%m-%d %H:%M}",
     }
+
+
+def lost_race(
+    *, db: Session, actor: Actor, session_id: str, kind: str, picked: str
+) -> tuple[bool, dict[str, str]] | None:
+    """A race lost on session `session_id` picking `picked` (a `streamer` or an
+    `enterprise`), told again from the database: whether the session's own slot was taken
+    (True) or `picked` went elsewhere, and the words for it (race_words); None when the
+    database shows no such race or the session is not the actor's to see."""
+    row = db.get(models.FestivalSession, session_id)
+    if row is None or not festival_visible(actor, row.festival_id):
+        return None
+    winner = race_winner(db, row, kind, picked)
+    if winner is None:
+        return None
+    words = race_words(db=db, actor=actor, winner=winner, picked=picked, kind=kind)
+    return winner.get("session") == session_id, words

@@ -28,7 +28,7 @@ S = models.FestivalSession
 RACED = {"busy", "supply", "total"}  # what a racer who got there first leaves behind
 
 
-def _taken_by(
+def taken_by(
     db: Session, session: models.FestivalSession, enterprise: str, kinds: set[str]
 ) -> dict[str, object] | None:
     """The session `enterprise` took as a replacement that causes one of the breaches
@@ -108,7 +108,7 @@ def check_replacement(
         broken.insert(0, ("total", f"{ent.name} has all {ent.sessions} sessions it asked for"))
     if broken:
         kinds = {k for k, _w in broken} & RACED
-        winner = _taken_by(db, session, ent.id, kinds) if kinds else None
+        winner = taken_by(db, session, ent.id, kinds) if kinds else None
         if winner is not None:
             raise Conflict(
                 f"{enterprise} was taken meanwhile: session {winner['session']} "

@@ -33,7 +33,7 @@ def _previous_stats(db: Session, festival_id: str, version: int) -> dict:
     return dict(found or {})
 
 
-def _winner(db: Session, festival: Festival, sid: str) -> dict[str, object]:
+def stand_in_winner(db: Session, sid: str) -> dict[str, object]:
     """Who took the streamer for the other session: the session and the stand-in's author."""
     L = models.SessionLive
     live = db.exec(select(L).where(L.session_id == sid)).first()
@@ -77,7 +77,7 @@ def check_taker(
     day = day_of_streamers(db, session)
     broken = breaches(festival, session, streamer, day.get(streamer, Busy()))
     taken = day[streamer].slots.get(session.slot) if streamer in day else None
-    winner = _winner(db, festival, taken[3]) if taken is not None else None
+    winner = stand_in_winner(db, taken[3]) if taken is not None else None
     if taken is not None and winner is not None and winner["by"] is not None:
         # busy with a session they stood in for: a racer got there first
         raise Conflict(

@@ -135,7 +135,9 @@ def _figures(output: str, report: Path, data_dir: Path) -> tuple[list[str], str]
     told = output.split("What happened", 1)[1].split("Report: ", 1)[0]
     lines = [line for line in told.splitlines() if not line.lstrip().startswith("Prefect")]
     lines += [
-        line for line in output.splitlines() if line.lstrip().startswith(("Live day", "Stand-ins"))
+        line
+        for line in output.splitlines()
+        if line.lstrip().startswith(("Live day", "Stand-ins", "Replaced"))
     ]
     html = report.read_text(encoding="utf-8").replace(str(data_dir), "DATA")
     return lines, re.sub(r"生成时间 [0-9: -]+", "生成时间 T", html)
@@ -150,6 +152,15 @@ def test_demo_on_the_small_festival_tells_the_same_story_with_the_same_figures_t
     assert "Planned     version 1: 10 of 10 requested sessions" in first
     assert "3 town coordinators answered through the API" in first
     assert "Figures     GMV 109,452.56 yuan, net 106,667.04 yuan, 359 orders, 317 buyers." in first
-    assert "Live day    2020-06-06 21:15: 3 live, 1 late, 0 no-show, 0 ended" in first
+    assert "Live day    2020-06-06 21:15: 2 live, 1 late, 1 no-show, 0 ended" in first
+    assert (
+        "Replaced    none for small-2020-s00011 (juhao did not show): no waiting request of "
+        "古镇镇 fits session small-2020-s00011: of 0 waiting." in first
+    )
+    board = Path(first.split("  Board       ", 1)[1].split()[0]).read_text(encoding="utf-8")
+    assert (
+        '<article class="live-card no_show" id="small-2020-s00011" '
+        'data-session="small-2020-s00011" data-state="no_show">' in board
+    )
     second, again = _demo(prefect_server, tmp_path / "two")
     assert _figures(second, again, tmp_path / "two") == _figures(first, report, tmp_path / "one")

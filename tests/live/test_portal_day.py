@@ -1,14 +1,15 @@
 """The festival day on the portal's session cards, on SQLite and PostgreSQL: a card shows
 its live state and, on the day shown, 开播 / 结束 / 未到场 (the API's actions: the same
 audit trail and scope); after a streamer's no-show the ranked stand-ins with their reasons
-and one tap to take one, after an enterprise's the waiting requests; a race lost answers 409
-with the winner's name in Chinese."""
+and one tap to take one, after an enterprise's the waiting requests; a race lost comes back to
+the card by a redirect, the winner named in Chinese from the database."""
 
 from __future__ import annotations
 
 import re
 
 from sqlmodel import Session, select
+from support.factories import add_session
 from support.live_factories import DFID, DayApi, dsid
 
 import models
@@ -113,14 +114,27 @@ def test_stand_in_race_lost_names_the_winner_in_chinese(day_api: DayApi) -> None
     assert won.status_code == 200
     _as(day_api, day_api.shaxi)
     lost = _tap(day_api, dsid(3), "stand-in", streamer="wang-lei")
-    assert lost.status_code == 409
-    assert _flash(lost.text) == (
+    assert lost.status_code == 303  # post/redirect/get: reloading the page posts nothing
+    assert lost.headers["location"] == (
+        f"/portal?festival={DFID}&at=2020-06-06T19%3A15%3A00%2B08%3A00&done=race_streamer"
+        f"&sid={dsid(3)}&pick=wang-lei#{dsid(3)}"
+    )
+    page = day_api.client.get(lost.headers["location"])
+    assert page.status_code == 200
+    assert _flash(page.text) == (
         "未能安排：王磊 刚刚已被 主办方 安排为 主会场 06-06 19:00 场次的替补，请另选一位。"
     )
+    assert 'id="flash"' in _card(page.text, dsid(3))
+    # the winner comes from the database: a link naming someone else's race says nothing
+    forged = day_api.client.get(lost.headers["location"].replace("wang-lei", "zhao-min"))
+    assert 'id="flash"' not in forged.text and "主办方 安排为" not in forged.text
     _as(day_api, day_api.organiser)
     here = _tap(day_api, dsid(1), "stand-in", streamer="zhao-min", town="guzhen")
-    assert here.status_code == 409
-    assert _flash(here.text) == "未能安排：本场次已由 主办方 安排 王磊 替补。"
+    assert here.status_code == 303
+    assert "done=race_streamer" in here.headers["location"]
+    assert _flash(day_api.client.get(here.headers["location"]).text) == (
+        "未能安排：本场次已由 主办方 安排 王磊 替补。"
+    )
     bad = _tap(day_api, dsid(3), "stand-in", streamer="li-ming", town="shaxi")
     assert _flash(day_api.client.get(bad.headers["location"]).text) == (
         "未能保存：所选人选不符合排期规则，请从推荐名单中选择。"
@@ -150,8 +164,49 @@ def test_enterprise_no_show_offers_the_waiting_requests(day_api: DayApi) -> None
     assert "替下 华艺灯饰" in _card(page, dsid(1))
     _as(day_api, day_api.guzhen)
     lost = _tap(day_api, dsid(1), "replacement", enterprise="juhao")
-    assert lost.status_code == 409
-    assert _flash(lost.text) == "未能安排：本场次已由 主办方 安排 古镇家饰 接场。"
+    assert lost.status_code == 303
+    assert lost.headers["location"] == (
+        f"/portal?festival={DFID}&at=2020-06-06T19%3A15%3A00%2B08%3A00&done=race_enterprise"
+        f"&sid={dsid(1)}&pick=juhao#{dsid(1)}"
+    )
+    assert _flash(day_api.client.get(lost.headers["location"]).text) == (
+        "未能安排：本场次已由 主办方 安排 古镇家饰 接场。"
+    )
+
+
+def test_replacement_race_lost_elsewhere_names_the_winner_after_the_redirect(
+    day_api: DayApi,
+) -> None:
+    with Session(day_api.engine) as db:  # 钜豪照明's second session, on 06-07 at 19:00
+        add_session(
+            db,
+            day_api.festival,
+            8,
+            "juhao",
+            "wang-lei",
+            "pdd",
+            "guzhen-venue",
+            2,
+            1,
+            2,
+            "confirmed",
+        )
+        db.commit()
+    for n in (1, 8):
+        day_api.post(f"/sessions/{dsid(n)}/no-show", day_api.organiser, {"who": "enterprise"})
+    won = day_api.post(
+        f"/sessions/{dsid(8)}/replacement", day_api.organiser, {"enterprise": "guzhen-deco"}
+    )
+    assert won.status_code == 200, won.text
+    _as(day_api, day_api.guzhen)
+    lost = _tap(day_api, dsid(1), "replacement", enterprise="guzhen-deco")
+    assert lost.status_code == 303
+    assert "done=race_enterprise" in lost.headers["location"]
+    page = day_api.client.get(lost.headers["location"]).text
+    assert _flash(page) == (
+        "未能安排：古镇家饰 刚刚已被 主办方 安排到 古镇分会场 06-07 19:00 的场次，请另选一家。"
+    )
+    assert 'id="flash"' in _card(page, dsid(1))
 
 
 def test_nobody_fits_says_why_in_chinese(day_api: DayApi) -> None:
