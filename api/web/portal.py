@@ -144,6 +144,7 @@ def portal_page(
             festival_id=shown.festival.id,
             session_ids=sorted(shown.session_ids),
             at=moment(which.at),
+            names=shown.names,
         )
     except (NotFound, Invalid, ValueError):
         return render(request, "missing.html", lang, 404, what=which.festival or "")

@@ -6,18 +6,19 @@ replacements themselves go through actions/live.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 import models
+from citylive.festival import Festival
 from citylive.festival.storage import load_stored_festival
-from citylive.live.offers import offers
+from citylive.live.offers import TownDay, offers, town_day
 from citylive.live.races import race_winner
-from citylive.live.standins import candidates
+from citylive.live.standins import StreamersDay, candidates, streamers_day
 from citylive.live.state import check_moment, late_after, live_rows, view
-from citylive.schedule.publish import names_of
+from citylive.schedule.publish import Names, names_of
 from citylive.scope import Actor, festival_visible, require_festival
 from models._types import utcnow
 from models.enums import LIVE_STATUSES
@@ -53,11 +54,18 @@ def _moment(at: datetime | None) -> datetime:
 
 
 def portal_day(
-    *, db: Session, actor: Actor, festival_id: str, session_ids: list[str], at: datetime | None
+    *,
+    db: Session,
+    actor: Actor,
+    festival_id: str,
+    session_ids: list[str],
+    at: datetime | None,
+    names: Names | None = None,
 ) -> PortalDay:
     """The live state of the actor's sessions at `at` (now by default); the cards of a
     no-show carry the ranked stand-ins (a streamer's) or the waiting requests (an
-    enterprise's), with the reasons why none fits."""
+    enterprise's), with the reasons why none fits.  `names`: the festival's, when the
+    caller has read them already."""
     festival_row = require_festival(db, actor, festival_id)
     tz = ZoneInfo(festival_row.timezone)
     moment = _moment(at)
@@ -72,8 +80,8 @@ def portal_day(
     ]
     lives = live_rows(db, [s.id for s in sessions])
     cards: dict[str, DayCard] = {}
-    festival = None
-    names = names_of(db=db, festival_id=festival_id)
+    days: _Days | None = None
+    names = names or names_of(db=db, festival_id=festival_id)
     for s in sessions:
         live = lives.get(s.id)
         v = view(s, live, moment, grace)
@@ -86,14 +94,35 @@ def portal_day(
             or names.enterprises.get(v.replaced_enterprise or ""),
         )
         if v.state == LiveState.no_show.value:
-            festival = festival or load_stored_festival(db, festival_id)
-            if v.no_show_who == NoShowWho.enterprise.value:
-                card.offers, card.why_none = offers(db, festival, s)
-            else:
-                found, card.why_none = candidates(db, festival, s)
-                card.stand_ins = [c.public() for c in found]
+            days = days or _Days(db, load_stored_festival(db, festival_id))
+            days.takers(card, s)
         cards[s.id] = card
     return PortalDay(at=moment, tz=tz, cards=cards)
+
+
+@dataclass
+class _Days:
+    """The no-show cards' takers: what all the no-shows of one day share (who is busy, who
+    did not show, the town's sessions) is read once per day for the page, not per card."""
+
+    db: Session
+    festival: Festival
+    streamers: dict[date, StreamersDay] = field(default_factory=dict)
+    towns: dict[tuple[date, str], TownDay] = field(default_factory=dict)
+
+    def takers(self, card: DayCard, s: models.FestivalSession) -> None:
+        """The ranked stand-ins (a streamer's no-show) or waiting requests (an
+        enterprise's) on the card, with the reasons why none fits."""
+        if card.who == NoShowWho.enterprise.value:
+            key = (s.day, s.town)
+            if key not in self.towns:
+                self.towns[key] = town_day(self.db, self.festival, s)
+            card.offers, card.why_none = offers(self.db, self.festival, s, self.towns[key])
+        else:
+            if s.day not in self.streamers:
+                self.streamers[s.day] = streamers_day(self.db, s)
+            found, card.why_none = candidates(self.db, self.festival, s, self.streamers[s.day])
+            card.stand_ins = [c.public() for c in found]
 
 
 def race_words(

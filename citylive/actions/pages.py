@@ -155,6 +155,7 @@ class Portal:
     deadline_passed: bool
     session_ids: set[str] = field(default_factory=set)
     district_name: str | None = None  # the coordinator's town's district, where it has one
+    names: Names | None = None  # the festival's names, for the page's festival day
 
 
 def portal(
@@ -204,6 +205,7 @@ def portal(
         deadline_passed=passed,
         session_ids={s.id for s in rows},
         district_name=names.district_of(actor.town),
+        names=names,
     )
 
 

@@ -132,14 +132,32 @@ def offer(
     }
 
 
+@dataclass
+class TownDay:
+    """What the waiting requests of every no-show of one town and day share: the town's
+    enterprises' sessions in play (tally) and the enterprises who did not show that day."""
+
+    tally: Tally
+    absent: set[str]
+
+
+def town_day(db: Session, festival: Festival, session: models.FestivalSession) -> TownDay:
+    """The session's town and day as its waiting requests see them."""
+    town_ids = [e.id for e in festival.enterprises if e.town == session.town]
+    return TownDay(tally=tally(db, session, town_ids), absent=absent_enterprises(db, session))
+
+
 def offers(
-    db: Session, festival: Festival, session: models.FestivalSession
+    db: Session,
+    festival: Festival,
+    session: models.FestivalSession,
+    known: TownDay | None = None,
 ) -> tuple[list[dict[str, object]], list[str]]:
     """The town's unplaced requests that could take the session's slot, best first; when
-    none, why not (in words)."""
-    town_ids = [e.id for e in festival.enterprises if e.town == session.town]
-    t = tally(db, session, town_ids)
-    absent = absent_enterprises(db, session)
+    none, why not (in words).  `known`: the session's town and day read already (town_day),
+    shared by its no-shows."""
+    known = known or town_day(db, festival, session)
+    t, absent = known.tally, known.absent
     out: list[dict[str, object]] = []
     why: Counter[str] = Counter()
     candidates = waiting(festival, session, t)

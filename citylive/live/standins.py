@@ -54,7 +54,19 @@ class Busy:
 
 def day_of_streamers(db: Session, session: models.FestivalSession) -> dict[str, Busy]:
     """Every streamer's sessions in play on the session's day (the session itself aside)."""
+    return streamers_on(db, session, leave_out=session.id)
+
+
+def streamers_on(
+    db: Session, session: models.FestivalSession, *, leave_out: str | None
+) -> dict[str, Busy]:
+    """Every streamer's sessions in play on the session's day, but `leave_out`."""
     out: dict[str, Busy] = defaultdict(Busy)
+    mine = (
+        col(S.festival_id) == session.festival_id,
+        col(S.day) == session.day,
+        col(S.status).in_([s.value for s in LIVE_STATUSES]),
+    )
     # six columns: more than sqlmodel's select() types, so the core's
     rows = db.connection().execute(
         sa.select(
@@ -64,16 +76,28 @@ def day_of_streamers(db: Session, session: models.FestivalSession) -> dict[str, 
             col(S.enterprise),
             col(S.industry),
             col(S.id),
-        ).where(
-            col(S.festival_id) == session.festival_id,
-            col(S.day) == session.day,
-            col(S.status).in_([s.value for s in LIVE_STATUSES]),
-            col(S.id) != session.id,
-        )
+        ).where(*mine, *([col(S.id) != leave_out] if leave_out is not None else []))
     )
     for streamer, slot, venue, enterprise, industry, sid in rows:
         out[streamer].slots[int(slot)] = (venue, enterprise, industry, sid)
     return out
+
+
+@dataclass
+class StreamersDay:
+    """What the stand-ins of every no-show of one day share: each streamer's sessions in play
+    that day (all of them) and the streamers who did not show then."""
+
+    busy: dict[str, Busy]
+    absent: set[str]
+
+
+def streamers_day(db: Session, session: models.FestivalSession) -> StreamersDay:
+    """The session's day as its stand-ins see it, for all of that day's no-shows: a session
+    in `busy` is its own streamer's, who never stands in for it."""
+    return StreamersDay(
+        busy=streamers_on(db, session, leave_out=None), absent=absent_today(db, session)
+    )
 
 
 def absent_today(db: Session, session: models.FestivalSession) -> set[str]:
@@ -175,11 +199,17 @@ def _town(festival: Festival, town: str) -> str:
 
 
 def candidates(
-    db: Session, festival: Festival, session: models.FestivalSession
+    db: Session,
+    festival: Festival,
+    session: models.FestivalSession,
+    known: StreamersDay | None = None,
 ) -> tuple[list[Candidate], list[str]]:
-    """Streamers who may take the session, best first; when none, why not (in words)."""
-    day = day_of_streamers(db, session)
-    absent = absent_today(db, session)
+    """Streamers who may take the session, best first; when none, why not (in words).
+    `known`: the session's day read already (streamers_day), shared by its no-shows."""
+    if known is None:
+        day, absent = day_of_streamers(db, session), absent_today(db, session)
+    else:
+        day, absent = known.busy, known.absent
     found: list[Candidate] = []
     why: Counter[str] = Counter()
     for st in festival.streamers:
