@@ -10,40 +10,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from support.factories import FID, ROOT, live_server, seed_small, sid, token
+from support.browser import ARTIFACTS, chromium
+from support.factories import FID, live_server, seed_small, sid, token
 
 import models
 from citylive.db import init_db, make_engine
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = ROOT / "test-artifacts"
-
 
 @pytest.fixture
 def browser_page() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 412, "height": 915}, locale="zh-CN")
         page = context.new_page()
         page.set_default_timeout(10_000)
         yield page
         context.close()
-        browser.close()
 
 
 @pytest.fixture

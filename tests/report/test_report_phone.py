@@ -8,15 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from support.factories import ROOT
+from support.browser import ARTIFACTS, chromium
 from support.sales_factories import build_sales
 
 from citylive.report import render_report
 from citylive.sales.session_figures import read_figures_csv, store_figures
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
 
 
 def _report(engine: Engine, tmp_path: Path, locale: str) -> Path:
@@ -37,13 +35,8 @@ def _report(engine: Engine, tmp_path: Path, locale: str) -> Path:
 def test_report_at_390px_has_no_sideways_page_scroll(
     engine: Engine, tmp_path: Path, locale: str
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     out = _report(engine, tmp_path, locale)
-    artifacts = ROOT / "test-artifacts"
-    artifacts.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 390, "height": 844})
         page.goto(out.as_uri())
         widths = page.evaluate(
@@ -53,7 +46,6 @@ def test_report_at_390px_has_no_sideways_page_scroll(
             "(() => { const t = document.getElementById('flags');"
             " return [t.scrollWidth >= t.clientWidth, t.getBoundingClientRect().right]; })()"
         )
-        page.screenshot(path=str(artifacts / f"report-390-{locale}.png"), full_page=True)
-        browser.close()
+        page.screenshot(path=str(ARTIFACTS / f"report-390-{locale}.png"), full_page=True)
     assert widths == [390, 390, 390]
     assert flags_scroll[0] is True and flags_scroll[1] <= 390
