@@ -41,7 +41,7 @@ router = APIRouter(prefix="/festivals/{fid}", tags=["sales"])
 Grouping = Literal[
     "session", "streamer", "enterprise", "town", "district", "industry", "platform", "venue", "hour"
 ]
-Window = Literal["before", "festival", "after"]
+Window = Literal["festival", "before", "after", "all"]
 LiftGrouping = Literal["festival", "enterprise", "town", "industry", "platform"]
 Id = Annotated[str | None, Query(max_length=64)]
 
@@ -70,7 +70,9 @@ def sales_summary(
 ) -> SummaryPublic:
     """A coordinator gets its own town's enterprises only.  By district, an enterprise counts
     for its town's district; the key None holds the towns in no district.  `window` keeps the lines paid in
-    the weeks before the festival, on its days, or in the weeks after (`sales_windows`)."""
+    the weeks before the festival, on its days (the default, unless `day` names one), in the
+    weeks after (`sales_windows`), or every week of the data (`all`)."""
+    window = window or ("all" if day else "festival")
     filters = Filters(
         industry=industry,
         enterprise=enterprise,
@@ -78,7 +80,7 @@ def sales_summary(
         venue=venue,
         streamer=streamer,
         day=day.isoformat() if day else None,
-        window=window,
+        window=None if window == "all" else window,
         district=district,
     )
     rows = actions.sales_summary(

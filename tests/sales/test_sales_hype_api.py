@@ -109,3 +109,19 @@ def test_cli_lift_and_discounts(data_dir: Path, tmp_path: Path) -> None:
     assert window.exit_code == 0 and "160.00" in window.output
     bad = runner.invoke(app, ["sales", "summary", "--festival", "small-2020", "--window", "later"])
     assert bad.exit_code == 1 and "unknown window 'later'" in bad.output
+
+
+def test_summary_defaults_to_the_festival_days(client: tuple[TestClient, dict]) -> None:
+    """As the command line and the report: the festival's days unless `window` (or a `day`)
+    says otherwise; `all` is every week of the data."""
+    c, tok = client
+
+    def gmv(query: str) -> tuple[str | None, list[tuple[str, str]]]:
+        got = c.get(f"{API}/summary?by=platform{query}", headers=tok["organiser"]).json()
+        return got["window"], [(r["key"], r["gmv"]) for r in got["data"]]
+
+    assert gmv("") == gmv("&window=festival") == ("festival", [("douyin", "645.00")])
+    assert gmv("&window=before") == ("before", [("douyin", "400.00")])
+    assert gmv("&window=after") == ("after", [("douyin", "160.00")])
+    assert gmv("&window=all") == ("all", [("douyin", "1205.00")])  # 400 + 645 + 160
+    assert gmv("&day=2020-06-10") == ("all", [("douyin", "100.00")])  # a day after it
