@@ -146,6 +146,10 @@ def _run(
     from prefect.cache_policies import NO_CACHE
     from prefect_dask import DaskTaskRunner
 
+    # Dask's own INFO lines (the scheduler's start, each worker's registration) would bury
+    # the plan's live line; its warnings and errors still show.
+    for name in ("distributed", "prefect.task_runner.dask"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     if target.address:
         runner = DaskTaskRunner(
             address=target.address, client_kwargs={"security": client_security(target)}
