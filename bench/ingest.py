@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import _pg  # noqa: E402
+from citylive.sales.figures import GROUPINGS  # noqa: E402
 from citylive.sales.headers import EXPORT_HEADERS, layout_of  # noqa: E402
 from citylive.sales.platforms import find, header_key  # noqa: E402
 from demo.exports import daily_trade  # noqa: E402
@@ -57,17 +58,6 @@ PRODUCTS = [
     ("户外庭院灯", "3456004", 5990),
     ("智能感应灯 新品", "3456005", 1990),
 ]
-GROUPINGS = (
-    "session",
-    "streamer",
-    "enterprise",
-    "town",
-    "district",
-    "industry",
-    "platform",
-    "venue",
-    "hour",
-)
 FIRST_DAY = date(2020, 6, 6)
 FESTIVAL_DAYS = 2
 WINDOW_DAYS = 28
